@@ -1,0 +1,52 @@
+/**
+ * The Express side-API (PROTOCOL.md, REST part). Mounted into the Colyseus
+ * transport's Express app by src/server.ts; also usable on its own in tests.
+ */
+import express, { type Express } from 'express';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AccountService } from '../auth/accounts.js';
+import type { Logger } from '../log.js';
+import { errorHandler, notFoundHandler, requestId } from './errors.js';
+import { runHealthChecks, type HealthCheck } from './health.js';
+import { httpMetrics, type Metrics } from './metrics.js';
+import { authRouter } from './routes/auth.js';
+import { worldsRouter } from './routes/worlds.js';
+
+const MAX_BODY = '16kb'; // every request body of the protocol is small; larger is hostile
+
+export type ApiDeps = {
+  em: EntityManager;
+  accounts: AccountService;
+  log: Logger;
+  metrics: Metrics;
+  health: HealthCheck[];
+  authRateLimitPerMin: number;
+};
+
+export function createApi(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestId);
+  app.use(httpMetrics(deps.metrics));
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  const api = express.Router();
+  api.use(express.json({ limit: MAX_BODY, strict: true }));
+  api.get('/health', async (_req, res) => {
+    const report = await runHealthChecks(deps.health);
+    res.status(report.status === 'ok' ? 200 : 503).json(report);
+  });
+  api.use(authRouter(deps.accounts, deps.authRateLimitPerMin));
+  api.use(worldsRouter(deps.em));
+  api.use(notFoundHandler);
+  app.use('/api', api);
+
+  app.use(errorHandler(deps.log));
+  // Not app-level 404 here: this app is mounted inside the Colyseus transport's Express app,
+  // whose later handlers (monitor, matchmaking) must still be reachable.
+  return app;
+}

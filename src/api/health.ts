@@ -1,0 +1,19 @@
+/** Health of the parts the server depends on, for `GET /api/health`. */
+export type HealthStatus = 'ok' | 'down' | 'disabled';
+export type HealthCheck = { name: string; check(): Promise<HealthStatus> };
+
+const CHECK_TIMEOUT_MS = 2000;
+
+export async function runHealthChecks(checks: HealthCheck[]): Promise<{ status: 'ok' | 'degraded'; [name: string]: string }> {
+  const results = await Promise.all(
+    checks.map(async (c) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<HealthStatus>((resolve) => (timer = setTimeout(() => resolve('down'), CHECK_TIMEOUT_MS)));
+      const status = await Promise.race([c.check().catch((): HealthStatus => 'down'), timeout]);
+      clearTimeout(timer);
+      return [c.name, status] as const;
+    }),
+  );
+  const degraded = results.some(([, s]) => s === 'down');
+  return { status: degraded ? 'degraded' : 'ok', ...Object.fromEntries(results) };
+}

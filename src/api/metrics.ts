@@ -1,0 +1,30 @@
+/** Prometheus metrics: process metrics plus an HTTP latency histogram labelled by route template. */
+import type { RequestHandler } from 'express';
+import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Metrics = { registry: Registry; httpDuration: Histogram<'method' | 'route' | 'status'> };
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'leyline_' });
+  const httpDuration = new Histogram({
+    name: 'leyline_http_request_duration_seconds',
+    help: 'HTTP request latency by route template',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  return { registry, httpDuration };
+}
+
+/** Times every request; the route label is the matched template (never the raw URL, to bound cardinality). */
+export function httpMetrics(m: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const end = m.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}

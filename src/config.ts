@@ -1,0 +1,124 @@
+/**
+ * The one typed configuration of Leyline. `loadConfig(process.env)` is called
+ * once at boot (src/main.ts, src/worker.ts, src/db/cli.ts); nothing else reads
+ * `process.env`. Every variable is documented in `.env.example`.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const DEFAULT_PORT = 2567; // Colyseus' conventional port
+const DEFAULT_BCRYPT_COST = 12; // ≈ 195 ms per hash on a 2-core box; 10 in tests
+
+/** Env values arrive as strings; an empty string means "not set". */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const intInRange = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      if (!/^-?\d+$/.test(v.trim())) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer, got "${v}"` });
+        return z.NEVER;
+      }
+      const n = Number(v);
+      if (n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max}, got ${n}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const urlWithProtocols = (protocols: string[]) =>
+  optionalString.refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}` },
+  );
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
+  PORT: intInRange(0, 65535, DEFAULT_PORT),
+  HOST: optionalString.transform((v) => v ?? '0.0.0.0'),
+  DATA_DIR: optionalString.transform((v) => path.resolve(v ?? './data')),
+  DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']),
+  REDIS_URL: urlWithProtocols(['redis:', 'rediss:']),
+  JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters (or unset to generate one in DATA_DIR)',
+  }),
+  JWT_TTL_S: intInRange(60, 60 * 60 * 24 * 90, 60 * 60 * 24 * 7),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .optional()
+    .default('info'),
+  BCRYPT_COST: intInRange(4, 15, DEFAULT_BCRYPT_COST),
+  PUBLIC_ADDRESS: optionalString.refine((v) => v === undefined || /^[\w.-]+(:\d+)?(\/.*)?$/.test(v), {
+    message: 'must be host[:port][/path] as clients reach this process, e.g. "game-1.example.com:2567"',
+  }),
+  AUTH_RATE_LIMIT_PER_MIN: intInRange(1, 100000, 30),
+  EMBEDDED_PG_PORT: intInRange(0, 65535, 0),
+});
+
+export type Config = {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Unset → embedded PostgreSQL in `dataDir/pg`. */
+  databaseUrl: string | undefined;
+  /** Unset → LocalPresence/LocalDriver and jobs on the PostgreSQL backend. */
+  redisUrl: string | undefined;
+  /** Unset → generated once and kept in `dataDir/jwt-secret`. */
+  jwtSecret: string | undefined;
+  jwtTtlS: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  bcryptCost: number;
+  publicAddress: string | undefined;
+  authRateLimitPerMin: number;
+  /** 0 → pick a free port for the embedded PostgreSQL. */
+  embeddedPgPort: number;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' + problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })),
+    );
+  }
+  const e = parsed.data;
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    jwtSecret: e.JWT_SECRET,
+    jwtTtlS: e.JWT_TTL_S,
+    logLevel: e.LOG_LEVEL,
+    bcryptCost: e.BCRYPT_COST,
+    publicAddress: e.PUBLIC_ADDRESS,
+    authRateLimitPerMin: e.AUTH_RATE_LIMIT_PER_MIN,
+    embeddedPgPort: e.EMBEDDED_PG_PORT,
+  };
+}

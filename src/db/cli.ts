@@ -1,0 +1,55 @@
+/**
+ * `npm run db:migrate` | `npm run db:seed` | `npm run db:migration:create`.
+ * Works against DATABASE_URL, or the embedded database in DATA_DIR (attaching
+ * to a running server's, or starting it for the duration of the command).
+ */
+import { loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { EmbeddedPostgres } from './embedded.js';
+import { migrate, openOrm } from './orm.js';
+import { ensureMagicEventPartitions } from './partitions.js';
+import { seedContent, seedSample } from './seed.js';
+
+const command = process.argv[2];
+const config = loadConfig(process.env);
+const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+
+async function run(): Promise<void> {
+  if (!['migrate', 'seed', 'create-migration'].includes(command ?? '')) {
+    process.stderr.write('usage: tsx src/db/cli.ts migrate|seed|create-migration\n');
+    process.exit(2);
+  }
+  let embedded: EmbeddedPostgres | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    embedded = new EmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
+    url = await embedded.start();
+  }
+  const orm = await openOrm(url, log);
+  try {
+    const applied = await migrate(orm);
+    await ensureMagicEventPartitions(orm.em.fork());
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema up to date\n');
+    if (command === 'seed') {
+      await seedContent(orm.em.fork());
+      const summary = await seedSample(orm.em.fork(), { bcryptCost: config.bcryptCost });
+      process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    }
+    if (command === 'create-migration') {
+      const result = await orm.migrator.create('src/db/migrations');
+      process.stdout.write(
+        result.fileName
+          ? `created src/db/migrations/${result.fileName}: review it, then append it to src/db/migrations/index.ts\n`
+          : 'entities and schema agree: no migration needed\n',
+      );
+    }
+  } finally {
+    await orm.close();
+    await embedded?.stop();
+  }
+}
+
+run().catch((err) => {
+  log.fatal({ err }, `db ${command} failed`);
+  process.exit(1);
+});

@@ -1,0 +1,6 @@
+import { Migration20261122000000_initial } from './Migration20261122000000_initial.js';
+
+/** Checked-in migrations, in order. New ones are appended (see `npm run db:migration:create`). */
+export const migrationsList = [
+  { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
+] as { name: string; class: new (...args: any[]) => any }[];

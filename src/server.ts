@@ -1,0 +1,131 @@
+/**
+ * Boot of the server role: database (embedded or external) → migrations →
+ * content seed → Colyseus (presence/driver adapters) with the Express
+ * side-API on the same port. Returns a handle whose `shutdown()` undoes the
+ * boot in reverse order (stop accepting → close server → close database →
+ * stop embedded PostgreSQL) and is safe to call twice.
+ */
+import { Server } from '@colyseus/core';
+import { WebSocketTransport } from '@colyseus/ws-transport';
+import fs from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createApi } from './api/app.js';
+import { createMetrics } from './api/metrics.js';
+import { AccountService } from './auth/accounts.js';
+import { TokenService } from './auth/tokens.js';
+import type { Config } from './config.js';
+import { EmbeddedPostgres, readOrCreateSecret } from './db/embedded.js';
+import { migrate, openOrm, type Orm } from './db/orm.js';
+import { ensureMagicEventPartitions } from './db/partitions.js';
+import { seedContent } from './db/seed.js';
+import type { Logger } from './log.js';
+import { createScaleAdapters } from './scale.js';
+
+const WS_MAX_PAYLOAD_BYTES = 64 * 1024; // client messages are small; the transport default (4 KB) is too tight for chat bursts
+const PARTITION_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000; // month boundaries are rare; checking 4×/day is plenty
+
+export type RunningServer = {
+  port: number;
+  orm: Orm;
+  databaseUrl: string;
+  shutdown(reason?: string): Promise<void>;
+};
+
+/** Undo steps run last-in first-out; each step's failure is logged and the rest still run. */
+class ShutdownStack {
+  private readonly steps: { name: string; run: () => Promise<unknown> | unknown }[] = [];
+  private done: Promise<void> | undefined;
+  constructor(private readonly log: Logger) {}
+  push(name: string, run: () => Promise<unknown> | unknown): void {
+    this.steps.push({ name, run });
+  }
+  runAll(): Promise<void> {
+    this.done ??= (async () => {
+      for (const step of this.steps.reverse()) {
+        try {
+          await step.run();
+          this.log.debug({ step: step.name }, 'shutdown step done');
+        } catch (err) {
+          this.log.error({ err, step: step.name }, 'shutdown step failed');
+        }
+      }
+    })();
+    return this.done;
+  }
+}
+
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const stack = new ShutdownStack(log);
+  try {
+    await fs.mkdir(config.dataDir, { recursive: true });
+    const jwtSecret = config.jwtSecret ?? (await readOrCreateSecret(path.join(config.dataDir, 'jwt-secret'), 48));
+
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      const embedded = new EmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log: log.child({ module: 'embedded-pg' }) });
+      databaseUrl = await embedded.start();
+      stack.push('embedded postgres', () => embedded.stop());
+    }
+
+    const orm = await openOrm(databaseUrl, log.child({ module: 'db' }));
+    stack.push('database', () => orm.close());
+    const applied = await migrate(orm);
+    log.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
+    await ensureMagicEventPartitions(orm.em.fork());
+    const partitionTimer = setInterval(() => {
+      ensureMagicEventPartitions(orm.em.fork()).catch((err: unknown) => log.error({ err }, 'magic_events partition check failed'));
+    }, PARTITION_CHECK_INTERVAL_MS).unref();
+    stack.push('partition timer', () => clearInterval(partitionTimer));
+    await seedContent(orm.em.fork());
+
+    const scale = createScaleAdapters(config.redisUrl);
+    stack.push('redis probe', () => scale.close());
+
+    const accounts = new AccountService(orm.em, new TokenService(jwtSecret, config.jwtTtlS), config.bcryptCost);
+    const api = createApi({
+      em: orm.em,
+      accounts,
+      log: log.child({ module: 'api' }),
+      metrics: createMetrics(),
+      health: [
+        { name: 'db', check: async () => ((await orm.checkConnection()).ok ? 'ok' : 'down') },
+        scale.health,
+        // The job queue arrives with the magic/rituals work; until then it is reported as disabled.
+        { name: 'queue', check: async () => 'disabled' },
+      ],
+      authRateLimitPerMin: config.authRateLimitPerMin,
+    });
+
+    const server = new Server({
+      transport: new WebSocketTransport({ maxPayload: WS_MAX_PAYLOAD_BYTES }),
+      presence: scale.presence,
+      driver: scale.driver,
+      publicAddress: config.publicAddress,
+      gracefullyShutdown: false, // main.ts owns the signals and the order
+      greet: false,
+      logger: log.child({ module: 'colyseus' }),
+      express: (app) => {
+        app.use(api);
+      },
+    });
+    await server.listen(config.port, config.host);
+    stack.push('colyseus', () => server.gracefullyShutdown(false));
+    const port = (server.transport.server!.address() as AddressInfo).port;
+    log.info({ port, database: config.databaseUrl ? 'external' : 'embedded', presence: scale.kind }, 'leyline server listening');
+
+    return {
+      port,
+      orm,
+      databaseUrl,
+      shutdown: async (reason = 'shutdown') => {
+        log.info({ reason }, 'shutting down');
+        await stack.runAll();
+        log.info('shutdown complete');
+      },
+    };
+  } catch (err) {
+    await stack.runAll();
+    throw err;
+  }
+}
