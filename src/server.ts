@@ -63,6 +63,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
+      const release = await EmbeddedPostgres.claimDataDir(config.dataDir, log);
+      stack.push('data dir claim', release);
       const embedded = new EmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log: log.child({ module: 'embedded-pg' }) });
       databaseUrl = await embedded.start();
       stack.push('embedded postgres', () => embedded.stop());

@@ -60,6 +60,16 @@ describe('embedded mode (real child process, embedded PostgreSQL)', function () 
     const me = await http(base2, 'GET', '/api/me', { token: reg.body.token });
     assert.equal(me.status, 200, 'tokens survive restarts (JWT secret kept in DATA_DIR)');
 
+    // An orphaned server still alive on this DATA_DIR (its `npm start` parent was killed -9):
+    // the next start asks it to shut down gracefully and takes its place.
+    const orphan = proc;
+    proc = await spawnServer({ DATA_DIR: dataDir });
+    await proc.waitForLog(/another Leyline server is running/);
+    assert.equal((await orphan.exited).code, 0, 'the previous server shut down gracefully');
+    await proc.waitForLog(/leyline server listening/);
+    const again = await http(`http://127.0.0.1:${proc.port}`, 'POST', '/api/auth/login', { body: { username: account.username, password: account.password } });
+    assert.equal(again.status, 200);
+
     proc.child.kill('SIGTERM');
     const { code } = await proc.exited;
     assert.equal(code, 0);

@@ -29,6 +29,7 @@ const execFileAsync = promisify(execFile);
 const DB_USER = 'leyline';
 const DB_NAME = 'leyline';
 const PG_CTL_TIMEOUT_S = 60;
+const TAKEOVER_GRACE_MS = 30_000; // a previous server's graceful shutdown (flush rooms, stop PostgreSQL)
 
 type Binaries = { initdb: string; pg_ctl: string; postgres: string };
 type RunAs = { uid?: number; gid?: number };
@@ -71,7 +72,7 @@ export class EmbeddedPostgres {
 
     // Another live Leyline process (a server while `npm run db:migrate` runs, say) owns the
     // running cluster: use it without taking it over. Otherwise anything running is an orphan.
-    const owner = await liveOwner(this.ownerFile);
+    const owner = await liveNodePid(this.ownerFile);
     const runningPort = owner ? await this.runningPort() : undefined;
     if (owner && runningPort) {
       log.info({ ownerPid: owner, port: runningPort }, 'using the embedded PostgreSQL of another Leyline process');
@@ -211,6 +212,30 @@ export class EmbeddedPostgres {
     if (this.runAs.uid !== undefined) await fs.chown(p, this.runAs.uid, this.runAs.gid!);
   }
 
+  /**
+   * One server per DATA_DIR in embedded mode. A previous server still alive here was
+   * orphaned (its `npm start` parent was killed, say): it is asked to shut down
+   * gracefully, so it flushes, and this process takes its place. Returns a release
+   * function for shutdown.
+   */
+  static async claimDataDir(dataDir: string, log: Logger): Promise<() => Promise<void>> {
+    const file = path.join(dataDir, 'server.pid');
+    const previous = await liveNodePid(file);
+    if (previous) {
+      log.warn({ previousPid: previous }, 'another Leyline server is running on this DATA_DIR; asking it to shut down');
+      process.kill(previous, 'SIGTERM');
+      if (!(await waitForExit(previous, TAKEOVER_GRACE_MS))) {
+        log.warn({ previousPid: previous }, 'previous server did not stop in time; killing it');
+        process.kill(previous, 'SIGKILL');
+        await waitForExit(previous, TAKEOVER_GRACE_MS);
+      }
+    }
+    await fs.writeFile(file, String(process.pid));
+    return async () => {
+      if ((await fs.readFile(file, 'utf8').catch(() => '')).trim() === String(process.pid)) await fs.rm(file, { force: true });
+    };
+  }
+
   private async run(cmd: string, args: string[]): Promise<string> {
     return new Promise((resolve, reject) => {
       const child = spawn(cmd, args, {
@@ -240,7 +265,7 @@ async function loadBinaries(): Promise<Binaries> {
 }
 
 /** The pid in `file` if that process is alive and is a Node process (pids get reused). */
-async function liveOwner(file: string): Promise<number | undefined> {
+export async function liveNodePid(file: string): Promise<number | undefined> {
   const pid = Number((await fs.readFile(file, 'utf8').catch(() => '')).trim());
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
   try {
@@ -250,6 +275,20 @@ async function liveOwner(file: string): Promise<number | undefined> {
   }
   const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   return /node|tsx/.test(cmdline) ? pid : undefined;
+}
+
+/** Polls (there is no exit event for a process that is not our child) until `pid` is gone. */
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
 }
 
 async function userIds(name: string): Promise<{ uid: number; gid: number } | undefined> {
