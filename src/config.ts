@@ -67,6 +67,12 @@ const envSchema = z.object({
   }),
   AUTH_RATE_LIMIT_PER_MIN: intInRange(1, 100000, 30),
   EMBEDDED_PG_PORT: intInRange(0, 65535, 0),
+  TICK_RATE_HZ: intInRange(1, 120, 20),
+  PATCH_RATE_MS: intInRange(10, 1000, 50),
+  VIEW_RADIUS_CHUNKS: intInRange(1, 8, 4),
+  PERSIST_INTERVAL_MS: intInRange(100, 600_000, 5000),
+  RECONNECT_WINDOW_S: intInRange(0, 600, 20),
+  DAY_LENGTH_S: intInRange(10, 86_400, 1200),
 });
 
 export type Config = {
@@ -87,6 +93,16 @@ export type Config = {
   authRateLimitPerMin: number;
   /** 0 → pick a free port for the embedded PostgreSQL. */
   embeddedPgPort: number;
+  /** Region simulation rate; inputs are applied on these ticks. */
+  tickRateHz: number;
+  /** How often state patches go out, independent of the tick. */
+  patchRateMs: number;
+  /** Horizontal radius, in chunks, of what a client sees. */
+  viewRadiusChunks: number;
+  persistIntervalMs: number;
+  reconnectWindowS: number;
+  /** Real seconds per in-game day (24 h of `timeOfDay`). */
+  dayLengthS: number;
 };
 
 export class ConfigError extends Error {
@@ -120,5 +136,11 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     publicAddress: e.PUBLIC_ADDRESS,
     authRateLimitPerMin: e.AUTH_RATE_LIMIT_PER_MIN,
     embeddedPgPort: e.EMBEDDED_PG_PORT,
+    tickRateHz: e.TICK_RATE_HZ,
+    patchRateMs: e.PATCH_RATE_MS,
+    viewRadiusChunks: e.VIEW_RADIUS_CHUNKS,
+    persistIntervalMs: e.PERSIST_INTERVAL_MS,
+    reconnectWindowS: e.RECONNECT_WINDOW_S,
+    dayLengthS: e.DAY_LENGTH_S,
   };
 }

@@ -21,6 +21,11 @@ import { ensureMagicEventPartitions } from './db/partitions.js';
 import { seedContent } from './db/seed.js';
 import type { Logger } from './log.js';
 import { createScaleAdapters } from './scale.js';
+import { WorldStore } from './persist/store.js';
+import { RegionRoom } from '../rooms/RegionRoom.js';
+import { setRoomDeps } from '../rooms/deps.js';
+import { createPlay } from '../rooms/play.js';
+import { liveCharacters, ROOM_NAME } from '../rooms/registry.js';
 
 const WS_MAX_PAYLOAD_BYTES = 64 * 1024; // client messages are small; the transport default (4 KB) is too tight for chat bursts
 const PARTITION_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000; // month boundaries are rare; checking 4×/day is plenty
@@ -85,6 +90,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     stack.push('redis probe', () => scale.close());
 
     const accounts = new AccountService(orm.em, new TokenService(jwtSecret, config.jwtTtlS), config.bcryptCost);
+    const store = new WorldStore(orm.em);
+    setRoomDeps({ config, log: log.child({ module: 'rooms' }), store, accounts, presence: scale.presence });
+    stack.push('room deps', () => setRoomDeps(undefined));
     const api = createApi({
       em: orm.em,
       accounts,
@@ -97,6 +105,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         { name: 'queue', check: async () => 'disabled' },
       ],
       authRateLimitPerMin: config.authRateLimitPerMin,
+      play: createPlay(store, scale.presence),
+      isLive: async (id) => (await liveCharacters(scale.presence).holder(id)) !== null,
     });
 
     const server = new Server({
@@ -111,6 +121,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         app.use(api);
       },
     });
+    server.define(ROOM_NAME, RegionRoom).filterBy(['worldId', 'rx', 'rz']);
     await server.listen(config.port, config.host);
     stack.push('colyseus', () => server.gracefullyShutdown(false));
     const port = (server.transport.server!.address() as AddressInfo).port;

@@ -10,7 +10,10 @@ import { errorHandler, notFoundHandler, requestId } from './errors.js';
 import { runHealthChecks, type HealthCheck } from './health.js';
 import { httpMetrics, type Metrics } from './metrics.js';
 import { authRouter } from './routes/auth.js';
+import { charactersRouter } from './routes/characters.js';
+import { contentRouter } from './routes/content.js';
 import { worldsRouter } from './routes/worlds.js';
+import { playRouter, type PlayFn } from './routes/play.js';
 
 const MAX_BODY = '16kb'; // every request body of the protocol is small; larger is hostile
 
@@ -21,6 +24,10 @@ export type ApiDeps = {
   metrics: Metrics;
   health: HealthCheck[];
   authRateLimitPerMin: number;
+  /** Seat reservations for /api/play (the rooms' matchmaking); absent → the route is not mounted. */
+  play?: PlayFn;
+  /** Whether a character is live in a room right now (REST must not change it then). */
+  isLive?: (characterId: string) => Promise<boolean>;
 };
 
 export function createApi(deps: ApiDeps): Express {
@@ -42,6 +49,9 @@ export function createApi(deps: ApiDeps): Express {
   });
   api.use(authRouter(deps.accounts, deps.authRateLimitPerMin));
   api.use(worldsRouter(deps.em));
+  if (deps.play) api.use(playRouter(deps.accounts, deps.play));
+  api.use(contentRouter(deps.em));
+  api.use(charactersRouter(deps.em, deps.accounts, { isLive: deps.isLive }));
   api.use(notFoundHandler);
   app.use('/api', api);
 

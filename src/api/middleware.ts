@@ -8,6 +8,11 @@ export function auth(res: { locals: Record<string, unknown> }): Authenticated {
   return res.locals.auth as Authenticated;
 }
 
+/** The caller's raw bearer token (to authorise matchmaking on its behalf). */
+export function bearerToken(res: { locals: Record<string, unknown> }): string {
+  return res.locals.token as string;
+}
+
 export function requireAuth(accounts: AccountService): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
@@ -16,6 +21,7 @@ export function requireAuth(accounts: AccountService): RequestHandler {
     const who = await accounts.authenticate(match[1]!);
     if (!who) return next(unauthorized('token is invalid, expired or revoked'));
     res.locals.auth = who;
+    res.locals.token = match[1];
     next();
   };
 }

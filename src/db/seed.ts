@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { loadContent } from '../content/index.js';
+import { defaultSpawn, newCharacterFor } from '../game/character.js';
 import {
   AgentMemory,
   AiAgent,
@@ -184,34 +185,13 @@ export async function seedSample(em: EntityManager, opts: { bcryptCost: number }
 
       // A player may already have taken the name in this world; the user then starts without a character.
       if (await tx.findOne(Character, { world, name: sample.displayName, deletedAt: null })) continue;
-      const cls = content.classById.get(sample.classId)!;
-      const { hp, mana, ...attributes } = cls.baseStats;
-      const character = tx.create(Character, {
-        user,
-        world,
+      const { skills, inventory, ...initial } = newCharacterFor(content.classById.get(sample.classId)!, content, {
         name: sample.displayName,
-        characterClass: cls.id,
-        stats: attributes,
-        // Above the terrain near the origin: src/world has no spawn-point query yet.
-        x: 8.5,
-        y: 80,
-        z: 8.5,
-        hp,
-        maxHp: hp,
-        mana,
-        maxMana: mana,
-        knownSpells: [...cls.startingSpells],
+        spawn: defaultSpawn(seeded.seed),
       });
-      cls.startingSpells.forEach((skillId) => tx.create(CharacterSkill, { character, skillId }));
-      cls.startingItems.forEach((stack, slot) =>
-        tx.create(InventoryItem, {
-          character,
-          slot,
-          itemId: stack.itemId,
-          quantity: stack.quantity,
-          maxStack: content.itemById.get(stack.itemId)!.maxStack,
-        }),
-      );
+      const character = tx.create(Character, { ...initial, user, world });
+      skills.forEach((skill) => tx.create(CharacterSkill, { ...skill, character }));
+      inventory.forEach((stack) => tx.create(InventoryItem, { ...stack, character }));
       characters.push(character.name);
     }
 

@@ -1,0 +1,125 @@
+/**
+ * Interest management: each client's StateView holds the characters and the
+ * edited chunks within VIEW_RADIUS_CHUNKS (horizontal Chebyshev distance, all
+ * heights) of its own character, plus its own character with the OWNER tag.
+ *
+ * A view is filled only once the client has finished joining (it has received
+ * the full state): filling it in onJoin would put the same objects both in the
+ * full state and in the view's pending changes, and the first patch would
+ * repeat them (STACK.md). So `update()` skips clients still joining.
+ */
+import { ClientState, type Client } from '@colyseus/core';
+import { StateView } from '@colyseus/schema';
+import { CHUNK_SIZE, parseChunkKey } from '../src/world/index.js';
+import { OWNER, type RegionState } from '../schema/index.js';
+
+type Watcher = {
+  client: Client;
+  characterId: string;
+  /** Centre chunk column the chunk set was computed for; NaN until filled. */
+  cx: number;
+  cz: number;
+  chunks: Set<string>;
+  characters: Set<string>;
+};
+
+const chunkCol = (v: number) => Math.floor(v / CHUNK_SIZE);
+
+export class InterestManager {
+  private readonly watchers = new Map<string, Watcher>();
+
+  constructor(
+    private readonly state: RegionState,
+    private readonly radius: number,
+  ) {}
+
+  get size(): number {
+    return this.watchers.size;
+  }
+
+  attach(client: Client, characterId: string): void {
+    client.view = new StateView();
+    this.watchers.set(client.sessionId, { client, characterId, cx: NaN, cz: NaN, chunks: new Set(), characters: new Set() });
+  }
+
+  /** After a reconnection Colyseus hands the old view to the new client object. */
+  rebind(client: Client): void {
+    const w = this.watchers.get(client.sessionId);
+    if (w) w.client = client;
+  }
+
+  detach(sessionId: string): void {
+    this.watchers.delete(sessionId);
+  }
+
+  /** A chunk got its first edit: show it to the watchers in range. */
+  chunkAdded(key: string): void {
+    const c = parseChunkKey(key);
+    const chunk = this.state.chunks.get(key);
+    if (!c || !chunk) return;
+    for (const w of this.watchers.values()) {
+      if (Number.isNaN(w.cx) || !this.inRange(w, c.cx, c.cz)) continue;
+      w.client.view!.add(chunk);
+      w.chunks.add(key);
+    }
+  }
+
+  /** Recomputes every joined client's view. O(clients × (characters + chunks in state)). */
+  update(): void {
+    for (const w of this.watchers.values()) {
+      if (w.client.state !== ClientState.JOINED) continue;
+      const me = this.state.characters.get(w.characterId);
+      if (!me) continue;
+      const view = w.client.view!;
+      if (Number.isNaN(w.cx)) {
+        view.add(me);
+        view.add(me, OWNER);
+        w.characters.add(me.id);
+      }
+      const cx = chunkCol(me.x), cz = chunkCol(me.z);
+      if (cx !== w.cx || cz !== w.cz) {
+        w.cx = cx;
+        w.cz = cz;
+        this.refreshChunks(w);
+      }
+      this.refreshCharacters(w);
+    }
+  }
+
+  private inRange(w: Watcher, cx: number, cz: number): boolean {
+    return Math.max(Math.abs(cx - w.cx), Math.abs(cz - w.cz)) <= this.radius;
+  }
+
+  private refreshChunks(w: Watcher): void {
+    const view = w.client.view!;
+    for (const [key, chunk] of this.state.chunks) {
+      const want = this.inRange(w, chunk.cx, chunk.cz);
+      const has = w.chunks.has(key);
+      if (want && !has) {
+        view.add(chunk);
+        w.chunks.add(key);
+      } else if (!want && has) {
+        view.remove(chunk);
+        w.chunks.delete(key);
+      }
+    }
+  }
+
+  private refreshCharacters(w: Watcher): void {
+    const view = w.client.view!;
+    for (const [id, c] of this.state.characters) {
+      if (id === w.characterId) continue;
+      const want = this.inRange(w, chunkCol(c.x), chunkCol(c.z));
+      const has = w.characters.has(id);
+      if (want && !has) {
+        view.add(c);
+        w.characters.add(id);
+      } else if (!want && has) {
+        view.remove(c);
+        w.characters.delete(id);
+      }
+    }
+    // Characters that left the room entirely are gone from the state; forget them.
+    for (const id of w.characters) if (!this.state.characters.has(id)) w.characters.delete(id);
+  }
+}

@@ -1,0 +1,28 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AccountService } from '../../auth/accounts.js';
+import { ApiError, fromZod } from '../errors.js';
+import { auth, bearerToken, requireAuth } from '../middleware.js';
+
+/** Seat reservations come from the rooms' matchmaking; the API only sees this function. */
+export type PlayFn = (userId: string, characterId: string, token: string) => Promise<{ reservation: unknown; region: { rx: number; rz: number } }>;
+
+const playBody = z.object({ characterId: z.uuid() }).strict();
+
+export function playRouter(accounts: AccountService, play: PlayFn): Router {
+  const r = Router();
+  r.post('/play', requireAuth(accounts), async (req, res) => {
+    const body = playBody.safeParse(req.body);
+    if (!body.success) throw fromZod(body.error);
+    try {
+      const { reservation } = await play(auth(res).user.id, body.data.characterId, bearerToken(res));
+      res.json({ reservation });
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === 'NOT_FOUND') throw new ApiError(404, 'NOT_FOUND', (err as Error).message);
+      if (code === 'FORBIDDEN') throw new ApiError(403, 'FORBIDDEN', (err as Error).message);
+      throw err;
+    }
+  });
+  return r;
+}

@@ -1,0 +1,97 @@
+/**
+ * Server-authoritative movement. A client proposes a position; the server
+ * accepts it only if a character could have got there:
+ *
+ * - speed: horizontal distance ≤ WALK_SPEED × elapsed + slack, where elapsed
+ *   is the time since the last accepted move, clamped to [MIN_DT, MAX_DT]
+ *   (an idle client cannot bank time for a teleport);
+ * - no moving into solid blocks: the body box (0.6 × 1.8 × 0.6) is swept
+ *   along the segment in small steps and must never overlap a solid block
+ *   (so walls cannot be walked through either);
+ * - the ground rule: the feet may be at most JUMP_HEIGHT above the support
+ *   beneath them (the top of the highest solid block under the body), i.e.
+ *   no flying; climbing more than JUMP_HEIGHT in one move is refused; falling
+ *   is allowed up to FALL_SPEED × elapsed;
+ * - gravity: on every tick, a character with nothing under it that has not
+ *   moved for AIR_TIME_MS (a jump's arc) falls at FALL_SPEED, so breaking the
+ *   block under your feet drops you.
+ */
+import { WORLD_HEIGHT, type VoxelWorld } from '../world/index.js';
+import { OK, refuse, type Vec3, type Verdict } from './types.js';
+
+export const BODY_HALF_WIDTH = 0.3; // blocks
+export const BODY_HEIGHT = 1.8; // blocks
+export const EYE_HEIGHT = 1.6; // blocks above the feet
+export const WALK_SPEED_BPS = 7; // blocks/s, a sprint
+export const FALL_SPEED_BPS = 30; // blocks/s, terminal velocity
+export const JUMP_HEIGHT = 1.3; // blocks above support
+export const MOVE_SLACK_BLOCKS = 0.75; // network jitter allowance per move
+export const MIN_DT_MS = 50; // a move is credited at least one tick of travel
+export const MAX_DT_MS = 1000; // … and at most one second
+export const AIR_TIME_MS = 700; // how long a character may hang in the air before gravity takes over
+const SWEEP_STEP_BLOCKS = 0.25;
+const EPS = 1e-4;
+
+export type Mover = Vec3 & { lastMoveAt: number };
+
+export function bodyCollides(world: VoxelWorld, p: Vec3): boolean {
+  return world.boxCollides(
+    p.x - BODY_HALF_WIDTH, p.y, p.z - BODY_HALF_WIDTH,
+    p.x + BODY_HALF_WIDTH, p.y + BODY_HEIGHT, p.z + BODY_HALF_WIDTH,
+  );
+}
+
+/** Top of the highest solid block under the body at `p` (its y), or 0 at the world's floor. */
+export function supportY(world: VoxelWorld, p: Vec3): number {
+  const x0 = Math.floor(p.x - BODY_HALF_WIDTH + EPS), x1 = Math.floor(p.x + BODY_HALF_WIDTH - EPS);
+  const z0 = Math.floor(p.z - BODY_HALF_WIDTH + EPS), z1 = Math.floor(p.z + BODY_HALF_WIDTH - EPS);
+  for (let y = Math.min(Math.floor(p.y + EPS) - 1, WORLD_HEIGHT - 1); y >= 0; y--) {
+    for (let x = x0; x <= x1; x++) for (let z = z0; z <= z1; z++) if (world.isSolidAt(x, y, z)) return y + 1;
+  }
+  return 0;
+}
+
+export function isFinitePos(p: Vec3): boolean {
+  return Number.isFinite(p.x) && Number.isFinite(p.y) && Number.isFinite(p.z);
+}
+
+export function checkMove(world: VoxelWorld, from: Mover, to: Vec3, now: number): Verdict {
+  if (!isFinitePos(to)) return refuse('INVALID_MOVE', 'position must be finite numbers');
+  if (to.y < 0 || to.y > WORLD_HEIGHT) return refuse('INVALID_MOVE', 'outside the world');
+  const dt = Math.min(MAX_DT_MS, Math.max(MIN_DT_MS, now - from.lastMoveAt)) / 1000;
+  const horizontal = Math.hypot(to.x - from.x, to.z - from.z);
+  if (horizontal > WALK_SPEED_BPS * dt + MOVE_SLACK_BLOCKS) return refuse('INVALID_MOVE', 'too fast');
+  const dy = to.y - from.y;
+  if (dy > JUMP_HEIGHT + MOVE_SLACK_BLOCKS * 0.2) return refuse('INVALID_MOVE', 'cannot climb that high at once');
+  if (-dy > FALL_SPEED_BPS * dt + MOVE_SLACK_BLOCKS) return refuse('INVALID_MOVE', 'falling too fast');
+  if (to.y > supportY(world, to) + JUMP_HEIGHT) return refuse('INVALID_MOVE', 'nothing to stand on');
+  // Sweep the body along the segment: refuses walking into or through solid blocks.
+  const steps = Math.max(1, Math.ceil(Math.hypot(horizontal, dy) / SWEEP_STEP_BLOCKS));
+  for (let i = 1; i <= steps; i++) {
+    const t = i / steps;
+    const p = { x: from.x + (to.x - from.x) * t, y: from.y + dy * t, z: from.z + (to.z - from.z) * t };
+    if (bodyCollides(world, p)) return refuse('INVALID_MOVE', 'blocked by terrain');
+  }
+  return OK;
+}
+
+/**
+ * One tick of gravity. Returns the new feet y, or undefined if the character
+ * stays put (standing on something, or still inside its jump's air time).
+ */
+export function applyGravity(world: VoxelWorld, c: Mover, now: number, dtMs: number): number | undefined {
+  if (now - c.lastMoveAt < AIR_TIME_MS) return undefined;
+  const ground = supportY(world, c);
+  if (c.y <= ground + EPS) return undefined;
+  return Math.max(ground, c.y - (FALL_SPEED_BPS * dtMs) / 1000);
+}
+
+/**
+ * Where to put a character whose saved position is now inside blocks (the
+ * terrain was edited while it was away): straight up to the first free spot.
+ */
+export function unstuck(world: VoxelWorld, p: Vec3): Vec3 {
+  const q = { ...p };
+  while (q.y < WORLD_HEIGHT - BODY_HEIGHT && bodyCollides(world, q)) q.y = Math.floor(q.y) + 1;
+  return q;
+}

@@ -1,0 +1,237 @@
+/**
+ * WorldStore: the only door between rooms and PostgreSQL (DESIGN: "Rooms reach the
+ * database only through `persist`"). It speaks plain data (snapshots), never entities,
+ * so a room can never hold a managed entity that some later flush would write behind
+ * its back. Every call forks the EntityManager: no identity map outlives an operation.
+ */
+import type { EntityManager, QueryResult } from '@mikro-orm/postgresql';
+import { Character, World } from '../db/entities/index.js';
+import type { CharacterStats } from '../db/entities/index.js';
+
+export type WorldInfo = { id: string; name: string; seed: number; worldType: string };
+
+/** A character's persisted state; the live part (see `saveBatch`) is owned by the room holding it. */
+export type CharacterSnapshot = {
+  id: string;
+  userId: string;
+  worldId: string;
+  name: string;
+  characterClass: string;
+  level: number;
+  xp: number;
+  stats: CharacterStats;
+  x: number;
+  y: number;
+  z: number;
+  yaw: number;
+  hp: number;
+  maxHp: number;
+  mana: number;
+  maxMana: number;
+  corruption: number;
+  knownSpells: string[];
+};
+
+/** A chunk's edits against generated terrain: `edits[localIndex] = blockId`. */
+export type ChunkSnapshot = {
+  worldId: string;
+  cx: number;
+  cy: number;
+  cz: number;
+  /** Owned by the room; only ever moves forward in the database. */
+  version: number;
+  edits: Record<string, number>;
+};
+
+export type SaveBatch = { characters: readonly CharacterSnapshot[]; chunks: readonly ChunkSnapshot[] };
+
+/** A snapshot the database would refuse (CHECK/type violation); left out so it cannot fail the whole batch. */
+export type RejectedSnapshot = { kind: 'character' | 'chunk'; key: string; reason: string };
+
+export type SaveResult = {
+  /** Rows updated (a missing or soft-deleted character counts 0). */
+  characters: number;
+  /** Rows inserted or updated (a stale version counts 0). */
+  chunks: number;
+  rejected: RejectedSnapshot[];
+};
+
+/** Region = 8×8 chunk columns (DESIGN "World model"). */
+export const REGION_CHUNKS = 8;
+/** Rows per statement: bounds the size of one JSON parameter while keeping 1,000 rows to 2 statements. */
+const ROWS_PER_STATEMENT = 500;
+const CHUNK_VOLUME = 16 * 16 * 16;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const chunkKey = (c: Pick<ChunkSnapshot, 'worldId' | 'cx' | 'cy' | 'cz'>): string => `${c.worldId}:${c.cx},${c.cy},${c.cz}`;
+
+/*
+ * Batched writes pass the whole batch as ONE json parameter and expand it server-side with
+ * json_to_recordset: a single statement per table regardless of row count, no per-row
+ * placeholders (MikroORM inlines parameters, so thousands of them would mean a huge SQL
+ * text), and nested values (stats, known_spells, edits) need no array-of-array tricks.
+ * Numbers survive exactly: JSON.stringify prints the shortest round-trip decimal.
+ */
+
+// Only live-state columns; identity (user, world, name, class) is never written from a room.
+// `deleted_at is null`: a character deleted through the API while a snapshot was in
+// flight stays deleted. (Two batches overlap only briefly during a handoff; a deadlock
+// there aborts one transaction, which the persister retries like any failed flush.)
+const UPDATE_CHARACTERS = `
+update characters as c set
+  level = v.level, xp = v.xp, stats = v.stats,
+  x = v.x, y = v.y, z = v.z, yaw = v.yaw,
+  hp = v.hp, max_hp = v.max_hp, mana = v.mana, max_mana = v.max_mana,
+  corruption = v.corruption, known_spells = v.known_spells, updated_at = now()
+from (
+  select * from json_to_recordset(?::json) as r(
+    id uuid, level int, xp bigint, stats jsonb, x float8, y float8, z float8, yaw float8,
+    hp float8, max_hp float8, mana float8, max_mana float8, corruption float8, known_spells text[])
+) as v
+where c.id = v.id and c.deleted_at is null`;
+
+// The join on worlds drops chunks of a world deleted meanwhile instead of failing the
+// batch on the foreign key. The conflict WHERE keeps versions monotonic: a stale
+// writer (an older room still flushing after a handoff) cannot undo newer edits.
+const UPSERT_CHUNKS = `
+insert into world_chunks as wc (id, world_id, chunk_x, chunk_y, chunk_z, version, data, updated_at)
+select gen_random_uuid(), r.world_id, r.cx, r.cy, r.cz, r.version, r.edits, now()
+from json_to_recordset(?::json) as r(world_id uuid, cx int, cy int, cz int, version int, edits jsonb)
+join worlds w on w.id = r.world_id
+order by r.world_id, r.cx, r.cy, r.cz
+on conflict on constraint world_chunks_world_id_chunk_unique do update
+  set version = excluded.version, data = excluded.data, updated_at = excluded.updated_at
+  where wc.version <= excluded.version`;
+
+export class WorldStore {
+  constructor(private readonly em: EntityManager) {}
+
+  async loadWorld(worldId: string): Promise<WorldInfo | undefined> {
+    if (!UUID.test(worldId)) return undefined;
+    const w = await this.em.fork().findOne(World, { id: worldId });
+    return w ? { id: w.id, name: w.name, seed: w.seed, worldType: w.worldType } : undefined;
+  }
+
+  async loadCharacter(id: string): Promise<CharacterSnapshot | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const c = await this.em.fork().findOne(Character, { id, deletedAt: null });
+    if (!c) return undefined;
+    return {
+      id: c.id,
+      userId: c.user.id,
+      worldId: c.world.id,
+      name: c.name,
+      characterClass: c.characterClass,
+      level: c.level,
+      xp: c.xp,
+      stats: { ...c.stats },
+      // MikroORM types double columns as string | number (some drivers return strings); pg returns numbers.
+      x: Number(c.x),
+      y: Number(c.y),
+      z: Number(c.z),
+      yaw: Number(c.yaw),
+      hp: Number(c.hp),
+      maxHp: Number(c.maxHp),
+      mana: Number(c.mana),
+      maxMana: Number(c.maxMana),
+      corruption: Number(c.corruption),
+      knownSpells: [...c.knownSpells],
+    };
+  }
+
+  /**
+   * The edited chunks of region (rx, rz): every cy of chunk columns cx ∈ [rx*8, rx*8+7],
+   * cz ∈ [rz*8, rz*8+7]. Plain range predicates on the (world_id, chunk_x, chunk_y,
+   * chunk_z) unique index: world_id equality + chunk_x range is an index range scan.
+   */
+  async loadRegionChunks(worldId: string, rx: number, rz: number): Promise<ChunkSnapshot[]> {
+    if (!UUID.test(worldId)) return [];
+    if (!Number.isSafeInteger(rx) || !Number.isSafeInteger(rz)) throw new RangeError(`bad region ${rx},${rz}`);
+    const x0 = rx * REGION_CHUNKS;
+    const z0 = rz * REGION_CHUNKS;
+    const rows = await this.em.fork().execute<{ chunk_x: number; chunk_y: number; chunk_z: number; version: number; data: Record<string, number> }[]>(
+      `select chunk_x, chunk_y, chunk_z, version, data from world_chunks
+       where world_id = ? and chunk_x between ? and ? and chunk_z between ? and ?
+       order by chunk_x, chunk_z, chunk_y`,
+      [worldId, x0, x0 + REGION_CHUNKS - 1, z0, z0 + REGION_CHUNKS - 1],
+    );
+    return rows.map((r) => ({ worldId, cx: r.chunk_x, cy: r.chunk_y, cz: r.chunk_z, version: r.version, edits: r.data }));
+  }
+
+  /**
+   * Writes all snapshots in ONE transaction with one statement per table per 500 rows.
+   * Snapshots the database would refuse are left out and reported instead: one bad
+   * value (NaN hp, say) must not fail every other row, flush after flush.
+   * Duplicates in the batch collapse to one row (last character wins; highest chunk
+   * version wins), as ON CONFLICT cannot touch a row twice in one statement.
+   */
+  async saveBatch(batch: SaveBatch): Promise<SaveResult> {
+    const rejected: RejectedSnapshot[] = [];
+    const characters = new Map<string, CharacterSnapshot>();
+    for (const c of batch.characters) {
+      const reason = invalidCharacter(c);
+      if (reason) rejected.push({ kind: 'character', key: String(c.id), reason });
+      else characters.set(c.id, c);
+    }
+    const chunks = new Map<string, ChunkSnapshot>();
+    for (const c of batch.chunks) {
+      const reason = invalidChunk(c);
+      const key = chunkKey(c);
+      if (reason) rejected.push({ kind: 'chunk', key, reason });
+      else if ((chunks.get(key)?.version ?? -1) <= c.version) chunks.set(key, c);
+    }
+    if (characters.size === 0 && chunks.size === 0) return { characters: 0, chunks: 0, rejected };
+
+    const charRows = [...characters.values()].map((c) => ({
+      id: c.id, level: c.level, xp: c.xp, stats: c.stats, x: c.x, y: c.y, z: c.z, yaw: c.yaw,
+      hp: c.hp, max_hp: c.maxHp, mana: c.mana, max_mana: c.maxMana, corruption: c.corruption, known_spells: c.knownSpells,
+    }));
+    const chunkRows = [...chunks.values()].map((c) => ({ world_id: c.worldId, cx: c.cx, cy: c.cy, cz: c.cz, version: c.version, edits: c.edits }));
+
+    return this.em.fork().transactional(async (tx) => {
+      let nChars = 0;
+      let nChunks = 0;
+      for (const part of slices(charRows)) nChars += (await tx.execute<QueryResult>(UPDATE_CHARACTERS, [JSON.stringify(part)], 'run')).affectedRows;
+      for (const part of slices(chunkRows)) nChunks += (await tx.execute<QueryResult>(UPSERT_CHUNKS, [JSON.stringify(part)], 'run')).affectedRows;
+      return { characters: nChars, chunks: nChunks, rejected };
+    });
+  }
+}
+
+function* slices<T>(rows: T[]): Generator<T[]> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) yield rows.slice(i, i + ROWS_PER_STATEMENT);
+}
+
+const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
+const int32 = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= INT32_MIN && (n as number) <= INT32_MAX;
+
+/** Mirrors the column types and CHECK constraints of `characters` (src/db/entities/Character.ts). */
+function invalidCharacter(c: CharacterSnapshot): string | undefined {
+  if (typeof c.id !== 'string' || !UUID.test(c.id)) return 'id is not a uuid';
+  for (const k of ['x', 'y', 'z', 'yaw', 'hp', 'maxHp', 'mana', 'maxMana', 'corruption'] as const) {
+    if (!finite(c[k])) return `${k} is not a finite number`;
+  }
+  if (!int32(c.level) || c.level < 1) return 'level must be an integer >= 1';
+  if (!Number.isSafeInteger(c.xp) || c.xp < 0) return 'xp must be a safe integer >= 0';
+  if (c.hp < 0 || c.hp > c.maxHp) return 'hp outside [0, maxHp]';
+  if (c.mana < 0 || c.mana > c.maxMana) return 'mana outside [0, maxMana]';
+  if (c.corruption < 0) return 'corruption < 0';
+  if (!Array.isArray(c.knownSpells) || !c.knownSpells.every((s) => typeof s === 'string')) return 'knownSpells is not a string array';
+  if (typeof c.stats !== 'object' || c.stats === null || !Object.values(c.stats).every(finite)) return 'stats has a non-finite value';
+  return undefined;
+}
+
+function invalidChunk(c: ChunkSnapshot): string | undefined {
+  if (typeof c.worldId !== 'string' || !UUID.test(c.worldId)) return 'worldId is not a uuid';
+  if (!int32(c.cx) || !int32(c.cy) || !int32(c.cz)) return 'chunk coordinates are not int32';
+  if (!int32(c.version) || c.version < 0) return 'version must be an int32 >= 0';
+  if (typeof c.edits !== 'object' || c.edits === null) return 'edits is not an object';
+  for (const k in c.edits) {
+    const i = Number(k);
+    if (!Number.isInteger(i) || i < 0 || i >= CHUNK_VOLUME) return `edit index ${k} outside the chunk`;
+    if (!int32(c.edits[k])) return `block id at ${k} is not an integer`;
+  }
+  return undefined;
+}
