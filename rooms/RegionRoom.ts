@@ -15,6 +15,7 @@ import { regionOfBlock } from '../src/world/index.js';
 import { TokenBucket, DEFAULT_CLIENT_RATE } from '../src/game/ratelimit.js';
 import { RegionSim, timeOfDay, type Command, type LiveCharacter, type Reply, type TickEvents } from '../src/game/region.js';
 import { refuse } from '../src/game/types.js';
+import { MOVE_BUDGET_MAX_BLOCKS } from '../src/game/movement.js';
 import { Persister } from '../src/persist/persister.js';
 import type { CharacterSnapshot, ChunkSnapshot } from '../src/persist/store.js';
 import { CharacterState, ChunkState, RegionState } from '../schema/index.js';
@@ -44,6 +45,7 @@ export class RegionRoom extends Room<{ state: RegionState }> {
   private worldId = '';
   private lastStepAt = 0;
   private readonly clientsByCharacter = new Map<string, Client>();
+  private readonly releasing = new Map<string, Promise<void>>();
 
   override messages = {
     move: (client: Client, payload: unknown) => this.command(client, moveMsg, payload, (m, characterId) => ({ kind: 'move', characterId, to: m })),
@@ -116,7 +118,8 @@ export class RegionRoom extends Room<{ state: RegionState }> {
 
   override onDrop(client: Client): void {
     if ((client.userData as UserData | undefined)?.gone) return;
-    this.allowReconnection(client, roomDeps().config.reconnectWindowS);
+    // Rejected when the window passes or the room is disposing (shutdown): then onLeave runs.
+    Promise.resolve(this.allowReconnection(client, roomDeps().config.reconnectWindowS)).catch(() => undefined);
   }
 
   override onReconnect(client: Client): void {
@@ -144,6 +147,11 @@ export class RegionRoom extends Room<{ state: RegionState }> {
   async evict(characterId: string): Promise<boolean> {
     const client = this.clientsByCharacter.get(characterId);
     if (client) this.closeSession(client, CLOSE_TAKEN_OVER, 'this character was taken over by another session');
+    const inFlight = this.releasing.get(characterId);
+    if (inFlight) {
+      await inFlight;
+      return true;
+    }
     if (!this.sim.characters.has(characterId)) return false;
     await this.release(characterId);
     return true;
@@ -179,8 +187,21 @@ export class RegionRoom extends Room<{ state: RegionState }> {
     client.leave(code, reason);
   }
 
-  /** Final save of a character leaving this room, then it is no longer live here. */
-  private async release(characterId: string): Promise<void> {
+  /**
+   * Final save of a character leaving this room, then it is no longer live
+   * here. Concurrent callers (onLeave and an eviction) share one release, and
+   * an eviction that arrives while it runs waits for the save.
+   */
+  private release(characterId: string): Promise<void> {
+    let p = this.releasing.get(characterId);
+    if (!p) {
+      p = this.doRelease(characterId).finally(() => this.releasing.delete(characterId));
+      this.releasing.set(characterId, p);
+    }
+    return p;
+  }
+
+  private async doRelease(characterId: string): Promise<void> {
     const live = this.sim.removeCharacter(characterId);
     this.clientsByCharacter.delete(characterId);
     this.state.characters.delete(characterId);
@@ -284,7 +305,7 @@ function toLive(s: CharacterSnapshot): LiveCharacter {
     id: s.id, userId: s.userId, name: s.name, characterClass: s.characterClass, level: s.level, xp: s.xp,
     stats: s.stats as Record<string, unknown>, x: s.x, y: s.y, z: s.z, yaw: s.yaw, hp: s.hp, maxHp: s.maxHp,
     mana: s.mana, maxMana: s.maxMana, corruption: s.corruption, knownSpells: [...s.knownSpells],
-    cooldowns: new Map(), lastMoveAt: 0,
+    cooldowns: new Map(), lastMoveAt: 0, moveBudget: MOVE_BUDGET_MAX_BLOCKS,
   };
 }
 

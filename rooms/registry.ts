@@ -27,7 +27,12 @@ export function liveCharacters(presence: Presence) {
     async evictElsewhere(characterId: string, exceptRoomId?: string): Promise<void> {
       const holder = await presence.hget(LIVE_KEY, characterId);
       if (!holder || holder === exceptRoomId) return;
-      const room = await matchMaker.getRoomById(holder).catch(() => undefined);
+      let room: unknown;
+      try {
+        room = await matchMaker.getRoomById(holder); // a value or a promise, depending on the driver
+      } catch {
+        room = undefined;
+      }
       if (room) {
         try {
           await matchMaker.remoteRoomCall(holder, 'evict', [characterId], EVICT_TIMEOUT_MS);

@@ -157,6 +157,43 @@ describe('persist: Persister', () => {
     await p.stop();
   });
 
+  it('flushes on its interval once started, and stop() clears the timer', async () => {
+    const scheduled = new Set<{ fn: () => void; ms: number }>();
+    const timers = {
+      setTimeout: (fn: () => void, ms: number) => {
+        const t = { fn, ms };
+        scheduled.add(t);
+        return t;
+      },
+      clearTimeout: (t: unknown) => void scheduled.delete(t as { fn: () => void; ms: number }),
+    };
+    const fire = () => {
+      const [t] = [...scheduled];
+      scheduled.delete(t);
+      t.fn();
+    };
+    const store = new WorldStore(orm.em);
+    const p = new Persister({ store, log, intervalMs: 1234, timers });
+    const id = await createCharacter(orm, worldId, 'Interval');
+    const c = await live(store, id);
+    p.start();
+    p.start(); // idempotent
+    assert.deepEqual([...scheduled].map((t) => t.ms), [1234]);
+
+    fire(); // nothing dirty: no flush, next tick scheduled
+    assert.deepEqual([p.stats().flushes, scheduled.size], [0, 1]);
+
+    c.state.x = -3;
+    p.markCharacter(id, c.snap);
+    const flushed = nextFlush(p);
+    fire();
+    assert.equal((await flushed).characters, 1);
+    assert.equal((await row(orm, id)).x, -3);
+    assert.equal(await p.stop(), true);
+    assert.equal(scheduled.size, 0);
+    assert.throws(() => p.start(), /stopped/);
+  });
+
   describe('against a database that goes away', () => {
     let dataDir: string;
     let embedded: EmbeddedPostgres;
@@ -165,11 +202,13 @@ describe('persist: Persister', () => {
     let p: Persister;
     let id: string;
     let ew: string;
+    let port: number;
 
     before(async () => {
       dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-persist-'));
       // A fixed port, so the restarted server is where the pool reconnects.
-      embedded = new EmbeddedPostgres({ dataDir, port: await freePort(), log });
+      port = await freePort();
+      embedded = new EmbeddedPostgres({ dataDir, port, log });
       eorm = await openOrm(await embedded.start(), log, { poolMax: 2 });
       await migrate(eorm);
       ew = (await seedContent(eorm.em.fork())).world.id;
@@ -212,6 +251,9 @@ describe('persist: Persister', () => {
       p.markCharacter(id, c.snap);
       const recovered = nextFlush(p, (r) => r.ok && p.pending === 0);
       const handoff = p.flushCharacterNow(id, { deadlineMs: 20_000 });
+      // A new instance on the same cluster and port: EmbeddedPostgres.stop() memoizes its
+      // first stop, so a restarted instance could not be stopped again in after().
+      embedded = new EmbeddedPostgres({ dataDir, port, log });
       await embedded.start();
       await Promise.all([recovered, handoff]);
 

@@ -115,6 +115,7 @@ export class EmbeddedPostgres {
     this.stopping ??= this.run(this.bins.pg_ctl, ['stop', '-D', this.clusterDir, '-m', 'fast', '-w', '-t', String(PG_CTL_TIMEOUT_S)])
       .then(async () => {
         this.running = false;
+        this.stopping = undefined; // a later start() → stop() must stop again
         await fs.rm(this.ownerFile, { force: true });
         this.opts.log.info('embedded PostgreSQL stopped');
       });

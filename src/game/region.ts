@@ -8,7 +8,7 @@
 import { blockToChunk, chunkKey, regionOfBlock, Block, VoxelWorld } from '../world/index.js';
 import { checkBlockEdit, type BlockEdit } from './blocks.js';
 import { cleanChat } from './chat.js';
-import { applyGravity, checkMove, unstuck } from './movement.js';
+import { applyGravity, checkMove, moveBudgetAt, unstuck } from './movement.js';
 import { refuse, type Refusal, type Vec3 } from './types.js';
 
 export type LiveCharacter = Vec3 & {
@@ -28,6 +28,7 @@ export type LiveCharacter = Vec3 & {
   knownSpells: string[];
   cooldowns: Map<string, number>;
   lastMoveAt: number;
+  moveBudget: number;
 };
 
 export type Command =
@@ -137,11 +138,12 @@ export class RegionSim {
           ev.corrections.push({ characterId: c.id, x: c.x, y: c.y, z: c.z });
           return verdict;
         }
+        c.moveBudget = moveBudgetAt(c, now) - Math.hypot(cmd.to.x - c.x, cmd.to.z - c.z);
+        c.lastMoveAt = now;
         c.x = cmd.to.x;
         c.y = cmd.to.y;
         c.z = cmd.to.z;
         if (cmd.to.yaw !== undefined) c.yaw = cmd.to.yaw;
-        c.lastMoveAt = now;
         ev.changed.add(c.id);
         const r = regionOfBlock(c.x, c.z);
         if (r.rx !== this.rx || r.rz !== this.rz) {

@@ -2,7 +2,7 @@
 import { Client, type Room } from '@colyseus/sdk';
 import { randomBytes } from 'node:crypto';
 import { Character } from '../../src/db/entities/index.js';
-import { spawnPoint } from '../../src/world/index.js';
+import { isSolid, spawnPoint, terrainBlockAt } from '../../src/world/index.js';
 import { http, type TestServer } from './server.js';
 
 export type Player = { token: string; userId: string; characterId: string; worldId: string; seed: number };
@@ -19,8 +19,8 @@ export async function newPlayer(t: TestServer, characterClass = 'mage'): Promise
 }
 
 /** Puts a (not live) character at a column's surface, directly in the database: a test fixture. */
-export async function placeCharacter(t: TestServer, p: Player, x: number, z: number): Promise<{ x: number; y: number; z: number }> {
-  const pos = { x, y: spawnPoint(p.seed, Math.floor(x), Math.floor(z)), z };
+export async function placeCharacter(t: TestServer, p: Player, x: number, z: number, y?: number): Promise<{ x: number; y: number; z: number }> {
+  const pos = { x, y: y ?? spawnPoint(p.seed, Math.floor(x), Math.floor(z)), z };
   await t.server.orm.em.fork().nativeUpdate(Character, { id: p.characterId }, pos);
   return pos;
 }
@@ -69,4 +69,34 @@ export function nextMessage<T = any>(room: Room<any, any>, type: string): Promis
       resolve(payload);
     });
   });
+}
+
+/**
+ * A strip of `length` columns along +x inside region (rx, 0) where a character
+ * can walk: ground height changes by at most `maxStep` blocks per column, on
+ * solid dry ground with headroom, 3 columns wide. Returns the start column's
+ * centre and feet y; `yAt(x)` gives the feet y along it.
+ */
+export function walkableStrip(
+  seed: number,
+  rx: number,
+  length: number,
+  maxStep = 0,
+  opts: { chunkAligned?: boolean } = {},
+): { x: number; y: number; z: number; yAt(x: number): number } {
+  const standable = (x: number, z: number, y: number) =>
+    isSolid(terrainBlockAt(seed, x, y - 1, z)) && !isSolid(terrainBlockAt(seed, x, y, z)) && !isSolid(terrainBlockAt(seed, x, y + 1, z));
+  for (let z = 4; z < 124; z += 3) {
+    for (let x0 = rx * 128 + (opts.chunkAligned ? 0 : 2); x0 + length < rx * 128 + 126; x0++) {
+      if (opts.chunkAligned && x0 % 16 !== 0) continue;
+      let ok = true;
+      for (let x = x0; x <= x0 + length && ok; x++) {
+        const y = spawnPoint(seed, x, z);
+        ok = [z - 1, z + 1].every((zz) => spawnPoint(seed, x, zz) === y) && standable(x, z, y) && standable(x, z - 1, y) && standable(x, z + 1, y);
+        if (ok && x > x0) ok = Math.abs(y - spawnPoint(seed, x - 1, z)) <= maxStep;
+      }
+      if (ok) return { x: x0 + 0.5, y: spawnPoint(seed, x0, z), z: z + 0.5, yAt: (x) => spawnPoint(seed, Math.floor(x), z) };
+    }
+  }
+  throw new Error(`no walkable strip of ${length} columns in region ${rx}`);
 }

@@ -1,0 +1,327 @@
+import assert from 'node:assert/strict';
+import { AIR_TIME_MS } from '../src/game/movement.js';
+import { MAX_QUEUED_COMMANDS, RegionSim, timeOfDay, type LiveCharacter, type Reply } from '../src/game/region.js';
+import { Block, REGION_SIZE, blockToChunk, chunkKey } from '../src/world/index.js';
+
+const SEED = 12345;
+const T0 = 1_000_000;
+const TICK = 50;
+const PY = 100; // stone platform, top face at 101
+const FLOOR = PY + 1;
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Stone at y = PY over [x0, x1] × [z0, z1], air above. */
+function platform(sim: RegionSim, x0: number, x1: number, z0: number, z1: number): void {
+  for (let x = x0; x <= x1; x++) {
+    for (let z = z0; z <= z1; z++) {
+      sim.world.setBlock(x, PY, z, Block.STONE);
+      for (let y = PY + 1; y < PY + 8; y++) sim.world.setBlock(x, y, z, Block.AIR);
+    }
+  }
+}
+
+function character(id: string, x: number, y: number, z: number, lastMoveAt = T0, moveBudget = 1.5): LiveCharacter {
+  return {
+    id, userId: `u-${id}`, name: `Hero ${id}`, characterClass: 'mage', level: 1, xp: 0, stats: {},
+    x, y, z, yaw: 0, hp: 10, maxHp: 10, mana: 5, maxMana: 5, corruption: 0,
+    knownSpells: [], cooldowns: new Map(), lastMoveAt, moveBudget, // blocks of travel left; refills at WALK_SPEED from lastMoveAt
+  };
+}
+
+/** Lets pending promise callbacks run (no timers involved beyond one macrotask turn). */
+const flush = () => new Promise<void>((r) => setImmediate(r));
+
+/** Tracks whether a reply promise has settled. */
+function track(p: Promise<Reply>): { reply?: Reply } {
+  const t: { reply?: Reply } = {};
+  void p.then((r) => (t.reply = r));
+  return t;
+}
+
+function newSim(): RegionSim {
+  const sim = new RegionSim(SEED, 0, 0);
+  platform(sim, 0, 31, 0, 31);
+  return sim;
+}
+
+describe('game RegionSim: queue and step', () => {
+  it('resolves replies only on step(), applying commands in arrival order', async () => {
+    const sim = newSim();
+    const a = sim.addCharacter(character('a', 16.5, FLOOR, 16.5, T0, 2.2));
+    // Two 1-block moves in one tick: both fit the travel budget, applied in order.
+    const m1 = track(sim.enqueue({ kind: 'move', characterId: 'a', to: { x: 17.5, y: FLOOR, z: 16.5 } }));
+    const c1 = track(sim.enqueue({ kind: 'chat', characterId: 'a', text: 'first' }));
+    const m2 = track(sim.enqueue({ kind: 'move', characterId: 'a', to: { x: 18.5, y: FLOOR, z: 16.5, yaw: 1.25 } }));
+    const c2 = track(sim.enqueue({ kind: 'chat', characterId: 'a', text: 'second' }));
+    assert.equal(sim.queued, 4);
+    await flush();
+    for (const t of [m1, c1, m2, c2]) assert.equal(t.reply, undefined, 'no reply before the tick');
+    assert.equal(a.x, 16.5, 'nothing applied before the tick');
+
+    const ev = sim.step(T0 + TICK, TICK);
+    assert.equal(sim.queued, 0);
+    await flush();
+    assert.deepEqual(m1.reply, { ok: true, data: { x: 17.5, y: FLOOR, z: 16.5 } });
+    assert.deepEqual(m2.reply, { ok: true, data: { x: 18.5, y: FLOOR, z: 16.5 } });
+    assert.deepEqual(c1.reply, { ok: true });
+    assert.deepEqual(c2.reply, { ok: true });
+    assert.deepEqual([a.x, a.y, a.z, a.yaw, a.lastMoveAt], [18.5, FLOOR, 16.5, 1.25, T0 + TICK]);
+    assert.deepEqual(ev.chats.map((c) => c.text), ['first', 'second']);
+    assert.deepEqual([...ev.changed], ['a']);
+    assert.deepEqual(ev.corrections, []);
+  });
+
+  it('a move over the travel budget is refused, a smaller one after it is fine', async () => {
+    const sim = newSim();
+    const a = sim.addCharacter(character('a', 16.5, FLOOR, 16.5));
+    const far = sim.enqueue({ kind: 'move', characterId: 'a', to: { x: 18.5, y: FLOOR, z: 16.5 } });
+    const near = sim.enqueue({ kind: 'move', characterId: 'a', to: { x: 17.5, y: FLOOR, z: 16.5 } });
+    const ev = sim.step(T0, TICK);
+    const [r1, r2] = await Promise.all([far, near]);
+    assert.equal(r1.ok, false);
+    assert.equal(!r1.ok && r1.code, 'INVALID_MOVE');
+    assert.deepEqual(r2, { ok: true, data: { x: 17.5, y: FLOOR, z: 16.5 } });
+    assert.equal(a.x, 17.5);
+    assert.deepEqual(ev.corrections, [{ characterId: 'a', x: 16.5, y: FLOOR, z: 16.5 }]);
+  });
+
+  it('a step with nothing queued changes nothing', () => {
+    const sim = newSim();
+    sim.addCharacter(character('a', 16.5, FLOOR, 16.5));
+    const ev = sim.step(T0 + 10 * AIR_TIME_MS, TICK);
+    assert.deepEqual(ev, { changed: new Set(), blocks: [], corrections: [], chats: [], crossings: [] });
+  });
+
+  it('refuses commands for unknown characters with NOT_IN_REGION', async () => {
+    const sim = newSim();
+    const p = sim.enqueue({ kind: 'chat', characterId: 'ghost', text: 'boo' });
+    const ev = sim.step(T0, TICK);
+    const r = await p;
+    assert.equal(!r.ok && r.code, 'NOT_IN_REGION');
+    assert.deepEqual(ev.chats, []);
+  });
+
+  it(`refuses at once with RATE_LIMITED when ${MAX_QUEUED_COMMANDS} commands are already queued`, async () => {
+    const sim = newSim();
+    sim.addCharacter(character('a', 16.5, FLOOR, 16.5));
+    const pending = [];
+    for (let i = 0; i < MAX_QUEUED_COMMANDS; i++) pending.push(track(sim.enqueue({ kind: 'chat', characterId: 'a', text: `m${i}` })));
+    assert.equal(sim.queued, MAX_QUEUED_COMMANDS);
+    const over = track(sim.enqueue({ kind: 'chat', characterId: 'a', text: 'one too many' }));
+    assert.equal(sim.queued, MAX_QUEUED_COMMANDS, 'not queued');
+    await flush();
+    assert.equal(over.reply?.ok, false);
+    assert.equal(!over.reply!.ok && over.reply!.code, 'RATE_LIMITED');
+    assert.ok(pending.every((t) => t.reply === undefined), 'the queued ones still wait for the tick');
+    const ev = sim.step(T0, TICK);
+    await flush();
+    assert.equal(ev.chats.length, MAX_QUEUED_COMMANDS);
+    assert.ok(!ev.chats.some((c) => c.text === 'one too many'));
+    assert.ok(pending.every((t) => t.reply?.ok === true));
+    // Room again after the tick.
+    const again = sim.enqueue({ kind: 'chat', characterId: 'a', text: 'again' });
+    sim.step(T0 + TICK, TICK);
+    assert.deepEqual(await again, { ok: true });
+  });
+});
+
+describe('game RegionSim: moves', () => {
+  it('a refused move yields a correction and leaves the character where it was', async () => {
+    const sim = newSim();
+    const a = sim.addCharacter(character('a', 16.5, FLOOR, 16.5));
+    const before = { ...a };
+    const replies = [
+      sim.enqueue({ kind: 'move', characterId: 'a', to: { x: 26.5, y: FLOOR, z: 16.5 } }), // teleport
+      sim.enqueue({ kind: 'move', characterId: 'a', to: { x: 16.5, y: FLOOR + 5, z: 16.5, yaw: 3 } }), // fly
+      sim.enqueue({ kind: 'move', characterId: 'a', to: { x: NaN, y: FLOOR, z: 16.5 } }),
+    ];
+    const ev = sim.step(T0 + TICK, TICK);
+    for (const r of await Promise.all(replies)) assert.equal(!r.ok && r.code, 'INVALID_MOVE');
+    assert.deepEqual({ ...a }, before, 'position, yaw and lastMoveAt unchanged');
+    assert.deepEqual(ev.corrections, Array(3).fill({ characterId: 'a', x: 16.5, y: FLOOR, z: 16.5 }));
+    assert.equal(ev.changed.size, 0);
+  });
+
+  it('a legal move yields `changed` and updates position, yaw and lastMoveAt', async () => {
+    const sim = newSim();
+    const a = sim.addCharacter(character('a', 16.5, FLOOR, 16.5));
+    sim.addCharacter(character('b', 10.5, FLOOR, 10.5));
+    const r = sim.enqueue({ kind: 'move', characterId: 'a', to: { x: 17, y: FLOOR, z: 16, yaw: -0.5 } });
+    const ev = sim.step(T0 + 200, TICK);
+    assert.deepEqual(await r, { ok: true, data: { x: 17, y: FLOOR, z: 16 } });
+    assert.deepEqual([...ev.changed], ['a']);
+    assert.deepEqual([a.x, a.y, a.z, a.yaw, a.lastMoveAt], [17, FLOOR, 16, -0.5, T0 + 200]);
+    assert.deepEqual(ev.crossings, []);
+  });
+
+  it('crossing the region border reports a crossing and freezes the character', async () => {
+    const sim = newSim();
+    platform(sim, REGION_SIZE - 8, REGION_SIZE + 8, 8, 24);
+    const a = sim.addCharacter(character('a', REGION_SIZE - 0.4, FLOOR, 16.5));
+    const r = sim.enqueue({ kind: 'move', characterId: 'a', to: { x: REGION_SIZE + 0.4, y: FLOOR, z: 16.5 } });
+    const ev = sim.step(T0 + 200, TICK);
+    assert.deepEqual(await r, { ok: true, data: { x: REGION_SIZE + 0.4, y: FLOOR, z: 16.5 } });
+    assert.deepEqual(ev.crossings, [{ characterId: 'a', rx: 1, rz: 0 }]);
+    assert.ok(ev.changed.has('a'));
+    // Frozen: every further command is refused, and it is left out of gravity.
+    const later = [
+      sim.enqueue({ kind: 'move', characterId: 'a', to: { x: REGION_SIZE - 0.4, y: FLOOR, z: 16.5 } }),
+      sim.enqueue({ kind: 'chat', characterId: 'a', text: 'hello?' }),
+      sim.enqueue({ kind: 'block', characterId: 'a', edit: { action: 'break', x: REGION_SIZE - 2, y: PY, z: 16 } }),
+    ];
+    sim.world.setBlock(REGION_SIZE, PY, 16, Block.AIR); // the ground under it goes away
+    const ev2 = sim.step(T0 + 200 + 10 * AIR_TIME_MS, TICK);
+    for (const reply of await Promise.all(later)) assert.equal(!reply.ok && reply.code, 'NOT_IN_REGION');
+    assert.equal(a.x, REGION_SIZE + 0.4);
+    assert.equal(a.y, FLOOR, 'no gravity for a frozen character');
+    assert.deepEqual(ev2, { changed: new Set(), blocks: [], corrections: [], chats: [], crossings: [] });
+    // Removing and adding it again (the handoff fell back) unfreezes it.
+    sim.removeCharacter('a');
+    sim.world.setBlock(REGION_SIZE, PY, 16, Block.STONE);
+    sim.addCharacter(character('a', REGION_SIZE - 0.4, FLOOR, 16.5));
+    const back = sim.enqueue({ kind: 'chat', characterId: 'a', text: 'back' });
+    sim.step(T0 + 10_000, TICK);
+    assert.deepEqual(await back, { ok: true });
+  });
+
+  it('crossing into a negative region is reported with its coordinates', async () => {
+    const sim = newSim();
+    const a = sim.addCharacter(character('a', 0.4, FLOOR, 0.4));
+    sim.world.setBlock(-1, PY, -1, Block.STONE);
+    for (const [x, z] of [[-1, -1], [-1, 0], [0, -1]] as const) for (let y = FLOOR; y < FLOOR + 3; y++) sim.world.setBlock(x, y, z, Block.AIR);
+    const r = sim.enqueue({ kind: 'move', characterId: 'a', to: { x: -0.4, y: FLOOR, z: -0.4 } });
+    const ev = sim.step(T0 + 200, TICK);
+    assert.equal((await r).ok, true);
+    assert.deepEqual(ev.crossings, [{ characterId: 'a', rx: -1, rz: -1 }]);
+    assert.equal(a.x, -0.4);
+  });
+
+  it('gravity pulls a character down once the block under it is broken', async () => {
+    const sim = newSim();
+    const a = sim.addCharacter(character('a', 16.5, FLOOR, 16.5));
+    sim.addCharacter(character('b', 18.5, FLOOR, 16.5));
+    // Make a 3-deep pit under a: b breaks the floor (a's support is the platform block at 16,100,16).
+    sim.world.setBlock(16, PY - 3, 16, Block.STONE);
+    const r = sim.enqueue({ kind: 'block', characterId: 'b', edit: { action: 'break', x: 16, y: PY, z: 16 } });
+    let now = T0 + AIR_TIME_MS;
+    const ev = sim.step(now, TICK);
+    assert.equal((await r).ok, true);
+    assert.ok(ev.changed.has('a'), 'a starts falling in the same tick');
+    assert.ok(!ev.changed.has('b'));
+    for (let i = 0; i < 10; i++) sim.step((now += TICK), TICK);
+    assert.equal(a.y, PY - 2, 'lands exactly on the block below');
+    assert.equal(sim.step((now += TICK), TICK).changed.size, 0, 'and stays');
+  });
+
+  it('addCharacter lifts a character out of blocks', () => {
+    const sim = newSim();
+    sim.world.setBlock(5, FLOOR, 5, Block.STONE);
+    const c = sim.addCharacter(character('a', 5.5, FLOOR, 5.5));
+    assert.equal(c.y, FLOOR + 1);
+    assert.equal(sim.characters.get('a'), c);
+  });
+});
+
+describe('game RegionSim: block edits and chat', () => {
+  it('a block edit bumps the chunk version and reports the block; restoring terrain reports block: undefined', async () => {
+    const sim = new RegionSim(SEED, 0, 0);
+    const b = blockToChunk(18, FLOOR, 16);
+    const key = chunkKey(b.cx, b.cy, b.cz);
+    sim.loadChunk(b.cx, b.cy, b.cz, 7, []); // persisted at version 7, no edits
+    platform(sim, 0, 31, 0, 31);
+    sim.addCharacter(character('a', 16.5, FLOOR, 16.5));
+
+    const placed = sim.enqueue({ kind: 'block', characterId: 'a', edit: { action: 'place', x: 18, y: FLOOR, z: 16, block: Block.PLANKS } });
+    const ev1 = sim.step(T0, TICK);
+    assert.deepEqual(await placed, { ok: true, data: { chunk: key, index: b.index, version: 8 } });
+    assert.deepEqual(ev1.blocks, [{ key, cx: b.cx, cy: b.cy, cz: b.cz, index: b.index, block: Block.PLANKS, version: 8 }]);
+    assert.equal(sim.world.getBlock(18, FLOOR, 16), Block.PLANKS);
+    assert.equal(sim.chunkVersions.get(key), 8);
+
+    // Breaking it restores the generated terrain (air up here): the edit is gone.
+    const broken = sim.enqueue({ kind: 'block', characterId: 'a', edit: { action: 'break', x: 18, y: FLOOR, z: 16 } });
+    const ev2 = sim.step(T0 + TICK, TICK);
+    assert.deepEqual(await broken, { ok: true, data: { chunk: key, index: b.index, version: 9 } });
+    assert.deepEqual(ev2.blocks, [{ key, cx: b.cx, cy: b.cy, cz: b.cz, index: b.index, block: undefined, version: 9 }]);
+    assert.equal(sim.world.getBlock(18, FLOOR, 16), Block.AIR);
+    assert.equal(sim.world.editsOf(key).has(b.index), false);
+  });
+
+  it('an edit in a chunk never loaded starts its version at 1', async () => {
+    const sim = newSim();
+    sim.addCharacter(character('a', 16.5, FLOOR, 16.5));
+    const b = blockToChunk(16, PY, 18);
+    const key = chunkKey(b.cx, b.cy, b.cz);
+    assert.equal(sim.chunkVersions.get(key), undefined);
+    const r = sim.enqueue({ kind: 'block', characterId: 'a', edit: { action: 'break', x: 16, y: PY, z: 18 } });
+    const ev = sim.step(T0, TICK);
+    assert.equal((await r).ok, true);
+    // The platform stone was an edit over generated air: breaking it restores terrain.
+    assert.deepEqual(ev.blocks, [{ key, cx: b.cx, cy: b.cy, cz: b.cz, index: b.index, block: undefined, version: 1 }]);
+  });
+
+  it('a refused block edit changes nothing and reports nothing', async () => {
+    const sim = newSim();
+    sim.addCharacter(character('a', 16.5, FLOOR, 16.5));
+    const edits = sim.world.editedChunkKeys().sort().map((k) => [k, [...sim.world.editsOf(k)]]);
+    const replies = [
+      sim.enqueue({ kind: 'block', characterId: 'a', edit: { action: 'place', x: 16, y: FLOOR, z: 16, block: Block.STONE } }), // OCCUPIED
+      sim.enqueue({ kind: 'block', characterId: 'a', edit: { action: 'break', x: 16, y: PY, z: 30 } }), // OUT_OF_REACH
+      sim.enqueue({ kind: 'block', characterId: 'a', edit: { action: 'place', x: 17, y: FLOOR, z: 16, block: Block.GOLD_ORE } }), // INVALID_BLOCK
+      sim.enqueue({ kind: 'block', characterId: 'a', edit: { action: 'break', x: 17.5, y: PY, z: 16 } }), // BAD_MESSAGE
+    ];
+    const ev = sim.step(T0, TICK);
+    assert.deepEqual((await Promise.all(replies)).map((r) => !r.ok && r.code), ['OCCUPIED', 'OUT_OF_REACH', 'INVALID_BLOCK', 'BAD_MESSAGE']);
+    assert.deepEqual(ev.blocks, []);
+    assert.equal(sim.chunkVersions.size, 0);
+    assert.deepEqual(sim.world.editedChunkKeys().sort().map((k) => [k, [...sim.world.editsOf(k)]]), edits);
+  });
+
+  it('chat is cleaned and reported with the speaker; a bad line is refused and not reported', async () => {
+    const sim = newSim();
+    sim.addCharacter(character('a', 16.5, FLOOR, 16.5));
+    const ok = sim.enqueue({ kind: 'chat', characterId: 'a', text: '  hello\u0007world\n ' });
+    const empty = sim.enqueue({ kind: 'chat', characterId: 'a', text: ' \n\t ' });
+    const long = sim.enqueue({ kind: 'chat', characterId: 'a', text: 'x'.repeat(201) });
+    const ev = sim.step(T0, TICK);
+    assert.deepEqual(await ok, { ok: true });
+    assert.equal(((await empty) as { code?: string }).code, 'BAD_MESSAGE');
+    assert.equal(((await long) as { code?: string }).code, 'BAD_MESSAGE');
+    assert.deepEqual(ev.chats, [{ characterId: 'a', from: 'Hero a', text: 'hello world' }]);
+    assert.equal(ev.changed.size, 0);
+  });
+});
+
+describe('game timeOfDay', () => {
+  const DAY = 20 * 60 * 1000;
+
+  it('maps the world clock to an hour and wraps every day', () => {
+    assert.equal(timeOfDay(0, DAY), 0);
+    assert.equal(timeOfDay(DAY / 4, DAY), 6);
+    assert.equal(timeOfDay(DAY / 2, DAY), 12);
+    assert.equal(timeOfDay(DAY, DAY), 0);
+    assert.equal(timeOfDay(DAY * 1.5, DAY), 12);
+    assert.equal(timeOfDay(DAY * 1000 + DAY / 4, DAY), 6);
+  });
+
+  it('property: always in [0, 24) and the same a whole number of days later', () => {
+    const rnd = mulberry32(31337);
+    for (let i = 0; i < 1000; i++) {
+      const now = Math.floor(rnd() * 2e12);
+      const t = timeOfDay(now, DAY);
+      assert.ok(t >= 0 && t < 24, `${now} → ${t}`);
+      const days = Math.floor(rnd() * 1000);
+      assert.ok(Math.abs(timeOfDay(now + days * DAY, DAY) - t) < 1e-6);
+    }
+  });
+});
