@@ -111,6 +111,7 @@ export class RegionRoom extends Room<{ state: RegionState }> {
       this.state.characters.set(characterId, toState(live));
     }
     await liveCharacters(this.presence).claim(characterId, this.roomId);
+    roomDeps().metrics.roomClients.inc();
     client.userData = { characterId, userId: auth.userId, token: auth.token, bucket: new TokenBucket(DEFAULT_CLIENT_RATE, Date.now()) } satisfies UserData;
     this.clientsByCharacter.set(characterId, client);
     this.interest.attach(client, characterId);
@@ -213,6 +214,7 @@ export class RegionRoom extends Room<{ state: RegionState }> {
   }
 
   private tick(): void {
+    const endTimer = roomDeps().metrics.tickDuration.startTimer();
     const now = Date.now();
     const ev = this.sim.step(now, now - this.lastStepAt);
     this.lastStepAt = now;
@@ -221,6 +223,7 @@ export class RegionRoom extends Room<{ state: RegionState }> {
     this.mirror(ev);
     this.interest.update();
     for (const c of ev.crossings) void this.handoff(c.characterId, c.rx, c.rz);
+    endTimer();
   }
 
   private mirror(ev: TickEvents): void {

@@ -4,6 +4,7 @@
  * of another process), so dependencies cannot travel in create options.
  */
 import type { Presence } from '@colyseus/core';
+import type { Metrics } from '../src/api/metrics.js';
 import type { AccountService } from '../src/auth/accounts.js';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
@@ -15,6 +16,7 @@ export type RoomDeps = {
   store: WorldStore;
   accounts: AccountService;
   presence: Presence;
+  metrics: Metrics;
 };
 
 let deps: RoomDeps | undefined;

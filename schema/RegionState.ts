@@ -15,9 +15,10 @@ export class CharacterState extends Schema {
   @type('string') name = '';
   @type('string') characterClass = '';
   @type('uint16') level = 1;
-  @type('float32') x = 0;
-  @type('float32') y = 0;
-  @type('float32') z = 0;
+  // float64: float32 loses centimetres beyond |x| ≈ 10^4 blocks, and the world is far wider.
+  @type('float64') x = 0;
+  @type('float64') y = 0;
+  @type('float64') z = 0;
   @type('float32') yaw = 0;
   @type('float32') hp = 0;
   @type('float32') maxHp = 0;
@@ -43,9 +44,9 @@ export class ChunkState extends Schema {
 export class NpcState extends Schema {
   @type('string') id = '';
   @type('string') kind = '';
-  @type('float32') x = 0;
-  @type('float32') y = 0;
-  @type('float32') z = 0;
+  @type('float64') x = 0;
+  @type('float64') y = 0;
+  @type('float64') z = 0;
   @type('float32') hp = 0;
   @type('float32') maxHp = 0;
 }

@@ -60,7 +60,12 @@ class ShutdownStack {
   }
 }
 
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+export type StartOptions = {
+  /** Extra room definitions (benchmarks define a baseline room here). */
+  defineRooms?: (server: Server) => void;
+};
+
+export async function startServer(config: Config, log: Logger, opts: StartOptions = {}): Promise<RunningServer> {
   const stack = new ShutdownStack(log);
   try {
     await fs.mkdir(config.dataDir, { recursive: true });
@@ -91,13 +96,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
     const accounts = new AccountService(orm.em, new TokenService(jwtSecret, config.jwtTtlS), config.bcryptCost);
     const store = new WorldStore(orm.em);
-    setRoomDeps({ config, log: log.child({ module: 'rooms' }), store, accounts, presence: scale.presence });
+    const metrics = createMetrics();
+    setRoomDeps({ config, log: log.child({ module: 'rooms' }), store, accounts, presence: scale.presence, metrics });
     stack.push('room deps', () => setRoomDeps(undefined));
     const api = createApi({
       em: orm.em,
       accounts,
       log: log.child({ module: 'api' }),
-      metrics: createMetrics(),
+      metrics,
       health: [
         { name: 'db', check: async () => ((await orm.checkConnection()).ok ? 'ok' : 'down') },
         scale.health,
@@ -122,6 +128,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       },
     });
     server.define(ROOM_NAME, RegionRoom).filterBy(['worldId', 'rx', 'rz']);
+    opts.defineRooms?.(server);
     await server.listen(config.port, config.host);
     stack.push('colyseus', () => server.gracefullyShutdown(false));
     const port = (server.transport.server!.address() as AddressInfo).port;

@@ -7,7 +7,7 @@ import { Client, type Room } from '@colyseus/sdk';
 import { Block, REGION_SIZE, blockToChunk, chunkKey, spawnPoint } from '../src/world/index.js';
 import { WorldChunk } from '../src/db/entities/index.js';
 import { bootTestServer, http, type TestServer } from './support/server.js';
-import { join, newPlayer, nextMessage, placeCharacter, play, until, walkableStrip, type Player } from './support/game.js';
+import { borderCrossing, join, newPlayer, nextMessage, placeCharacter, play, until, walkableStrip, type Player } from './support/game.js';
 
 const VIEW_RADIUS = 2; // chunks
 
@@ -265,6 +265,31 @@ describe('region room', function () {
     assert.ok(Math.abs(c2.x - (c.x + 0.3)) < 1e-4);
     assert.deepEqual([...c2.knownSpells], [...c.knownSpells], 'owner-only fields after reconnect');
     assert.equal((await back.request('chat', { text: 'back' })).ok, true);
+  });
+
+  it('hands a character across a region border to the neighbour room: saved first, never in both', async () => {
+    const p = await newPlayer(t);
+    const spot = borderCrossing(p.seed, 12);
+    await placeCharacter(t, p, spot.x, spot.z, spot.y);
+    const room = await enter(p);
+    assert.equal(room.state.rx, 11);
+    const handoff = nextMessage(room, 'handoff');
+    const to = { x: spot.x + 0.7, y: spot.y, z: spot.z };
+    assert.equal((await room.request('move', to)).ok, true);
+    const { reservation } = await handoff;
+    assert.ok(reservation, 'a seat reservation in the neighbour room');
+    // The old room has already saved and dropped the character before the seat was reserved.
+    const saved = await http(t.url, 'GET', `/api/characters/${p.characterId}`, { token: p.token });
+    assert.ok(Math.abs(saved.body.position.x - to.x) < 1e-4, 'saved at the new position before the handoff');
+    const next: Room<any, any> = await new Client(t.url).consumeSeatReservation(reservation);
+    open.push(next);
+    await room.leave();
+    const c = await until(next, (s) => s.characters?.get(p.characterId), 'character in the neighbour room');
+    assert.deepEqual([next.state.rx, next.state.rz], [12, 0]);
+    assert.ok(Math.abs(c.x - to.x) < 1e-4);
+    assert.deepEqual([...c.knownSpells].length > 0, true, 'owner-only fields after handoff');
+    // and it walks on in the new room
+    assert.equal((await next.request('move', { x: to.x + 0.5, y: to.y, z: to.z })).ok, true);
   });
 
   it('play answers 404 for an unknown character', async () => {

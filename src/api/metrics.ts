@@ -1,8 +1,15 @@
 /** Prometheus metrics: process metrics plus an HTTP latency histogram labelled by route template. */
 import type { RequestHandler } from 'express';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type Metrics = { registry: Registry; httpDuration: Histogram<'method' | 'route' | 'status'> };
+export type Metrics = {
+  registry: Registry;
+  httpDuration: Histogram<'method' | 'route' | 'status'>;
+  /** Wall time of one region simulation tick (inputs, rules, state mirroring, interest). */
+  tickDuration: Histogram;
+  /** Clients connected to region rooms on this process. */
+  roomClients: Gauge;
+};
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
@@ -14,7 +21,14 @@ export function createMetrics(): Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  return { registry, httpDuration };
+  const tickDuration = new Histogram({
+    name: 'leyline_room_tick_seconds',
+    help: 'Region room simulation tick duration',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05],
+    registers: [registry],
+  });
+  const roomClients = new Gauge({ name: 'leyline_room_clients', help: 'Clients in region rooms on this process', registers: [registry] });
+  return { registry, httpDuration, tickDuration, roomClients };
 }
 
 /** Times every request; the route label is the matched template (never the raw URL, to bound cardinality). */

@@ -100,3 +100,19 @@ export function walkableStrip(
   }
   throw new Error(`no walkable strip of ${length} columns in region ${rx}`);
 }
+
+/** A spot just west of the border between regions rx-1 and rx where the ground is flat across it. */
+export function borderCrossing(seed: number, rx: number): { x: number; y: number; z: number } {
+  const border = rx * 128;
+  const standable = (x: number, z: number, y: number) =>
+    isSolid(terrainBlockAt(seed, x, y - 1, z)) && !isSolid(terrainBlockAt(seed, x, y, z)) && !isSolid(terrainBlockAt(seed, x, y + 1, z));
+  for (let z = 4; z < 124; z++) {
+    const y = spawnPoint(seed, border - 3, z);
+    let ok = true;
+    for (let x = border - 3; x <= border + 2 && ok; x++) {
+      for (const zz of [z - 1, z, z + 1]) ok &&= spawnPoint(seed, x, zz) === y && standable(x, zz, y);
+    }
+    if (ok) return { x: border - 0.5, y, z: z + 0.5 };
+  }
+  throw new Error(`no flat border crossing into region ${rx}`);
+}
