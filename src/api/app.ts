@@ -14,6 +14,7 @@ import { charactersRouter } from './routes/characters.js';
 import { contentRouter } from './routes/content.js';
 import { worldsRouter } from './routes/worlds.js';
 import { playRouter, type PlayFn } from './routes/play.js';
+import { analyticsRouter } from './routes/analytics.js';
 
 const MAX_BODY = '16kb'; // every request body of the protocol is small; larger is hostile
 
@@ -52,6 +53,7 @@ export function createApi(deps: ApiDeps): Express {
   if (deps.play) api.use(playRouter(deps.accounts, deps.play));
   api.use(contentRouter(deps.em));
   api.use(charactersRouter(deps.em, deps.accounts, { isLive: deps.isLive }));
+  api.use(analyticsRouter(deps.em, deps.accounts));
   api.use(notFoundHandler);
   app.use('/api', api);
 

@@ -9,14 +9,15 @@ import { EmbeddedPostgres } from './embedded.js';
 import { migrate, openOrm } from './orm.js';
 import { ensureMagicEventPartitions } from './partitions.js';
 import { seedContent, seedSample } from './seed.js';
+import { User } from './entities/index.js';
 
 const command = process.argv[2];
 const config = loadConfig(process.env);
 const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
 
 async function run(): Promise<void> {
-  if (!['migrate', 'seed', 'create-migration'].includes(command ?? '')) {
-    process.stderr.write('usage: tsx src/db/cli.ts migrate|seed|create-migration\n');
+  if (!['migrate', 'seed', 'create-migration', 'grant-admin'].includes(command ?? '')) {
+    process.stderr.write('usage: tsx src/db/cli.ts migrate|seed|create-migration|grant-admin <username>\n');
     process.exit(2);
   }
   let embedded: EmbeddedPostgres | undefined;
@@ -34,6 +35,15 @@ async function run(): Promise<void> {
       await seedContent(orm.em.fork());
       const summary = await seedSample(orm.em.fork(), { bcryptCost: config.bcryptCost });
       process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    }
+    if (command === 'grant-admin') {
+      // The only way to make an admin: no default admin account or password exists.
+      const username = (process.argv[3] ?? '').toLowerCase();
+      const updated = await orm.em.fork().nativeUpdate(User, { username }, { role: 'admin' });
+      if (!updated) {
+        process.stderr.write(`no user named "${username}"\n`);
+        process.exitCode = 1;
+      } else process.stdout.write(`${username} is now an admin\n`);
     }
     if (command === 'create-migration') {
       const result = await orm.migrator.create('src/db/migrations');
