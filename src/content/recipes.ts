@@ -33,4 +33,18 @@ export const recipes = [
     ingredients: [{ itemId: 'oak_log', quantity: 2 }, { itemId: 'mana_crystal', quantity: 1 }],
     resultItemId: 'oak_staff', resultQuantity: 1,
   },
+  {
+    key: 'tan_wolf_pelt', name: 'Tan Wolf Pelt', station: null,
+    ingredients: [{ itemId: 'wolf_pelt', quantity: 1 }], resultItemId: 'leather', resultQuantity: 2,
+  },
+  {
+    key: 'brew_antidote', name: 'Brew Antidote', station: 'alchemy_table',
+    ingredients: [{ itemId: 'scorpion_venom', quantity: 1 }, { itemId: 'moonpetal', quantity: 1 }],
+    resultItemId: 'antidote', resultQuantity: 1,
+  },
+  {
+    key: 'stitch_troll_hide_armor', name: 'Stitch Troll Hide Armor', station: null,
+    ingredients: [{ itemId: 'troll_hide', quantity: 3 }, { itemId: 'leather', quantity: 2 }],
+    resultItemId: 'troll_hide_armor', resultQuantity: 1,
+  },
 ] as const satisfies readonly RecipeDef[];

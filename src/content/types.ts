@@ -20,6 +20,19 @@ export type CharacterClassDef = {
   startingItems: readonly ItemStack[];
 };
 
+/** What a spell does when it lands; the game rules switch on this. */
+export type SpellEffect = 'damage' | 'heal' | 'shield' | 'buff' | 'debuff' | 'terrain' | 'teleport' | 'summon' | 'drain';
+
+/**
+ * What a spell is aimed at. `self` = the caster (with area > 0: everything around the caster);
+ * `enemy` = an npc or a character; `ally` = a friendly character, the caster included;
+ * `point` = a position x, y, z (with area > 0: everything around that point).
+ */
+export type SpellTarget = 'self' | 'character' | 'npc' | 'enemy' | 'ally' | 'point';
+
+/** The computation a ritual's worker runs when the cast completes (DESIGN: rituals). */
+export type RitualKind = 'raise_earth' | 'storm' | 'mass_heal' | 'purify' | 'summon_golem';
+
 export type SpellDef = {
   id: string;
   name: string;
@@ -41,6 +54,16 @@ export type SpellDef = {
   /** Spell ids the caster must know first. */
   prerequisites: readonly string[];
   description: string;
+  effect: SpellEffect;
+  target: SpellTarget;
+  /** Present iff `ritual`: which ritual computation runs. */
+  ritualKind?: RitualKind;
+  /** Present iff `dark`: corruption points added to the caster per cast (> 0). */
+  corruption?: number;
+  /** How long the effect lasts; required for buffs, debuffs and shields, optional otherwise (DoTs, walls, summons). */
+  durationMs?: number;
+  /** For `effect: 'summon'` (required there, absent otherwise): the NpcDef kind that appears. */
+  summonKind?: string;
 };
 
 export type ItemKind = 'material' | 'consumable' | 'weapon' | 'armor' | 'tool' | 'focus';
@@ -63,4 +86,36 @@ export type RecipeDef = {
   resultQuantity: number;
   /** Crafting station needed nearby; null = anywhere. */
   station: string | null;
+};
+
+/** A creature kind. Speeds in blocks per second, ranges in blocks. */
+export type NpcDef = {
+  kind: string;
+  name: string;
+  maxHp: number;
+  damage: number;
+  attackCooldownMs: number;
+  attackRange: number;
+  speedBps: number;
+  /** Distance at which a hostile NPC notices a character; 0 for non-hostile kinds. */
+  aggroRange: number;
+  /** Distance from its spawn point past which an NPC gives up and walks back. */
+  leashRange: number;
+  xp: number;
+  /** Biomes (src/world/terrain.ts BIOME_NAMES) it spawns in; empty = never spawns naturally (summon only). */
+  biomes: readonly string[];
+  lootTable: string;
+  hostile: boolean;
+  element?: string;
+};
+
+/**
+ * Drops: `rolls` independent draws; each picks `nothing` or one entry with probability proportional to its
+ * weight, then a quantity uniformly in min..max.
+ */
+export type LootTable = {
+  id: string;
+  rolls: number;
+  nothingWeight: number;
+  entries: readonly { itemId: string; weight: number; min: number; max: number }[];
 };
