@@ -107,28 +107,6 @@ export function spellTreeDepth(content: Pick<Content, 'spellById'>, spellId: str
   return depth(spellId);
 }
 
-/**
- * Draws a loot table: `rolls` independent picks among `nothing` and the entries (by weight), each
- * with a quantity uniform in min..max. Stacks of the same item are merged. `random` returns [0, 1).
- */
-export function rollLoot(table: LootTable, random: () => number = Math.random): ItemStack[] {
-  const total = table.nothingWeight + table.entries.reduce((sum, e) => sum + e.weight, 0);
-  const out = new Map<string, number>();
-  for (let roll = 0; roll < table.rolls; roll++) {
-    let pick = random() * total - table.nothingWeight;
-    if (pick < 0) continue;
-    for (const entry of table.entries) {
-      pick -= entry.weight;
-      if (pick < 0) {
-        const quantity = entry.min + Math.floor(random() * (entry.max - entry.min + 1));
-        out.set(entry.itemId, (out.get(entry.itemId) ?? 0) + Math.min(quantity, entry.max));
-        break;
-      }
-    }
-  }
-  return [...out].map(([itemId, quantity]) => ({ itemId, quantity }));
-}
-
 function checkSpell(s: SpellDef, spellById: ReadonlyMap<string, SpellDef>, npcByKind: ReadonlyMap<string, NpcDef>): void {
   const where = `spell ${s.id}`;
   for (const k of ['manaCost', 'cooldownMs', 'range', 'area', 'castTimeMs'] as const) needNumber(s[k], `${where} ${k}`, 'nonNegative');
