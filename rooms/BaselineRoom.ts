@@ -10,6 +10,7 @@
  *   - the InterestManager is replaced by a no-op, so clients get no StateView
  *     and the tick does no per-client visibility work.
  */
+import { ClientState, type Client } from '@colyseus/core';
 import { RegionRoom } from './RegionRoom.js';
 import type { JoinOptions } from './messages.js';
 import type { InterestManager } from './interest.js';
@@ -17,14 +18,26 @@ import { BaselineState } from '../schema/BaselineState.js';
 
 export const BASELINE_ROOM_NAME = 'region_baseline';
 
-const NO_INTEREST: Pick<InterestManager, 'attach' | 'rebind' | 'detach' | 'chunkAdded' | 'update' | 'size'> = {
-  size: 0,
-  attach: () => undefined,
-  rebind: () => undefined,
-  detach: () => undefined,
-  chunkAdded: () => undefined,
-  update: () => undefined,
-};
+/**
+ * The baseline's "interest": no StateView for anyone (the state has no
+ * filters) and every client is near everything. Implementing the manager's
+ * public surface makes the typecheck fail when it grows, instead of the
+ * baseline silently lacking a method.
+ */
+class WholeRegion implements Pick<InterestManager, keyof InterestManager> {
+  constructor(private readonly clients: () => Iterable<Client>) {}
+  get size(): number {
+    return 0;
+  }
+  attach(): void {}
+  rebind(): void {}
+  detach(): void {}
+  chunkAdded(): void {}
+  update(): void {}
+  clientsNear(): Client[] {
+    return [...this.clients()].filter((c) => c.state === ClientState.JOINED);
+  }
+}
 
 export class BaselineRoom extends RegionRoom {
   override state = new BaselineState();
@@ -36,6 +49,6 @@ export class BaselineRoom extends RegionRoom {
     // if RegionRoom changes shape, rather than benchmark a half-filtered room.
     const self = this as unknown as { interest?: unknown };
     if (!self.interest) throw new Error('BaselineRoom: RegionRoom has no `interest` field any more; update the baseline');
-    self.interest = NO_INTEREST;
+    self.interest = new WholeRegion(() => this.clients);
   }
 }

@@ -18,10 +18,17 @@ import { refuse } from '../src/game/types.js';
 import { MOVE_BUDGET_MAX_BLOCKS } from '../src/game/movement.js';
 import { Persister } from '../src/persist/persister.js';
 import type { CharacterSnapshot, ChunkSnapshot } from '../src/persist/store.js';
-import { CharacterState, ChunkState, RegionState } from '../schema/index.js';
+import { CharacterState, ChunkState, LeylineState, NpcState, RegionState } from '../schema/index.js';
+import { loadContent } from '../src/content/index.js';
+import { effectiveMaxMana } from '../src/game/corruption.js';
+import { leylineStrength } from '../src/game/leylines.js';
+import { masteryState } from '../src/game/magic.js';
+import type { MagicCatalogue, MagicEvents } from '../src/game/region-magic.js';
+import type { MagicEventRow } from '../src/persist/store.js';
+import { randomUUID } from 'node:crypto';
 import { roomDeps } from './deps.js';
 import { InterestManager } from './interest.js';
-import { blockMsg, chatMsg, joinOptions, moveMsg, type JoinOptions } from './messages.js';
+import { blockMsg, castMsg, chatMsg, joinOptions, moveMsg, type JoinOptions } from './messages.js';
 import { liveCharacters, playRegion } from './registry.js';
 import type { z } from 'zod';
 
@@ -29,7 +36,10 @@ export const CLOSE_TAKEN_OVER = 4001; // another session took this character
 export const CLOSE_RATE_LIMITED = 4002; // sustained message flood
 export const CLOSE_HANDOFF = 4003; // character moved to another region
 const MAX_CLIENTS = 200;
-const HARD_MESSAGES_PER_SECOND = 120; // Colyseus drops a client past this; our own limiter answers RATE_LIMITED well below it
+const HARD_MESSAGES_PER_SECOND = 120;
+const LEYLINE_UPDATE_MS = 1000; // strengths drift over minutes: once a second is smooth enough
+const MAGIC_LOG_FLUSH_MS = 1000; // magic_events are appended in batches, off the tick
+const MAGIC_LOG_MAX_ROWS = 20_000; // bounded: past this the oldest unsaved rows are dropped (logged) // Colyseus drops a client past this; our own limiter answers RATE_LIMITED well below it
 
 export type AuthData = { userId: string; characterId: string; token: string };
 type UserData = { characterId: string; userId: string; token: string; bucket: TokenBucket; gone?: boolean };
@@ -46,11 +56,21 @@ export class RegionRoom extends Room<{ state: RegionState }> {
   private lastStepAt = 0;
   private readonly clientsByCharacter = new Map<string, Client>();
   private readonly releasing = new Map<string, Promise<void>>();
+  private magicLog: MagicEventRow[] = [];
+  private magicLogFlush: Promise<void> = Promise.resolve();
 
   override messages = {
     move: (client: Client, payload: unknown) => this.command(client, moveMsg, payload, (m, characterId) => ({ kind: 'move', characterId, to: m })),
     block: (client: Client, payload: unknown) => this.command(client, blockMsg, payload, (m, characterId) => ({ kind: 'block', characterId, edit: m })),
     chat: (client: Client, payload: unknown) => this.command(client, chatMsg, payload, (m, characterId) => ({ kind: 'chat', characterId, text: m.text })),
+    cast: (client: Client, payload: unknown) =>
+      this.command(client, castMsg, payload, (m, characterId) => ({
+        kind: 'cast',
+        characterId,
+        spellId: m.spellId,
+        targetId: m.targetId,
+        point: m.x !== undefined ? { x: m.x, y: m.y!, z: m.z! } : undefined,
+      })),
     // Unknown message types are junk: count them against the client's budget instead of disconnecting at once.
     '*': (client: Client) => {
       this.spend(client);
@@ -76,12 +96,18 @@ export class RegionRoom extends Room<{ state: RegionState }> {
     const world = await store.loadWorld(opts.worldId);
     if (!world) throw new ServerError(404, 'unknown world');
     this.worldId = world.id;
-    this.sim = new RegionSim(world.seed, opts.rx, opts.rz);
+    this.sim = new RegionSim(world.seed, opts.rx, opts.rz, { magic: { catalogue: magicCatalogue(), newId: randomUUID, now: Date.now() } });
     for (const ch of await store.loadRegionChunks(world.id, opts.rx, opts.rz)) {
       this.sim.loadChunk(ch.cx, ch.cy, ch.cz, ch.version, Object.entries(ch.edits).map(([i, b]) => [Number(i), b] as const));
       this.mirrorChunk(`${ch.cx},${ch.cy},${ch.cz}`, ch.cx, ch.cy, ch.cz, ch.version, Object.entries(ch.edits));
     }
     Object.assign(this.state, { worldId: world.id, rx: opts.rx, rz: opts.rz, timeOfDay: timeOfDay(Date.now(), config.dayLengthS * 1000) });
+    for (const l of this.sim.magic!.leylines) {
+      this.state.leylines.push(Object.assign(new LeylineState(), { id: l.id, x1: l.x1, z1: l.z1, x2: l.x2, z2: l.z2, strength: leylineStrength(l.baseStrength, l.id, Date.now()) }));
+    }
+    this.clock.setInterval(() => this.updateLeylines(), LEYLINE_UPDATE_MS);
+    for (const n of this.sim.magic!.npcs.values()) this.state.npcs.set(n.id, Object.assign(new NpcState(), { id: n.id, kind: n.kind, x: n.x, y: n.y, z: n.z, hp: n.hp, maxHp: n.maxHp }));
+    this.clock.setInterval(() => void this.flushMagicLog(), MAGIC_LOG_FLUSH_MS);
     this.interest = new InterestManager(this.state, config.viewRadiusChunks);
     this.persister = new Persister({ store, intervalMs: config.persistIntervalMs, log: log.child({ room: this.roomId, rx: opts.rx, rz: opts.rz }) });
     this.persister.start();
@@ -138,6 +164,7 @@ export class RegionRoom extends Room<{ state: RegionState }> {
   }
 
   override async onDispose(): Promise<void> {
+    await this.flushMagicLog();
     const saved = await this.persister.stop();
     if (!saved) roomDeps().log.error({ room: this.roomId }, 'region disposed with unsaved changes');
     const registry = liveCharacters(this.presence);
@@ -216,10 +243,11 @@ export class RegionRoom extends Room<{ state: RegionState }> {
   private tick(): void {
     const endTimer = roomDeps().metrics.tickDuration.startTimer();
     const now = Date.now();
+    this.state.timeOfDay = timeOfDay(now, roomDeps().config.dayLengthS * 1000);
+    this.sim.hour = this.state.timeOfDay;
     const ev = this.sim.step(now, now - this.lastStepAt);
     this.lastStepAt = now;
     this.state.tick += 1;
-    this.state.timeOfDay = timeOfDay(now, roomDeps().config.dayLengthS * 1000);
     this.mirror(ev);
     this.interest.update();
     for (const c of ev.crossings) void this.handoff(c.characterId, c.rx, c.rz);
@@ -250,6 +278,113 @@ export class RegionRoom extends Room<{ state: RegionState }> {
       client?.send('correction', { x: c.x, y: c.y, z: c.z });
     }
     for (const m of ev.chats) this.broadcast('chat', { from: m.from, text: m.text });
+    this.mirrorMagic(ev.magic);
+  }
+
+  /** Casts, combat, NPCs, rituals and events of a tick → state, messages, persistence. */
+  private mirrorMagic(m: MagicEvents): void {
+    const now = Date.now();
+    for (const id of m.characters) {
+      const live = this.sim.characters.get(id);
+      const st = this.state.characters.get(id);
+      if (!live || !st) continue;
+      Object.assign(st, {
+        x: live.x, y: live.y, z: live.z, hp: live.hp, mana: live.mana, corruption: live.corruption,
+        maxMana: effectiveMaxMana(live.maxMana, live.corruption), xp: live.xp, level: live.level,
+      });
+      for (const [spell, readyAt] of live.cooldowns) if (st.cooldowns.get(spell) !== readyAt) st.cooldowns.set(spell, readyAt);
+      this.persister.markCharacter(id, () => this.snapshot(live));
+    }
+    for (const id of m.npcs) {
+      const n = this.sim.magic!.npcs.get(id);
+      const st = this.state.npcs.get(id);
+      if (n && st) Object.assign(st, { x: n.x, y: n.y, z: n.z, hp: n.hp });
+    }
+    for (const c of m.casts) {
+      const live = this.sim.characters.get(c.characterId);
+      this.magicLog.push({
+        createdAt: new Date(now), worldId: this.worldId, characterId: c.characterId, spellId: c.spellId, success: c.success,
+        code: c.code, effect: c.effect, manaSpent: c.manaSpent, rx: this.state.rx, rz: this.state.rz,
+        data: c.factors ? { factors: c.factors, x: live?.x, z: live?.z } : {},
+      });
+    }
+    if (this.magicLog.length > MAGIC_LOG_MAX_ROWS) {
+      const dropped = this.magicLog.splice(0, this.magicLog.length - MAGIC_LOG_MAX_ROWS);
+      roomDeps().log.warn({ room: this.roomId, dropped: dropped.length }, 'magic event log overflow: oldest rows dropped');
+    }
+    for (const sp of m.spells) {
+      const msg = { casterId: sp.casterId, spellId: sp.spellId, x: sp.aim.x, y: sp.aim.y, z: sp.aim.z, effects: sp.effects };
+      for (const client of this.interest.clientsNear(sp.aim.x, sp.aim.z)) client.send('spell', msg);
+    }
+    for (const k of m.kills) {
+      this.clientsByCharacter.get(k.characterId)?.send('loot', { npcId: k.npcId, npcKind: k.npcKind, xp: k.xp, items: k.drops });
+      if (k.drops.length) void this.writeLoot(k.characterId, k.drops);
+    }
+    for (const r of m.rituals) this.startRitual(r);
+    for (const o of m.ritualOutcomes) {
+      this.clientsByCharacter.get(o.casterId)?.send('ritual', { ritualId: o.ritualId, status: o.status, effects: o.effects });
+    }
+    for (const e of m.worldEvents) {
+      this.broadcast('worldEvent', { kind: e.kind, text: e.text });
+      roomDeps()
+        .store.recordWorldEvent({ worldId: this.worldId, rx: this.state.rx, rz: this.state.rz, kind: e.kind, startsAt: new Date(now), endsAt: new Date(e.until), data: {} })
+        .catch((err) => roomDeps().log.error({ err, room: this.roomId }, 'world event not recorded'));
+    }
+  }
+
+  /** Loot is written through at once, retried a few times: a player must not lose it to a crash. */
+  private async writeLoot(characterId: string, drops: { itemId: string; quantity: number }[]): Promise<void> {
+    const { store, log } = roomDeps();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await store.addLoot(characterId, (slots) => this.sim.magic!.placeLoot(slots, drops));
+        if (r.overflow.length) this.clientsByCharacter.get(characterId)?.send('loot', { overflow: r.overflow });
+        return;
+      } catch (err) {
+        if (attempt >= 5) {
+          log.error({ err, characterId, drops }, 'loot could not be saved');
+          return;
+        }
+        await new Promise((res) => setTimeout(res, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  /**
+   * A ritual started: its outcome is computed after its cast time. (The job
+   * queue version lives in startRitual's queue branch once jobs are wired;
+   * without a queue the room computes it itself.)
+   */
+  private startRitual(r: { ritualId: string; completesAt: number }): void {
+    this.clock.setTimeout(() => {
+      const magic = this.sim.magic!;
+      magic.ritualResult(r.ritualId, magic.computeRitual(r.ritualId, this.sim.characters, Date.now(), this.sim.hour));
+    }, Math.max(0, r.completesAt - Date.now()));
+  }
+
+  private updateLeylines(): void {
+    const now = Date.now();
+    const lines = this.sim.magic!.leylines;
+    this.state.leylines.forEach((st, i) => {
+      const l = lines[i];
+      if (l) st.strength = leylineStrength(l.baseStrength, l.id, now);
+    });
+  }
+
+  /** Appends buffered cast attempts to magic_events; rows stay buffered when the database is down. */
+  private flushMagicLog(): Promise<void> {
+    this.magicLogFlush = this.magicLogFlush.then(async () => {
+      if (this.magicLog.length === 0) return;
+      const rows = this.magicLog;
+      this.magicLog = [];
+      try {
+        await roomDeps().store.appendMagicEvents(rows);
+      } catch (err) {
+        this.magicLog = rows.concat(this.magicLog);
+        roomDeps().log.warn({ err, rows: rows.length, room: this.roomId }, 'magic events not saved yet; will retry');
+      }
+    });
+    return this.magicLogFlush;
   }
 
   /** Creates or updates a chunk's state; true when it was created. */
@@ -290,7 +425,11 @@ export class RegionRoom extends Room<{ state: RegionState }> {
     return {
       id: c.id, userId: c.userId, worldId: this.worldId, name: c.name, characterClass: c.characterClass,
       level: c.level, xp: c.xp, stats: c.stats as CharacterSnapshot['stats'], x: c.x, y: c.y, z: c.z, yaw: c.yaw,
-      hp: c.hp, maxHp: c.maxHp, mana: c.mana, maxMana: c.maxMana, corruption: c.corruption, knownSpells: [...c.knownSpells],
+      hp: c.hp, maxHp: c.maxHp, mana: Math.min(c.mana, c.maxMana), maxMana: c.maxMana, corruption: c.corruption, knownSpells: [...c.knownSpells],
+      skills: [...(c.mastery ?? [])].map(([skillId, m]) => {
+        const st = masteryState(m.uses);
+        return { skillId, uses: st.uses, level: st.level, mastery: st.mastery };
+      }),
     };
   }
 
@@ -306,9 +445,12 @@ export class RegionRoom extends Room<{ state: RegionState }> {
 function toLive(s: CharacterSnapshot): LiveCharacter {
   return {
     id: s.id, userId: s.userId, name: s.name, characterClass: s.characterClass, level: s.level, xp: s.xp,
-    stats: s.stats as Record<string, unknown>, x: s.x, y: s.y, z: s.z, yaw: s.yaw, hp: s.hp, maxHp: s.maxHp,
+    stats: s.stats as Record<string, unknown>, x: s.x, y: s.y, z: s.z, yaw: s.yaw, maxHp: s.maxHp,
     mana: s.mana, maxMana: s.maxMana, corruption: s.corruption, knownSpells: [...s.knownSpells],
     cooldowns: new Map(), lastMoveAt: 0, moveBudget: MOVE_BUDGET_MAX_BLOCKS,
+    mastery: new Map((s.skills ?? []).map((k) => [k.skillId, { uses: k.uses }])),
+    // A character saved dead (hp 0) comes back alive at its saved place with a sliver of health.
+    hp: s.hp > 0 ? s.hp : Math.max(1, s.maxHp * 0.25),
   };
 }
 
@@ -322,3 +464,20 @@ function toState(c: LiveCharacter): CharacterState {
   return st;
 }
 
+
+let catalogue: MagicCatalogue | undefined;
+
+/** The content catalogue in the shape the region's magic needs (built once per process). */
+function magicCatalogue(): MagicCatalogue {
+  if (!catalogue) {
+    const c = loadContent();
+    catalogue = {
+      spellById: c.spellById,
+      npcs: c.npcs,
+      npcByKind: c.npcByKind,
+      lootTableById: c.lootTableById,
+      maxStackOf: (id) => c.itemById.get(id)?.maxStack ?? 1,
+    };
+  }
+  return catalogue;
+}

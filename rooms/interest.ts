@@ -1,5 +1,5 @@
 /**
- * Interest management: each client's StateView holds the characters and the
+ * Interest management: each client's StateView holds the characters, NPCs and
  * edited chunks within VIEW_RADIUS_CHUNKS (horizontal Chebyshev distance, all
  * heights) of its own character, plus its own character with the OWNER tag.
  *
@@ -21,6 +21,7 @@ type Watcher = {
   cz: number;
   chunks: Set<string>;
   characters: Set<string>;
+  npcs: Set<string>;
 };
 
 const chunkCol = (v: number) => Math.floor(v / CHUNK_SIZE);
@@ -39,7 +40,7 @@ export class InterestManager {
 
   attach(client: Client, characterId: string): void {
     client.view = new StateView();
-    this.watchers.set(client.sessionId, { client, characterId, cx: NaN, cz: NaN, chunks: new Set(), characters: new Set() });
+    this.watchers.set(client.sessionId, { client, characterId, cx: NaN, cz: NaN, chunks: new Set(), characters: new Set(), npcs: new Set() });
   }
 
   /** After a reconnection Colyseus hands the old view to the new client object. */
@@ -83,7 +84,16 @@ export class InterestManager {
         this.refreshChunks(w);
       }
       this.refreshCharacters(w);
+      this.refreshNpcs(w);
     }
+  }
+
+  /** Joined clients whose view covers the chunk column of (x, z): who should see an effect there. */
+  clientsNear(x: number, z: number): Client[] {
+    const cx = chunkCol(x), cz = chunkCol(z);
+    const out: Client[] = [];
+    for (const w of this.watchers.values()) if (!Number.isNaN(w.cx) && this.inRange(w, cx, cz)) out.push(w.client);
+    return out;
   }
 
   private inRange(w: Watcher, cx: number, cz: number): boolean {
@@ -101,6 +111,21 @@ export class InterestManager {
       } else if (!want && has) {
         view.remove(chunk);
         w.chunks.delete(key);
+      }
+    }
+  }
+
+  private refreshNpcs(w: Watcher): void {
+    const view = w.client.view!;
+    for (const [id, n] of this.state.npcs) {
+      const want = this.inRange(w, chunkCol(n.x), chunkCol(n.z));
+      const has = w.npcs.has(id);
+      if (want && !has) {
+        view.add(n);
+        w.npcs.add(id);
+      } else if (!want && has) {
+        view.remove(n);
+        w.npcs.delete(id);
       }
     }
   }

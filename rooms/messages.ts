@@ -9,6 +9,10 @@ export const blockMsg = z
   .object({ action: z.enum(['break', 'place']), x: blockCoord, y: blockCoord, z: blockCoord, block: z.number().int().min(0).max(255).optional() })
   .strict();
 export const chatMsg = z.object({ text: z.string().max(1000) }).strict();
+export const castMsg = z
+  .object({ spellId: z.string().min(1).max(64), targetId: z.string().min(1).max(64).optional(), x: coord.optional(), y: coord.optional(), z: coord.optional() })
+  .strict()
+  .refine((m) => [m.x, m.y, m.z].every((v) => v === undefined) || [m.x, m.y, m.z].every((v) => v !== undefined), 'x, y and z come together');
 
 /** Options a client (through /api/play or a handoff) joins a region with. */
 export const joinOptions = z.object({

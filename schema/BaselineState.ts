@@ -6,16 +6,16 @@
  * the region. Never part of the production protocol.
  */
 import { ArraySchema, MapSchema, Schema, type } from '@colyseus/schema';
-import { ChunkState, LeylineState, NpcState, type CharacterState } from './RegionState.js';
+import { CharacterState, ChunkState, LeylineState, NpcState, RegionState } from './RegionState.js';
 
 export class BaselineCharacterState extends Schema {
   @type('string') id = '';
   @type('string') name = '';
   @type('string') characterClass = '';
   @type('uint16') level = 1;
-  @type('float32') x = 0;
-  @type('float32') y = 0;
-  @type('float32') z = 0;
+  @type('float64') x = 0;
+  @type('float64') y = 0;
+  @type('float64') z = 0;
   @type('float32') yaw = 0;
   @type('float32') hp = 0;
   @type('float32') maxHp = 0;
@@ -56,4 +56,18 @@ export class BaselineState extends Schema {
   @type({ map: ChunkState }) chunks = new MapSchema<ChunkState>();
   @type({ map: NpcState }) npcs = new MapSchema<NpcState>();
   @type([LeylineState]) leylines = new ArraySchema<LeylineState>();
+}
+
+/**
+ * The mirror must not drift from the real state (RegionState is edited often):
+ * same field names, order and types, nested schemas compared by position only.
+ * Checked when the module loads, so a stale baseline fails the bench at once.
+ */
+function fields(klass: typeof Schema): string[] {
+  const metadata = (klass as unknown as { [Symbol.metadata]: Record<string, { name: string; type: unknown }> })[Symbol.metadata];
+  return Object.keys(metadata).map((i) => `${metadata[i]!.name}:${JSON.stringify(metadata[i]!.type, (_k, v: unknown) => (typeof v === 'function' ? 'schema' : v))}`);
+}
+for (const [real, mirror] of [[CharacterState, BaselineCharacterState], [RegionState, BaselineState]] as const) {
+  const a = fields(real).join(', '), b = fields(mirror).join(', ');
+  if (a !== b) throw new Error(`schema/BaselineState.ts is out of date with ${real.name}:\n  real:     ${a}\n  baseline: ${b}`);
 }

@@ -73,6 +73,12 @@ const envSchema = z.object({
   PERSIST_INTERVAL_MS: intInRange(100, 600_000, 5000),
   RECONNECT_WINDOW_S: intInRange(0, 600, 20),
   DAY_LENGTH_S: intInRange(10, 86_400, 1200),
+  WORKER_CONCURRENCY: intInRange(1, 64, 4),
+  JOBS_IN_PROCESS: z.enum(['auto', 'true', 'false']).optional().default('auto'),
+  JOBS_LOCK_MS: intInRange(1000, 600_000, 30_000),
+  JOBS_PREFIX: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,64}$/.test(v), {
+    message: 'must be 1-64 of letters, digits, "_" or "-"',
+  }),
 });
 
 export type Config = {
@@ -103,6 +109,14 @@ export type Config = {
   reconnectWindowS: number;
   /** Real seconds per in-game day (24 h of `timeOfDay`). */
   dayLengthS: number;
+  /** Jobs one worker process (or the server's in-process workers) runs at once, per queue. */
+  workerConcurrency: number;
+  /** Whether the server runs job workers in its own process: 'auto' → only without REDIS_URL (embedded mode). */
+  jobsInProcess: 'auto' | 'true' | 'false';
+  /** Job lock duration; a job whose worker died or hung is retried after about this long (also the stalled-check interval). */
+  jobsLockMs: number;
+  /** Namespace of the job queues (Redis key prefix, default "leyline"; a queue-name prefix on PostgreSQL, default none). */
+  jobsPrefix: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -142,5 +156,9 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     persistIntervalMs: e.PERSIST_INTERVAL_MS,
     reconnectWindowS: e.RECONNECT_WINDOW_S,
     dayLengthS: e.DAY_LENGTH_S,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    jobsInProcess: e.JOBS_IN_PROCESS,
+    jobsLockMs: e.JOBS_LOCK_MS,
+    jobsPrefix: e.JOBS_PREFIX,
   };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { AIR_TIME_MS } from '../src/game/movement.js';
 import { MAX_QUEUED_COMMANDS, RegionSim, timeOfDay, type LiveCharacter, type Reply } from '../src/game/region.js';
+import { emptyMagicEvents } from '../src/game/region-magic.js';
 import { Block, REGION_SIZE, blockToChunk, chunkKey } from '../src/world/index.js';
 
 const SEED = 12345;
@@ -99,7 +100,7 @@ describe('game RegionSim: queue and step', () => {
     const sim = newSim();
     sim.addCharacter(character('a', 16.5, FLOOR, 16.5));
     const ev = sim.step(T0 + 10 * AIR_TIME_MS, TICK);
-    assert.deepEqual(ev, { changed: new Set(), blocks: [], corrections: [], chats: [], crossings: [] });
+    assert.deepEqual(ev, { changed: new Set(), blocks: [], corrections: [], chats: [], crossings: [], magic: emptyMagicEvents() });
   });
 
   it('refuses commands for unknown characters with NOT_IN_REGION', async () => {
@@ -184,7 +185,7 @@ describe('game RegionSim: moves', () => {
     for (const reply of await Promise.all(later)) assert.equal(!reply.ok && reply.code, 'NOT_IN_REGION');
     assert.equal(a.x, REGION_SIZE + 0.4);
     assert.equal(a.y, FLOOR, 'no gravity for a frozen character');
-    assert.deepEqual(ev2, { changed: new Set(), blocks: [], corrections: [], chats: [], crossings: [] });
+    assert.deepEqual(ev2, { changed: new Set(), blocks: [], corrections: [], chats: [], crossings: [], magic: emptyMagicEvents() });
     // Removing and adding it again (the handoff fell back) unfreezes it.
     sim.removeCharacter('a');
     sim.world.setBlock(REGION_SIZE, PY, 16, Block.STONE);

@@ -10,6 +10,7 @@ import { checkBlockEdit, type BlockEdit } from './blocks.js';
 import { cleanChat } from './chat.js';
 import { applyGravity, checkMove, moveBudgetAt, unstuck } from './movement.js';
 import { refuse, type Refusal, type Vec3 } from './types.js';
+import { emptyMagicEvents, RegionMagic, type CastCommand, type MagicCatalogue, type MagicEvents } from './region-magic.js';
 
 export type LiveCharacter = Vec3 & {
   id: string;
@@ -29,12 +30,18 @@ export type LiveCharacter = Vec3 & {
   cooldowns: Map<string, number>;
   lastMoveAt: number;
   moveBudget: number;
+  /** spellId → successful casts (character_skills). */
+  mastery?: Map<string, { uses: number }>;
+  shield?: number;
+  /** Set while dead: when the character respawns. */
+  respawnAt?: number;
 };
 
 export type Command =
   | { kind: 'move'; characterId: string; to: Vec3 & { yaw?: number } }
   | { kind: 'block'; characterId: string; edit: BlockEdit }
-  | { kind: 'chat'; characterId: string; text: string };
+  | { kind: 'chat'; characterId: string; text: string }
+  | ({ kind: 'cast'; characterId: string } & CastCommand);
 
 export type Reply = { ok: true; data?: unknown } | Refusal;
 
@@ -49,6 +56,8 @@ export type TickEvents = {
   chats: { characterId: string; from: string; text: string }[];
   /** Characters now standing in another region: to be handed off. */
   crossings: { characterId: string; rx: number; rz: number }[];
+  /** Casts, combat, NPCs, rituals, world events (empty when magic is off). */
+  magic: MagicEvents;
 };
 
 /** Inputs waiting for the next tick, per region. Full → refused (the stated overload rule). */
@@ -63,13 +72,20 @@ export class RegionSim {
   /** Characters being handed off: inputs for them are refused. */
   private frozen = new Set<string>();
 
+  /** Magic, combat and NPCs; absent when the sim runs without a catalogue (movement-only tests). */
+  readonly magic: RegionMagic | undefined;
+  /** In-game hour for environment factors, set by the room from the world clock. */
+  hour = 12;
+
   constructor(
     readonly seed: number,
     readonly rx: number,
     readonly rz: number,
-    opts: { cacheChunks?: number } = {},
+    opts: { cacheChunks?: number; magic?: { catalogue: MagicCatalogue; newId: () => string; now: number; npcCount?: number } } = {},
   ) {
     this.world = new VoxelWorld(seed, { cacheChunks: opts.cacheChunks ?? 1024 });
+    const m = opts.magic;
+    this.magic = m ? new RegionMagic(seed, rx, rz, m.catalogue, m.newId, m.now, m.npcCount) : undefined;
   }
 
   loadChunk(cx: number, cy: number, cz: number, version: number, edits: Iterable<readonly [number, number]>): void {
@@ -86,8 +102,9 @@ export class RegionSim {
     return c;
   }
 
-  removeCharacter(id: string): LiveCharacter | undefined {
+  removeCharacter(id: string, ev?: TickEvents): LiveCharacter | undefined {
     const c = this.characters.get(id);
+    if (c && this.magic) this.magic.cancelRitualsOf(id, ev?.magic ?? emptyMagicEvents());
     this.characters.delete(id);
     this.frozen.delete(id);
     return c;
@@ -108,7 +125,7 @@ export class RegionSim {
 
   /** Applies queued inputs in order, then gravity. */
   step(now: number, dtMs: number): TickEvents {
-    const ev: TickEvents = { changed: new Set(), blocks: [], corrections: [], chats: [], crossings: [] };
+    const ev: TickEvents = { changed: new Set(), blocks: [], corrections: [], chats: [], crossings: [], magic: emptyMagicEvents() };
     const queue = this.queue;
     this.queue = [];
     for (const { cmd, resolve } of queue) {
@@ -119,8 +136,9 @@ export class RegionSim {
       }
       resolve(this.apply(c, cmd, now, ev));
     }
+    this.magic?.step(this.characters, now, dtMs, ev.magic);
     for (const c of this.characters.values()) {
-      if (this.frozen.has(c.id)) continue;
+      if (this.frozen.has(c.id) || c.respawnAt !== undefined) continue;
       const y = applyGravity(this.world, c, now, dtMs);
       if (y !== undefined) {
         c.y = y;
@@ -133,6 +151,7 @@ export class RegionSim {
   private apply(c: LiveCharacter, cmd: Command, now: number, ev: TickEvents): Reply {
     switch (cmd.kind) {
       case 'move': {
+        if (c.respawnAt !== undefined) return refuse('INVALID_MOVE', 'you are dead; wait to respawn');
         const verdict = checkMove(this.world, c, cmd.to, now);
         if (!verdict.ok) {
           ev.corrections.push({ characterId: c.id, x: c.x, y: c.y, z: c.z });
@@ -164,6 +183,10 @@ export class RegionSim {
         const block = this.world.editsOf(key).get(b.index); // undefined: back to terrain
         ev.blocks.push({ key, cx: b.cx, cy: b.cy, cz: b.cz, index: b.index, block, version });
         return { ok: true, data: { chunk: key, index: b.index, version } };
+      }
+      case 'cast': {
+        if (!this.magic) return refuse('UNKNOWN_SPELL', 'magic is not available here');
+        return this.magic.cast(c, cmd, this.characters, now, this.hour, ev.magic);
       }
       case 'chat': {
         const { verdict, text } = cleanChat(cmd.text);

@@ -5,7 +5,7 @@
  * its back. Every call forks the EntityManager: no identity map outlives an operation.
  */
 import type { EntityManager, QueryResult } from '@mikro-orm/postgresql';
-import { Character, World } from '../db/entities/index.js';
+import { Character, CharacterSkill, InventoryItem, World, WorldEvent } from '../db/entities/index.js';
 import type { CharacterStats } from '../db/entities/index.js';
 
 export type WorldInfo = { id: string; name: string; seed: number; worldType: string };
@@ -30,7 +30,29 @@ export type CharacterSnapshot = {
   maxMana: number;
   corruption: number;
   knownSpells: string[];
+  /** Mastery per spell (character_skills); saved when present. */
+  skills?: SkillSnapshot[];
 };
+
+export type SkillSnapshot = { skillId: string; uses: number; level: number; mastery: number };
+
+/** One cast attempt for magic_events (appended in batches, off the tick). */
+export type MagicEventRow = {
+  createdAt: Date;
+  worldId: string;
+  characterId: string | null;
+  spellId: string;
+  success: boolean;
+  code: string | null;
+  effect: number;
+  manaSpent: number;
+  rx: number;
+  rz: number;
+  data: Record<string, unknown>;
+};
+
+export type LootDrop = { itemId: string; quantity: number };
+export type InventoryRow = { slot: number; itemId: string; quantity: number; maxStack: number };
 
 /** A chunk's edits against generated terrain: `edits[localIndex] = blockId`. */
 export type ChunkSnapshot = {
@@ -105,6 +127,24 @@ on conflict on constraint world_chunks_world_id_chunk_unique do update
   set version = excluded.version, data = excluded.data, updated_at = excluded.updated_at
   where wc.version <= excluded.version`;
 
+// Mastery only grows: a stale snapshot (an older room after a handoff) cannot lower `uses`.
+const UPSERT_SKILLS = `
+insert into character_skills as s (id, character_id, skill_id, level, mastery, uses, last_used_at)
+select gen_random_uuid(), r.character_id, r.skill_id, r.level, r.mastery, r.uses, now()
+from json_to_recordset(?::json) as r(character_id uuid, skill_id text, level int, mastery float8, uses int)
+join characters c on c.id = r.character_id and c.deleted_at is null
+on conflict (character_id, skill_id) do update
+  set level = excluded.level, mastery = excluded.mastery, uses = excluded.uses, last_used_at = excluded.last_used_at
+  where s.uses <= excluded.uses`;
+
+// The partition is chosen by created_at; characters deleted meanwhile become NULL, not an error.
+const INSERT_MAGIC_EVENTS = `
+insert into magic_events (created_at, world_id, character_id, spell_id, success, code, effect, mana_spent, rx, rz, data)
+select r.created_at, r.world_id, c.id, r.spell_id, r.success, r.code, r.effect, r.mana_spent, r.rx, r.rz, coalesce(r.data, '{}'::jsonb)
+from json_to_recordset(?::json) as r(created_at timestamptz, world_id uuid, character_id uuid, spell_id text, success boolean,
+  code text, effect float8, mana_spent float8, rx int, rz int, data jsonb)
+left join characters c on c.id = r.character_id`;
+
 export class WorldStore {
   constructor(private readonly em: EntityManager) {}
 
@@ -138,7 +178,56 @@ export class WorldStore {
       maxMana: Number(c.maxMana),
       corruption: Number(c.corruption),
       knownSpells: [...c.knownSpells],
+      skills: (await this.em.fork().find(CharacterSkill, { character: c.id })).map((k) => ({
+        skillId: k.skillId, uses: k.uses, level: k.level, mastery: Number(k.mastery),
+      })),
     };
+  }
+
+  /** Appends cast attempts to magic_events (partitioned by month) in one statement. */
+  async appendMagicEvents(rows: readonly MagicEventRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    let n = 0;
+    const json = rows.map((r) => ({
+      created_at: r.createdAt.toISOString(), world_id: r.worldId, character_id: r.characterId, spell_id: r.spellId.slice(0, 64),
+      success: r.success, code: r.code, effect: r.effect, mana_spent: r.manaSpent, rx: r.rx, rz: r.rz, data: r.data,
+    }));
+    for (const part of slices(json)) n += (await this.em.fork().execute<QueryResult>(INSERT_MAGIC_EVENTS, [JSON.stringify(part)], 'run')).affectedRows;
+    return n;
+  }
+
+  /**
+   * Loot is written through at once (a player must never lose a drop to a crash):
+   * one transaction that locks the character's inventory, stacks the drops with
+   * `place` (the game's stacking rule) and writes the changed slots.
+   */
+  async addLoot(
+    characterId: string,
+    place: (slots: InventoryRow[]) => { slots: InventoryRow[]; overflow: LootDrop[] },
+  ): Promise<{ slots: InventoryRow[]; overflow: LootDrop[] }> {
+    return this.em.fork().transactional(async (tx) => {
+      await tx.execute('select id from characters where id = ? for update', [characterId]);
+      const before = await tx.find(InventoryItem, { character: characterId }, { orderBy: { slot: 'asc' } });
+      const rows = before.map((r) => ({ slot: r.slot, itemId: r.itemId, quantity: r.quantity, maxStack: r.maxStack }));
+      const result = place(rows);
+      const bySlot = new Map(before.map((r) => [r.slot, r]));
+      for (const s of result.slots) {
+        const row = bySlot.get(s.slot);
+        if (row) {
+          if (row.itemId !== s.itemId || row.quantity !== s.quantity) Object.assign(row, { itemId: s.itemId, quantity: s.quantity, maxStack: s.maxStack });
+        } else {
+          tx.create(InventoryItem, { character: characterId, slot: s.slot, itemId: s.itemId, quantity: s.quantity, maxStack: s.maxStack });
+        }
+      }
+      await tx.flush();
+      return result;
+    });
+  }
+
+  async recordWorldEvent(e: { worldId: string; rx: number; rz: number; kind: string; startsAt: Date; endsAt: Date; data: Record<string, unknown> }): Promise<void> {
+    const em = this.em.fork();
+    em.create(WorldEvent, { world: e.worldId, rx: e.rx, rz: e.rz, kind: e.kind, status: 'active', startsAt: e.startsAt, endsAt: e.endsAt, data: e.data });
+    await em.flush();
   }
 
   /**
@@ -190,10 +279,15 @@ export class WorldStore {
     }));
     const chunkRows = [...chunks.values()].map((c) => ({ world_id: c.worldId, cx: c.cx, cy: c.cy, cz: c.cz, version: c.version, edits: c.edits }));
 
+    const skillRows = [...characters.values()].flatMap((c) =>
+      (c.skills ?? []).map((k) => ({ character_id: c.id, skill_id: k.skillId, level: k.level, mastery: k.mastery, uses: k.uses })),
+    );
+
     return this.em.fork().transactional(async (tx) => {
       let nChars = 0;
       let nChunks = 0;
       for (const part of slices(charRows)) nChars += (await tx.execute<QueryResult>(UPDATE_CHARACTERS, [JSON.stringify(part)], 'run')).affectedRows;
+      for (const part of slices(skillRows)) await tx.execute<QueryResult>(UPSERT_SKILLS, [JSON.stringify(part)], 'run');
       for (const part of slices(chunkRows)) nChunks += (await tx.execute<QueryResult>(UPSERT_CHUNKS, [JSON.stringify(part)], 'run')).affectedRows;
       return { characters: nChars, chunks: nChunks, rejected };
     });

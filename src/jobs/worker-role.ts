@@ -1,0 +1,66 @@
+/**
+ * The worker role (`npm run worker`): config → database (only for the
+ * maintenance queue, when DATABASE_URL is set) → queue workers. Shutdown
+ * closes them in reverse: workers (finishing running jobs, bounded) → queue
+ * connections → database. Shared by src/worker.ts and the test harness.
+ */
+import type { Config } from '../config.js';
+import { openOrm, type Orm } from '../db/orm.js';
+import type { Logger } from '../log.js';
+import { createJobs, type Jobs, type Tuning } from './index.js';
+import { createProcessors } from './processors/index.js';
+import type { Processors } from './types.js';
+
+export type RunningWorker = { jobs: Jobs; shutdown(reason?: string): Promise<void> };
+
+export type WorkerRoleOptions = {
+  /** Tests wrap processors (e.g. to make a ritual slow). */
+  wrapProcessors?: (p: Processors) => Processors;
+  tuning?: Partial<Tuning>;
+};
+
+export async function startWorkerRole(config: Config, log: Logger, opts: WorkerRoleOptions = {}): Promise<RunningWorker> {
+  if (!config.redisUrl && !config.databaseUrl) {
+    throw new Error(
+      'npm run worker needs REDIS_URL (BullMQ on Redis) or DATABASE_URL (BullMQ on PostgreSQL); ' +
+        'in the embedded mode the server runs its workers in-process',
+    );
+  }
+  const undo: { name: string; run: () => Promise<unknown> }[] = [];
+  let done: Promise<void> | undefined;
+  const shutdown = (reason = 'shutdown') =>
+    (done ??= (async () => {
+      log.info({ reason }, 'worker shutting down');
+      for (const step of undo.reverse()) {
+        try {
+          await step.run();
+          log.debug({ step: step.name }, 'shutdown step done');
+        } catch (err) {
+          log.error({ err, step: step.name }, 'shutdown step failed');
+        }
+      }
+      log.info('worker shutdown complete');
+    })());
+
+  try {
+    let orm: Orm | undefined;
+    if (config.databaseUrl) {
+      orm = await openOrm(config.databaseUrl, log.child({ module: 'db' }), { poolMax: 2 });
+      const o = orm;
+      undo.push({ name: 'database', run: () => o.close() });
+    } else {
+      log.warn('no DATABASE_URL: this worker does not run the maintenance queue');
+    }
+    const jobs = createJobs(config, { databaseUrl: config.databaseUrl, log: log.child({ module: 'jobs' }), inProcessWorkers: true, tuning: opts.tuning });
+    undo.push({ name: 'job queue', run: () => jobs.queue.close() });
+    let processors = createProcessors({ maintenance: orm ? { db: orm } : undefined });
+    if (opts.wrapProcessors) processors = opts.wrapProcessors(processors);
+    jobs.workers!.start(processors);
+    undo.push({ name: 'job workers', run: () => jobs.workers!.close() });
+    log.info({ backend: jobs.kind, queues: Object.keys(processors), concurrency: config.workerConcurrency }, 'worker ready');
+    return { jobs, shutdown };
+  } catch (err) {
+    await shutdown('boot failed');
+    throw err;
+  }
+}
