@@ -23,7 +23,8 @@ import { loadContent } from '../src/content/index.js';
 import { effectiveMaxMana } from '../src/game/corruption.js';
 import { leylineStrength } from '../src/game/leylines.js';
 import { masteryState } from '../src/game/magic.js';
-import type { MagicCatalogue, MagicEvents } from '../src/game/region-magic.js';
+import type { MagicCatalogue, MagicEvents, RitualStart } from '../src/game/region-magic.js';
+import { computeRitual, isJobFailure, type RitualPayload } from '../src/jobs/index.js';
 import type { MagicEventRow } from '../src/persist/store.js';
 import { randomUUID } from 'node:crypto';
 import { roomDeps } from './deps.js';
@@ -39,7 +40,8 @@ const MAX_CLIENTS = 200;
 const HARD_MESSAGES_PER_SECOND = 120;
 const LEYLINE_UPDATE_MS = 1000; // strengths drift over minutes: once a second is smooth enough
 const MAGIC_LOG_FLUSH_MS = 1000; // magic_events are appended in batches, off the tick
-const MAGIC_LOG_MAX_ROWS = 20_000; // bounded: past this the oldest unsaved rows are dropped (logged) // Colyseus drops a client past this; our own limiter answers RATE_LIMITED well below it
+const MAGIC_LOG_MAX_ROWS = 20_000;
+const RITUAL_RESULT_GRACE_MS = 30_000; // a worker's ritual result later than this is not waited for // bounded: past this the oldest unsaved rows are dropped (logged) // Colyseus drops a client past this; our own limiter answers RATE_LIMITED well below it
 
 export type AuthData = { userId: string; characterId: string; token: string };
 type UserData = { characterId: string; userId: string; token: string; bucket: TokenBucket; gone?: boolean };
@@ -57,6 +59,7 @@ export class RegionRoom extends Room<{ state: RegionState }> {
   private readonly clientsByCharacter = new Map<string, Client>();
   private readonly releasing = new Map<string, Promise<void>>();
   private magicLog: MagicEventRow[] = [];
+  private stopRitualResults: (() => void) | undefined;
   private magicLogFlush: Promise<void> = Promise.resolve();
 
   override messages = {
@@ -108,6 +111,11 @@ export class RegionRoom extends Room<{ state: RegionState }> {
     this.clock.setInterval(() => this.updateLeylines(), LEYLINE_UPDATE_MS);
     for (const n of this.sim.magic!.npcs.values()) this.state.npcs.set(n.id, Object.assign(new NpcState(), { id: n.id, kind: n.kind, x: n.x, y: n.y, z: n.z, hp: n.hp, maxHp: n.maxHp }));
     this.clock.setInterval(() => void this.flushMagicLog(), MAGIC_LOG_FLUSH_MS);
+    // Every process may hear every ritual result (Redis): the sim ignores ids that are not its own.
+    this.stopRitualResults = roomDeps().jobs?.onResult('rituals', (jobId, outcome) => {
+      if (isJobFailure(outcome)) this.sim.magic!.ritualFailed(jobId);
+      else this.sim.magic!.ritualResult(jobId, outcome.effects);
+    });
     this.interest = new InterestManager(this.state, config.viewRadiusChunks);
     this.persister = new Persister({ store, intervalMs: config.persistIntervalMs, log: log.child({ room: this.roomId, rx: opts.rx, rz: opts.rz }) });
     this.persister.start();
@@ -164,6 +172,7 @@ export class RegionRoom extends Room<{ state: RegionState }> {
   }
 
   override async onDispose(): Promise<void> {
+    this.stopRitualResults?.();
     await this.flushMagicLog();
     const saved = await this.persister.stop();
     if (!saved) roomDeps().log.error({ room: this.roomId }, 'region disposed with unsaved changes');
@@ -351,15 +360,29 @@ export class RegionRoom extends Room<{ state: RegionState }> {
   }
 
   /**
-   * A ritual started: its outcome is computed after its cast time. (The job
-   * queue version lives in startRitual's queue branch once jobs are wired;
-   * without a queue the room computes it itself.)
+   * A ritual started: a job computes its outcome (delayed to its completion
+   * time, on any worker); the result comes back through the queue and is
+   * applied once. Without a queue, or when the queue cannot take the job, the
+   * room computes the same outcome itself at completion (and logs that it did).
    */
-  private startRitual(r: { ritualId: string; completesAt: number }): void {
-    this.clock.setTimeout(() => {
-      const magic = this.sim.magic!;
-      magic.ritualResult(r.ritualId, magic.computeRitual(r.ritualId, this.sim.characters, Date.now(), this.sim.hour));
-    }, Math.max(0, r.completesAt - Date.now()));
+  private startRitual(r: RitualStart): void {
+    const { jobs, log } = roomDeps();
+    const payload: RitualPayload = {
+      ritualId: r.ritualId, roomId: this.roomId, worldId: this.worldId, rx: this.state.rx, rz: this.state.rz,
+      casterId: r.casterId, spellId: r.spellId, ritualKind: r.ritualKind, x: r.aim.x, y: r.aim.y, z: r.aim.z,
+      power: r.power, seed: r.seed, startedAt: r.startedAt, completesAt: r.completesAt,
+    };
+    const inRoom = (why: string, err?: unknown) => {
+      log.warn({ err, ritualId: r.ritualId, room: this.roomId }, `${why}: computing the ritual in the room`);
+      this.clock.setTimeout(() => this.sim.magic!.ritualResult(r.ritualId, computeRitual(payload).effects), Math.max(0, r.completesAt - Date.now()));
+    };
+    if (!jobs) return inRoom('no job queue');
+    const delayMs = Math.max(0, r.completesAt - Date.now());
+    jobs.enqueue('rituals', payload, { jobId: r.ritualId, delayMs }).then(
+      // A queue with no worker running would leave the ritual hanging: past a grace period, compute it here.
+      () => this.clock.setTimeout(() => this.sim.magic!.isPending(r.ritualId) && inRoom('no ritual result in time'), delayMs + RITUAL_RESULT_GRACE_MS),
+      (err) => inRoom('job queue unreachable', err),
+    );
   }
 
   private updateLeylines(): void {

@@ -9,6 +9,7 @@ import type { AccountService } from '../src/auth/accounts.js';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
 import type { WorldStore } from '../src/persist/store.js';
+import type { JobQueue } from '../src/jobs/index.js';
 
 export type RoomDeps = {
   config: Config;
@@ -17,6 +18,8 @@ export type RoomDeps = {
   accounts: AccountService;
   presence: Presence;
   metrics: Metrics;
+  /** Rituals go to workers through it; absent → rooms compute them in-process. */
+  jobs?: JobQueue;
 };
 
 let deps: RoomDeps | undefined;

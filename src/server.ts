@@ -21,6 +21,7 @@ import { ensureMagicEventPartitions } from './db/partitions.js';
 import { seedContent } from './db/seed.js';
 import type { Logger } from './log.js';
 import { createScaleAdapters } from './scale.js';
+import { createJobs, createProcessors, jobsRunInProcess, scheduleMaintenance } from './jobs/index.js';
 import { WorldStore } from './persist/store.js';
 import { RegionRoom } from '../rooms/RegionRoom.js';
 import { setRoomDeps } from '../rooms/deps.js';
@@ -94,10 +95,19 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
     const scale = createScaleAdapters(config.redisUrl);
     stack.push('redis probe', () => scale.close());
 
+    // Jobs: BullMQ on Redis (workers: `npm run worker`) or on this PostgreSQL (workers in-process).
+    const jobs = createJobs(config, { databaseUrl, log: log.child({ module: 'jobs' }), inProcessWorkers: jobsRunInProcess(config) });
+    stack.push('job queue', () => jobs.queue.close());
+    if (jobs.workers) {
+      await jobs.workers.start(createProcessors({ maintenance: { db: orm } }));
+      stack.push('job workers', () => jobs.workers!.close());
+    }
+    scheduleMaintenance(jobs.queue).catch((err: unknown) => log.warn({ err }, 'maintenance schedules not registered (will run on the next boot)'));
+
     const accounts = new AccountService(orm.em, new TokenService(jwtSecret, config.jwtTtlS), config.bcryptCost);
     const store = new WorldStore(orm.em);
     const metrics = createMetrics();
-    setRoomDeps({ config, log: log.child({ module: 'rooms' }), store, accounts, presence: scale.presence, metrics });
+    setRoomDeps({ config, log: log.child({ module: 'rooms' }), store, accounts, presence: scale.presence, metrics, jobs: jobs.queue });
     stack.push('room deps', () => setRoomDeps(undefined));
     const api = createApi({
       em: orm.em,
@@ -107,8 +117,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
       health: [
         { name: 'db', check: async () => ((await orm.checkConnection()).ok ? 'ok' : 'down') },
         scale.health,
-        // The job queue arrives with the magic/rituals work; until then it is reported as disabled.
-        { name: 'queue', check: async () => 'disabled' },
+        jobs.health,
       ],
       authRateLimitPerMin: config.authRateLimitPerMin,
       play: createPlay(store, scale.presence),

@@ -16,7 +16,7 @@ describe('health, worlds and metrics', () => {
     it('GET /api/health reports each part', async () => {
       const res = await http(t.url, 'GET', '/api/health');
       assert.equal(res.status, 200);
-      assert.deepEqual(res.body, { status: 'ok', db: 'ok', redis: 'disabled', queue: 'disabled' });
+      assert.deepEqual(res.body, { status: 'ok', db: 'ok', redis: 'disabled', queue: 'ok' });
     });
 
     it('GET /api/worlds lists the seeded default world', async () => {
@@ -53,6 +53,7 @@ describe('health, worlds and metrics', () => {
       assert.equal(res.status, 200);
       assert.equal(res.body.redis, 'ok');
       assert.equal(res.body.db, 'ok');
+      assert.equal(res.body.queue, 'ok', 'BullMQ on Redis');
     });
 
     it('rate-limits the auth routes with 429 RATE_LIMITED', async () => {

@@ -65,6 +65,7 @@ describe('region rooms across processes', function () {
   const dirs: string[] = [];
   const procs: ServerProcess[] = [];
   const jwt = randomBytes(32).toString('hex');
+  const jobsPrefix = `test-${randomBytes(4).toString('hex')}`; // this suite's queues on the shared Redis
 
   const boot = async (env: Record<string, string> = {}) => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-proc-'));
@@ -118,11 +119,39 @@ describe('region rooms across processes', function () {
     assert.ok(Math.abs((await positionInDb(db, a.characterId)).x - last.x) < 1e-6, 'a graceful stop saved the last move');
   });
 
+  it('rituals run on a separate worker process over Redis and come back to the room', async () => {
+    const { freePort } = await import('./support/process.js');
+    const port = await freePort();
+    const env = { REDIS_URL, JOBS_PREFIX: jobsPrefix, PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}` };
+    const server = await boot(env);
+    const worker = await spawnServer({ REDIS_URL, JOBS_PREFIX: jobsPrefix, DATABASE_URL: db.url, LOG_LEVEL: 'info' }, 'src/worker.ts');
+    procs.push(worker);
+    await worker.waitForLog(/worker ready/);
+    const base = `http://127.0.0.1:${server.port}`;
+    const a = await account(base);
+    const strip = walkableStrip(a.seed, 3, 4);
+    await place(db, a.characterId, strip);
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    // A fixture: a ritual known, and mana for it (learning spells is a later feature).
+    await c.query(`UPDATE characters SET known_spells = '{mass_heal}', mana = 500, max_mana = 500 WHERE id = $1`, [a.characterId]);
+    await c.end();
+    const room = await enter(base, a);
+    const done = new Promise<any>((resolve) => room.onMessage('ritual', resolve));
+    const r = await room.request('cast', { spellId: 'mass_heal' });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    const msg = await done;
+    assert.deepEqual([msg.ritualId, msg.status], [r.data.ritualId, 'completed']);
+    assert.ok(msg.effects.some((e: { kind: string }) => e.kind === 'heal'), JSON.stringify(msg.effects));
+    assert.ok(!server.lines.some((l) => l.includes('computing the ritual in the room')), 'computed by the worker, not the room');
+    await room.leave();
+  });
+
   it('hands a character to a neighbour region living on another process (Redis presence + driver)', async () => {
     const portsEnv = async () => {
       const { freePort } = await import('./support/process.js');
       const port = await freePort();
-      return { PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, REDIS_URL };
+      return { PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, REDIS_URL, JOBS_PREFIX: jobsPrefix };
     };
     const A = await boot(await portsEnv());
     const B = await boot(await portsEnv());

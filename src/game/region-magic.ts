@@ -23,7 +23,7 @@ import {
 } from './corruption.js';
 import { leylineProximity, leylinesForRegion, type Leyline } from './leylines.js';
 import { addToInventory, rollLoot, xpForKill, type Drop, type LootTableLike } from './loot.js';
-import { regenMana, resolveCast, resolveRitual, type CastCandidate, type CastEffect, type CastFactors, type CastTarget, type SpellLike } from './magic.js';
+import { regenMana, resolveCast, type CastCandidate, type CastEffect, type CastFactors, type CastTarget, type SpellLike } from './magic.js';
 import { damageNpc, provokeNpc, spawnNpcsForRegion, stepNpc, type Npc, type NpcDefLike } from './npc.js';
 import { Rng, seedFrom } from './random.js';
 import { refuse, type Refusal, type Vec3 } from './types.js';
@@ -74,15 +74,25 @@ export type RitualStart = {
   ritualId: string;
   casterId: string;
   spellId: string;
-  ritualKind: string;
+  ritualKind: 'raise_earth' | 'storm' | 'mass_heal' | 'purify' | 'summon_golem';
   aim: Vec3;
+  /** Effective power: spell power × mastery × environment at the cast. */
   power: number;
-  masteryUses: number;
+  /** Seeds the outcome's random choices (the worker's computation is deterministic). */
+  seed: number;
   startedAt: number;
   completesAt: number;
 };
 
-export type RitualOutcome = { ritualId: string; casterId: string; status: 'completed' | 'cancelled'; effects: CastEffect[] };
+/** A ritual's outcome as the worker computes it (src/jobs RitualEffect, structurally). */
+export type RitualEffect =
+  | { kind: 'blocks'; edits: { x: number; y: number; z: number; block: number }[] }
+  | { kind: 'heal'; x: number; y: number; z: number; radius: number; amount: number }
+  | { kind: 'damage'; x: number; y: number; z: number; radius: number; amount: number }
+  | { kind: 'event'; event: 'storm' | 'purified'; text: string; durationMs: number }
+  | { kind: 'summon'; npcKind: string; x: number; y: number; z: number };
+
+export type RitualOutcome = { ritualId: string; casterId: string; status: 'completed' | 'cancelled' | 'failed'; effects: RitualEffect[] };
 
 export type MagicEvents = {
   /** Characters whose hp, mana, corruption, xp, cooldowns … changed. */
@@ -94,6 +104,8 @@ export type MagicEvents = {
   deaths: { characterId: string; respawnAt: number }[];
   rituals: RitualStart[];
   ritualOutcomes: RitualOutcome[];
+  /** Block edits of completed rituals, for the simulation to apply to the world. */
+  ritualBlocks: { x: number; y: number; z: number; block: number }[];
   worldEvents: { kind: string; text: string; until: number }[];
 };
 
@@ -102,7 +114,7 @@ export const INVENTORY_SLOTS = 36;
 const CORRUPTION_CHECK_MS = 1000;
 
 export function emptyMagicEvents(): MagicEvents {
-  return { characters: new Set(), npcs: new Set(), casts: [], spells: [], kills: [], deaths: [], rituals: [], ritualOutcomes: [], worldEvents: [] };
+  return { characters: new Set(), npcs: new Set(), casts: [], spells: [], kills: [], deaths: [], rituals: [], ritualOutcomes: [], ritualBlocks: [], worldEvents: [] };
 }
 
 export class RegionMagic {
@@ -146,6 +158,11 @@ export class RegionMagic {
     return this.rituals.size;
   }
 
+  /** Whether a ritual is still waiting for its result (not applied, cancelled or failed). */
+  isPending(ritualId: string): boolean {
+    return this.rituals.has(ritualId) && !this.results.some((r) => r.ritualId === ritualId);
+  }
+
   cast(c: Combatant, cmd: CastCommand, characters: ReadonlyMap<string, Combatant>, now: number, hour: number, ev: MagicEvents): { ok: true; data: unknown } | Refusal {
     const spell = this.catalogue.spellById.get(cmd.spellId);
     // An unknown targetId leaves no target: checkCast then refuses in its own order (INVALID_TARGET last).
@@ -177,7 +194,8 @@ export class RegionMagic {
       const ritualId = this.newId();
       const start: RitualStart = {
         ritualId, casterId: c.id, spellId: out.spellId, ritualKind: out.ritualKind ?? 'storm', aim: out.aim,
-        power: spell!.power, masteryUses: out.masteryAfter.uses - 1, startedAt: now, completesAt: out.completesAt,
+        power: Math.round(spell!.power * out.factors.mastery * out.factors.environment * 100) / 100,
+        seed: seedFrom(this.seed, ritualId), startedAt: now, completesAt: out.completesAt,
       };
       this.rituals.set(ritualId, start);
       ev.rituals.push(start);
@@ -191,23 +209,17 @@ export class RegionMagic {
     return { ok: true, data: { manaSpent: out.manaSpent, cooldownUntil: out.cooldownUntil, effects: out.effects, factors: out.factors } };
   }
 
-  /** A ritual job's result arrives (any time, any number of times): applied once, on the next step. */
-  ritualResult(ritualId: string, effects: CastEffect[] | undefined): void {
+  /** A ritual job's result arrives (any time, any number of times, from any worker): applied once, on the next step. */
+  ritualResult(ritualId: string, effects: readonly RitualEffect[]): void {
     const r = this.rituals.get(ritualId);
-    if (!r) return; // cancelled, already applied, or not ours
-    this.results.push({ ritualId, casterId: r.casterId, status: 'completed', effects: effects ?? [] });
+    if (!r) return; // cancelled, already applied, or not this region's
+    this.results.push({ ritualId, casterId: r.casterId, status: 'completed', effects: [...effects] });
   }
 
-  /** The effects of a ritual, computed here (when the queue is unreachable) exactly as the worker would. */
-  computeRitual(ritualId: string, characters: ReadonlyMap<string, Combatant>, now: number, hour: number): CastEffect[] | undefined {
+  /** The job failed for good (after its retries): the ritual fizzles. */
+  ritualFailed(ritualId: string): void {
     const r = this.rituals.get(ritualId);
-    const spell = r && this.catalogue.spellById.get(r.spellId);
-    if (!r || !spell) return undefined;
-    const caster = characters.get(r.casterId);
-    return resolveRitual({
-      spell, casterId: r.casterId, casterPos: caster ?? r.aim, aim: r.aim, masteryUses: r.masteryUses,
-      env: this.envAt(r.aim, now, hour), candidates: this.candidates(characters),
-    }).effects;
+    if (r) this.results.push({ ritualId, casterId: r.casterId, status: 'failed', effects: [] });
   }
 
   /** Cancels the rituals of a caster who left or died (documented rule: the reserved mana is not refunded). */
@@ -252,7 +264,7 @@ export class RegionMagic {
 
     for (const r of this.results.splice(0)) {
       if (!this.rituals.delete(r.ritualId)) continue; // applied once: a duplicate delivery finds nothing
-      this.applyEffects(r.casterId, r.effects, characters, now, ev);
+      for (const e of r.effects) this.applyRitualEffect(r.casterId, e, characters, now, ev);
       ev.ritualOutcomes.push(r);
     }
 
@@ -261,6 +273,37 @@ export class RegionMagic {
       const { state, start } = regionCorruptionEvent(this.corruption, now);
       this.corruption = state;
       if (start) ev.worldEvents.push(start);
+    }
+  }
+
+  /** One effect of a completed ritual: areas hit what stands in them now; blocks go to the world. */
+  private applyRitualEffect(casterId: string, e: RitualEffect, characters: ReadonlyMap<string, Combatant>, now: number, ev: MagicEvents): void {
+    const within = (p: Vec3, c: { x: number; y: number; z: number; radius: number }) => Math.hypot(p.x - c.x, p.y - c.y, p.z - c.z) <= c.radius;
+    switch (e.kind) {
+      case 'blocks':
+        ev.ritualBlocks.push(...e.edits);
+        return;
+      case 'heal':
+        for (const c of characters.values()) {
+          if (c.respawnAt !== undefined || !within(c, e)) continue;
+          c.hp = applyHeal(c, e.amount).hp;
+          ev.characters.add(c.id);
+        }
+        return;
+      case 'damage': {
+        // Storms strike everything under them but the caster.
+        const hits: CastEffect[] = [];
+        for (const n of this.npcs.values()) if (n.state !== 'dead' && within(n, e)) hits.push({ kind: 'damage', targetKind: 'npc', targetId: n.id, amount: e.amount });
+        for (const c of characters.values()) if (c.id !== casterId && within(c, e)) hits.push({ kind: 'damage', targetKind: 'character', targetId: c.id, amount: e.amount });
+        this.applyEffects(casterId, hits, characters, now, ev);
+        return;
+      }
+      case 'event':
+        if (e.event === 'purified') this.corruption = purifyRegion(this.corruption, Number.MAX_SAFE_INTEGER, now);
+        ev.worldEvents.push({ kind: e.event, text: e.text, until: now + e.durationMs });
+        return;
+      case 'summon':
+        return; // summons are not simulated yet: reported in the `ritual` message only
     }
   }
 

@@ -5,7 +5,7 @@
  * a consistent world, and resolves each command's reply. Pure: no framework,
  * no database, time comes in as an argument.
  */
-import { blockToChunk, chunkKey, regionOfBlock, Block, VoxelWorld } from '../world/index.js';
+import { blockToChunk, chunkKey, isValidBlockId, regionOfBlock, Block, VoxelWorld, WORLD_HEIGHT } from '../world/index.js';
 import { checkBlockEdit, type BlockEdit } from './blocks.js';
 import { cleanChat } from './chat.js';
 import { applyGravity, checkMove, moveBudgetAt, unstuck } from './movement.js';
@@ -137,6 +137,7 @@ export class RegionSim {
       resolve(this.apply(c, cmd, now, ev));
     }
     this.magic?.step(this.characters, now, dtMs, ev.magic);
+    for (const b of ev.magic.ritualBlocks) this.applyWorldEdit(b.x, b.y, b.z, b.block, ev);
     for (const c of this.characters.values()) {
       if (this.frozen.has(c.id) || c.respawnAt !== undefined) continue;
       const y = applyGravity(this.world, c, now, dtMs);
@@ -146,6 +147,32 @@ export class RegionSim {
       }
     }
     return ev;
+  }
+
+  /** Sets a block and records the chunk change; undefined when nothing changed. */
+  private setBlock(x: number, y: number, z: number, id: number, ev: TickEvents): BlockChange | undefined {
+    if (!this.world.setBlock(x, y, z, id)) return undefined;
+    const b = blockToChunk(x, y, z);
+    const key = chunkKey(b.cx, b.cy, b.cz);
+    const version = (this.chunkVersions.get(key) ?? 0) + 1;
+    this.chunkVersions.set(key, version);
+    const change = { key, cx: b.cx, cy: b.cy, cz: b.cz, index: b.index, block: this.world.editsOf(key).get(b.index), version };
+    ev.blocks.push(change);
+    return change;
+  }
+
+  /**
+   * A world edit that is not a player's (a ritual's): kept inside this region and
+   * the world's height, never into a character's body, never breaking bedrock.
+   */
+  private applyWorldEdit(x: number, y: number, z: number, id: number, ev: TickEvents): void {
+    if (!Number.isInteger(x) || !Number.isInteger(y) || !Number.isInteger(z) || y < 1 || y >= WORLD_HEIGHT) return;
+    const r = regionOfBlock(x, z);
+    if (r.rx !== this.rx || r.rz !== this.rz || !isValidBlockId(id) || this.world.getBlock(x, y, z) === Block.BEDROCK) return;
+    for (const c of this.characters.values()) {
+      if (Math.abs(c.x - (x + 0.5)) < 0.8 && Math.abs(c.z - (z + 0.5)) < 0.8 && y + 1 > c.y && y < c.y + 1.8) return;
+    }
+    this.setBlock(x, y, z, id, ev);
   }
 
   private apply(c: LiveCharacter, cmd: Command, now: number, ev: TickEvents): Reply {
@@ -175,14 +202,8 @@ export class RegionSim {
         const verdict = checkBlockEdit(this.world, this, c, cmd.edit, this.characters.values());
         if (!verdict.ok) return verdict;
         const { x, y, z } = cmd.edit;
-        this.world.setBlock(x, y, z, cmd.edit.action === 'break' ? Block.AIR : cmd.edit.block!);
-        const b = blockToChunk(x, y, z);
-        const key = chunkKey(b.cx, b.cy, b.cz);
-        const version = (this.chunkVersions.get(key) ?? 0) + 1;
-        this.chunkVersions.set(key, version);
-        const block = this.world.editsOf(key).get(b.index); // undefined: back to terrain
-        ev.blocks.push({ key, cx: b.cx, cy: b.cy, cz: b.cz, index: b.index, block, version });
-        return { ok: true, data: { chunk: key, index: b.index, version } };
+        const change = this.setBlock(x, y, z, cmd.edit.action === 'break' ? Block.AIR : cmd.edit.block!, ev)!;
+        return { ok: true, data: { chunk: change.key, index: change.index, version: change.version } };
       }
       case 'cast': {
         if (!this.magic) return refuse('UNKNOWN_SPELL', 'magic is not available here');
