@@ -65,8 +65,12 @@ describe('content API', () => {
     const res = await http(t.url, 'GET', '/api/content/spells');
     assert.equal(res.status, 200);
     assert.equal(res.body.length, content.spells.length);
-    const keys = ['cooldownMs', 'element', 'id', 'manaCost', 'name', 'power', 'prerequisites', 'range', 'ritual', 'school', 'tags'];
-    for (const s of res.body) assert.deepEqual(Object.keys(s).sort(), keys);
+    const keys = ['area', 'castTimeMs', 'cooldownMs', 'dark', 'description', 'effect', 'element', 'id', 'manaCost', 'name', 'power', 'prerequisites', 'range', 'ritual', 'school', 'tags', 'target'];
+    for (const s of res.body) {
+      const optional = (s.ritualKind ? ['ritualKind'] : []).concat(s.durationMs !== undefined ? ['durationMs'] : []);
+      assert.deepEqual(Object.keys(s).sort(), [...keys, ...optional].sort());
+      assert.equal(s.ritual, s.ritualKind !== undefined);
+    }
     const fireball = res.body.find((s: any) => s.id === 'fireball');
     const def = content.spellById.get('fireball')!;
     assert.equal(fireball.manaCost, def.manaCost);

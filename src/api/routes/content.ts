@@ -38,6 +38,15 @@ export function contentRouter(em: EntityManager): Router {
     ritual: s.ritual,
     prerequisites: [...s.prerequisites],
     tags: [...s.tags],
+    // Beyond PROTOCOL.md's list: what a client needs to aim and show a spell.
+    area: s.area,
+    castTimeMs: s.castTimeMs,
+    dark: s.dark,
+    effect: s.effect,
+    target: s.target,
+    ...(s.ritualKind ? { ritualKind: s.ritualKind } : {}),
+    ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
+    description: s.description,
   }));
   const items = content.items.map((i) => ({
     id: i.id,
