@@ -3,7 +3,8 @@
 //
 // Interest-managed RegionRoom vs the naive BaselineRoom (whole region to everyone), same bots:
 //   (a) one region, N bots on a grid over its 128×128 blocks;  (b) R regions × N/R bots.
-// Every bot walks in small legal steps (10/s) and toggles a block near itself (1/s).
+// Every bot walks in small legal steps (10/s) and toggles a block near itself (1/s), from its
+// authoritative position (the room's NPCs kill bots now and then; they respawn and carry on).
 // Each (scenario, room) pair runs against a fresh server child (loadtest/server.ts) on one
 // throw-away database, reset between runs, so runs do not share heap, JIT or persisted edits.
 // After scenario (a), fresh clients join the loaded region, which also holds 64 pre-edited
@@ -501,6 +502,8 @@ async function main(): Promise<void> {
       '- Tick: the timer behind `leyline_room_tick_seconds` (simulation, state mirroring, interest update), every sample. Patch: `broadcastPatch` (encoding per view + sending), timed in the server child; it runs outside the tick.',
       '- Bytes: every WebSocket message each bot receives, counted before the SDK decodes it; "wire" adds the frame header. One bot per run goes through a TCP proxy as a check of the meter (TCP ÷ metered ≈ 1; the residue is ping frames and frames in flight at the window edges).',
       '- Input→patch: from sending a `move` request to the first decoded state in which the bot\'s own position equals the target.',
+      '- Bots step from their authoritative position, so they follow what the room does to them: its NPCs attack, and a killed bot\'s moves are refused (DEAD) until it respawns at the region\'s centre. Deaths differ from run to run.',
+      '- Every run boots its own server child from the working tree: figures from one run are comparable; across commits, re-run both sides.',
       '- CPU, RSS, heap, event-loop lag: the server\'s `GET /metrics` (prom-client process metrics), CPU as a delta over the window.',
       '- Join: bytes from connecting until the state holds the own character and every expected seeded chunk with all its edits; the interest room fills the view after the join (rooms/interest.ts), so its full state is small and the view arrives in the first patch.',
       '',

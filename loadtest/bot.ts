@@ -141,10 +141,10 @@ export class Bot {
     this.pending.push(p);
     this.moves++;
     this.room.request('move', { x, y: me.y, z: me.z }).then(
-      (r: { ok: boolean; code?: string }) => {
+      (r: { ok: boolean; code?: string; message?: string }) => {
         if (r.ok) return;
         this.movesRefused++;
-        this.refused(r.code);
+        this.refused(/dead/.test(r.message ?? '') ? 'DEAD' : r.code); // killed by an NPC: waits for its respawn
         this.pending = this.pending.filter((q) => q !== p);
       },
       () => this.failures++,
@@ -250,6 +250,7 @@ export type JoinBytes = { handshake: number; fullState: number; patches: number;
 export async function measureJoin(endpoint: string, roomName: string, spec: BotSpec, expected: string[], minEdits: number, timeoutMs = 15_000): Promise<JoinBytes> {
   const t0 = performance.now();
   const room = await joinRoom(endpoint, roomName, spec);
+  room.onMessage('*', () => undefined);
   try {
     const complete = (): boolean => {
       const s = room.state;

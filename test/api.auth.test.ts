@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import jwt from 'jsonwebtoken';
-import { bootTestServer, http, type TestServer } from './support/server.js';
+import { assertError, bootTestServer, http, type TestServer } from './support/server.js';
 
-/** Every error response follows PROTOCOL.md's format. */
-function assertError(res: { status: number; body: any }, status: number, code: string): void {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.body?.error?.code, code);
-  assert.equal(typeof res.body.error.message, 'string');
-  assert.equal(typeof res.body.requestId, 'string');
-  assert.ok(res.body.requestId.length > 0);
-}
 
 describe('auth API', () => {
   let t: TestServer;

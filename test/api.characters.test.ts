@@ -5,16 +5,8 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Character, World } from '../src/db/entities/index.js';
 import { defaultSpawn, newCharacterFor } from '../src/game/character.js';
 import { spawnPoint } from '../src/world/index.js';
-import { bootTestServer, http, type TestServer } from './support/server.js';
+import { assertError, bootTestServer, http, type TestServer } from './support/server.js';
 
-/** Every error response follows PROTOCOL.md's format. */
-function assertError(res: { status: number; body: any }, status: number, code: string): void {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.body?.error?.code, code);
-  assert.equal(typeof res.body.error.message, 'string');
-  assert.equal(typeof res.body.requestId, 'string');
-  assert.ok(res.body.requestId.length > 0);
-}
 
 const content = loadContent();
 

@@ -11,32 +11,19 @@ import { NPCS_PER_REGION } from '../src/game/region-magic.js';
 import { spawnNpcsForRegion } from '../src/game/npc.js';
 import { biomeAt, spawnPoint } from '../src/world/index.js';
 import { bootTestServer, http, type TestServer } from './support/server.js';
-import { join, newPlayer, nextMessage, placeCharacter, until, type Player } from './support/game.js';
+import { me, newPlayer, nextMessage, placeCharacter, roomSession, ticks, until, type Player } from './support/game.js';
 
 describe('magic in region rooms', function () {
   this.timeout(60_000);
   let t: TestServer;
-  const open: Room<any, any>[] = [];
+  const rooms = roomSession(() => t);
+  const enter = (p: Player) => rooms.enter(p);
   const content = loadContent();
-  const enter = async (p: Player) => {
-    const room = await join(t, p);
-    open.push(room);
-    await until(room, (s) => s.characters?.get(p.characterId), 'own character');
-    return room;
-  };
-  const me = (room: Room<any, any>, p: Player) => room.state.characters.get(p.characterId);
-  /** Waits `n` server ticks (an event: each tick patches the state). */
-  const ticks = async (room: Room<any, any>, n: number) => {
-    const t0 = room.state.tick;
-    await until(room, (s) => s.tick >= t0 + n, `${n} ticks`);
-  };
 
   before(async () => {
     t = await bootTestServer({ PERSIST_INTERVAL_MS: '200' });
   });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((r) => (r.connection.isOpen ? r.leave().catch(() => undefined) : undefined)));
-  });
+  afterEach(() => rooms.leaveAll());
   after(async () => {
     await t?.stop();
   });

@@ -7,28 +7,20 @@ import { Client, type Room } from '@colyseus/sdk';
 import { Block, REGION_SIZE, blockToChunk, chunkKey, spawnPoint } from '../src/world/index.js';
 import { WorldChunk } from '../src/db/entities/index.js';
 import { bootTestServer, http, type TestServer } from './support/server.js';
-import { borderCrossing, join, newPlayer, nextMessage, placeCharacter, play, until, walkableStrip, type Player } from './support/game.js';
+import { borderCrossing, me, newPlayer, nextMessage, placeCharacter, play, roomSession, until, walkableStrip, type Player } from './support/game.js';
 
 const VIEW_RADIUS = 2; // chunks
 
 describe('region room', function () {
   this.timeout(30_000);
   let t: TestServer;
-  const open: Room<any, any>[] = [];
-  const enter = async (p: Player) => {
-    const room = await join(t, p);
-    open.push(room);
-    await until(room, (s) => s.characters?.get(p.characterId), 'own character');
-    return room;
-  };
-  const me = (room: Room<any, any>, p: Player) => room.state.characters.get(p.characterId);
+  const rooms = roomSession(() => t);
+  const enter = (p: Player) => rooms.enter(p);
 
   before(async () => {
     t = await bootTestServer({ VIEW_RADIUS_CHUNKS: String(VIEW_RADIUS), PERSIST_INTERVAL_MS: '200' });
   });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((r) => (r.connection.isOpen ? r.leave().catch(() => undefined) : undefined)));
-  });
+  afterEach(() => rooms.leaveAll());
   after(async () => {
     await t?.stop();
   });
@@ -237,7 +229,7 @@ describe('region room', function () {
     assert.equal((await room.request('block', { action: 'break', ...under })).ok, true);
     const roomId = room.roomId;
     await room.leave();
-    open.splice(open.indexOf(room), 1);
+    rooms.forget(room);
     // Leaving empties the room; it saves on leave and on dispose. The next play gets a new room.
     const again = await enter(p);
     assert.notEqual(again.roomId, roomId);
@@ -260,7 +252,7 @@ describe('region room', function () {
     room.connection.close(4999, 'network drop'); // not a consented leave
     const client = new Client(t.url);
     const back = await client.reconnect(token);
-    open.push(back);
+    rooms.track(back);
     const c2 = await until(back, (s) => s.characters?.get(p.characterId), 'own character after reconnect');
     assert.ok(Math.abs(c2.x - (c.x + 0.3)) < 1e-4);
     assert.deepEqual([...c2.knownSpells], [...c.knownSpells], 'owner-only fields after reconnect');
@@ -282,7 +274,7 @@ describe('region room', function () {
     const saved = await http(t.url, 'GET', `/api/characters/${p.characterId}`, { token: p.token });
     assert.ok(Math.abs(saved.body.position.x - to.x) < 1e-4, 'saved at the new position before the handoff');
     const next: Room<any, any> = await new Client(t.url).consumeSeatReservation(reservation);
-    open.push(next);
+    rooms.track(next);
     await room.leave();
     const c = await until(next, (s) => s.characters?.get(p.characterId), 'character in the neighbour room');
     assert.deepEqual([next.state.rx, next.state.rz], [12, 0]);

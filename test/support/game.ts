@@ -116,3 +116,34 @@ export function borderCrossing(seed: number, rx: number): { x: number; y: number
   }
   throw new Error(`no flat border crossing into region ${rx}`);
 }
+
+/** A room suite's connections: `enter` joins through /api/play and waits for the own character; `leaveAll` in afterEach. */
+export function roomSession(server: () => TestServer) {
+  const open: Room<any, any>[] = [];
+  return {
+    track(room: Room<any, any>): Room<any, any> {
+      open.push(room);
+      return room;
+    },
+    async enter(p: Player): Promise<Room<any, any>> {
+      const room = this.track(await join(server(), p));
+      await until(room, (s) => s.characters?.get(p.characterId), 'own character');
+      return room;
+    },
+    forget(room: Room<any, any>): void {
+      open.splice(open.indexOf(room), 1);
+    },
+    async leaveAll(): Promise<void> {
+      await Promise.all(open.splice(0).map((r) => (r.connection.isOpen ? r.leave().catch(() => undefined) : undefined)));
+    },
+  };
+}
+
+/** The player's own character in a room's state. */
+export const me = (room: Room<any, any>, p: Player) => room.state.characters.get(p.characterId);
+
+/** Waits `n` server ticks (an event: every tick patches the state). */
+export async function ticks(room: Room<any, any>, n: number): Promise<void> {
+  const t0 = room.state.tick;
+  await until(room, (s) => s.tick >= t0 + n, `${n} ticks`);
+}

@@ -2,6 +2,7 @@
  * Boots a real Leyline server in this process against its own database on the
  * local PostgreSQL, on a free port. `stop()` shuts it down and drops the database.
  */
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -53,6 +54,15 @@ export async function bootTestServer(env: Record<string, string> = {}): Promise<
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Every error response follows PROTOCOL.md's format: status, code, message and a request id. */
+export function assertError(res: { status: number; body: any }, status: number, code: string): void {
+  assert.equal(res.status, status, JSON.stringify(res.body));
+  assert.equal(res.body?.error?.code, code);
+  assert.equal(typeof res.body.error.message, 'string');
+  assert.equal(typeof res.body.requestId, 'string');
+  assert.ok(res.body.requestId.length > 0);
 }
 
 /** JSON over fetch; returns status, parsed body (or text) and headers. */
