@@ -33,7 +33,7 @@ class WholeRegion implements Pick<InterestManager, keyof InterestManager> {
   rebind(): void {}
   detach(): void {}
   chunkAdded(): void {}
-  update(): void {}
+  update(_tick: number): void {}
   clientsNear(): Client[] {
     return [...this.clients()].filter((c) => c.state === ClientState.JOINED);
   }

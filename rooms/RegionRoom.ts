@@ -41,6 +41,7 @@ const HARD_MESSAGES_PER_SECOND = 120;
 const LEYLINE_UPDATE_MS = 1000; // strengths drift over minutes: once a second is smooth enough
 const MAGIC_LOG_FLUSH_MS = 1000; // magic_events are appended in batches, off the tick
 const MAGIC_LOG_MAX_ROWS = 20_000;
+const PATCH_DUE_FRACTION = 0.9; // timers jitter by a millisecond or two: a patch due "now-ish" goes with this tick
 const RITUAL_RESULT_GRACE_MS = 30_000; // a worker's ritual result later than this is not waited for // bounded: past this the oldest unsaved rows are dropped (logged) // Colyseus drops a client past this; our own limiter answers RATE_LIMITED well below it
 
 export type AuthData = { userId: string; characterId: string; token: string };
@@ -56,6 +57,7 @@ export class RegionRoom extends Room<{ state: RegionState }> {
   private persister!: Persister;
   private worldId = '';
   private lastStepAt = 0;
+  private lastPatchAt = 0;
   private readonly clientsByCharacter = new Map<string, Client>();
   private readonly releasing = new Map<string, Promise<void>>();
   private magicLog: MagicEventRow[] = [];
@@ -120,7 +122,9 @@ export class RegionRoom extends Room<{ state: RegionState }> {
     this.persister = new Persister({ store, intervalMs: config.persistIntervalMs, log: log.child({ room: this.roomId, rx: opts.rx, rz: opts.rz }) });
     this.persister.start();
     this.seatReservationTimeout = 15;
-    this.setPatchRate(config.patchRateMs);
+    // Patches go out at the end of a tick (at most every PATCH_RATE_MS), not on a free-running
+    // timer: an independent timer adds a random 0..50 ms wait after every tick (measured).
+    this.setPatchRate(null);
     this.lastStepAt = Date.now();
     this.setSimulationInterval(() => this.tick(), 1000 / config.tickRateHz);
   }
@@ -258,9 +262,13 @@ export class RegionRoom extends Room<{ state: RegionState }> {
     this.lastStepAt = now;
     this.state.tick += 1;
     this.mirror(ev);
-    this.interest.update();
+    this.interest.update(this.state.tick);
     for (const c of ev.crossings) void this.handoff(c.characterId, c.rx, c.rz);
     endTimer();
+    if (now - this.lastPatchAt >= roomDeps().config.patchRateMs * PATCH_DUE_FRACTION) {
+      this.lastPatchAt = now;
+      this.broadcastPatch();
+    }
   }
 
   private mirror(ev: TickEvents): void {

@@ -25,6 +25,8 @@ type Watcher = {
 };
 
 const chunkCol = (v: number) => Math.floor(v / CHUNK_SIZE);
+/** Characters and NPCs enter and leave views at most this many ticks late (200 ms at 20 Hz). */
+const VIEW_REFRESH_TICKS = 4;
 
 export class InterestManager {
   private readonly watchers = new Map<string, Watcher>();
@@ -65,26 +67,35 @@ export class InterestManager {
     }
   }
 
-  /** Recomputes every joined client's view. O(clients × (characters + chunks in state)). */
-  update(): void {
+  /**
+   * Updates every joined client's view: at once for a client that just joined
+   * or crossed into another chunk column, and every VIEW_REFRESH_TICKS for
+   * characters and NPCs walking in and out (O(clients × entities) per refresh).
+   */
+  update(tick: number): void {
+    const refreshEntities = tick % VIEW_REFRESH_TICKS === 0;
     for (const w of this.watchers.values()) {
       if (w.client.state !== ClientState.JOINED) continue;
       const me = this.state.characters.get(w.characterId);
       if (!me) continue;
       const view = w.client.view!;
-      if (Number.isNaN(w.cx)) {
+      const fresh = Number.isNaN(w.cx);
+      if (fresh) {
         view.add(me);
         view.add(me, OWNER);
         w.characters.add(me.id);
       }
       const cx = chunkCol(me.x), cz = chunkCol(me.z);
-      if (cx !== w.cx || cz !== w.cz) {
+      const moved = cx !== w.cx || cz !== w.cz;
+      if (moved) {
         w.cx = cx;
         w.cz = cz;
         this.refreshChunks(w);
       }
-      this.refreshCharacters(w);
-      this.refreshNpcs(w);
+      if (fresh || moved || refreshEntities) {
+        this.refreshCharacters(w);
+        this.refreshNpcs(w);
+      }
     }
   }
 
