@@ -388,7 +388,7 @@ export class RegionRoom extends Room<{ state: RegionState }> {
     const delayMs = Math.max(0, r.completesAt - Date.now());
     jobs.enqueue('rituals', payload, { jobId: r.ritualId, delayMs }).then(
       // A queue with no worker running would leave the ritual hanging: past a grace period, compute it here.
-      () => this.clock.setTimeout(() => this.sim.magic!.isPending(r.ritualId) && inRoom('no ritual result in time'), delayMs + RITUAL_RESULT_GRACE_MS),
+      () => this.clock.setTimeout(() => this.sim.magic!.isPending(r.ritualId) && inRoom('no ritual result in time'), delayMs + roomDeps().config.ritualResultGraceMs),
       (err) => inRoom('job queue unreachable', err),
     );
   }

@@ -76,6 +76,7 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: intInRange(1, 64, 4),
   JOBS_IN_PROCESS: z.enum(['auto', 'true', 'false']).optional().default('auto'),
   JOBS_LOCK_MS: intInRange(1000, 600_000, 30_000),
+  RITUAL_RESULT_GRACE_MS: intInRange(100, 600_000, 30_000),
   JOBS_PREFIX: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,64}$/.test(v), {
     message: 'must be 1-64 of letters, digits, "_" or "-"',
   }),
@@ -115,6 +116,8 @@ export type Config = {
   jobsInProcess: 'auto' | 'true' | 'false';
   /** Job lock duration; a job whose worker died or hung is retried after about this long (also the stalled-check interval). */
   jobsLockMs: number;
+  /** How long after a ritual's completion time a room waits for the worker's result before computing it itself. */
+  ritualResultGraceMs: number;
   /** Namespace of the job queues (Redis key prefix, default "leyline"; a queue-name prefix on PostgreSQL, default none). */
   jobsPrefix: string | undefined;
 };
@@ -159,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobsInProcess: e.JOBS_IN_PROCESS,
     jobsLockMs: e.JOBS_LOCK_MS,
+    ritualResultGraceMs: e.RITUAL_RESULT_GRACE_MS,
     jobsPrefix: e.JOBS_PREFIX,
   };
 }

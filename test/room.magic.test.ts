@@ -144,3 +144,35 @@ describe('magic in region rooms', function () {
     assert.ok(Array.isArray(msg.effects));
   });
 });
+
+describe('rituals without any worker', function () {
+  this.timeout(60_000);
+  let t: TestServer;
+  const rooms = roomSession(() => t);
+  const content = loadContent();
+  before(async () => {
+    // A queue nobody works (no in-process workers, no worker process): the room must not wait forever.
+    t = await bootTestServer({ JOBS_IN_PROCESS: 'false', RITUAL_RESULT_GRACE_MS: '300' });
+  });
+  afterEach(() => rooms.leaveAll());
+  after(async () => {
+    await t?.stop();
+  });
+
+  it('the room computes the ritual itself when no result comes in time, and applies it once', async () => {
+    const p = await newPlayer(t, 'mage');
+    await placeCharacter(t, p, 25 * 128 + 40.5, 40.5);
+    const ritual = [...content.spells].filter((s) => s.ritual && s.target === 'self').sort((a, b) => a.castTimeMs - b.castTimeMs)[0]!;
+    await t.server.orm.em.fork().nativeUpdate(Character, { id: p.characterId }, { knownSpells: [ritual.id], mana: 500, maxMana: 500 });
+    const room = await rooms.enter(p);
+    const messages: any[] = [];
+    room.onMessage('ritual', (m) => messages.push(m));
+    const done = nextMessage(room, 'ritual');
+    const r = await room.request('cast', { spellId: ritual.id });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    const msg = await done;
+    assert.deepEqual([msg.ritualId, msg.status], [r.data.ritualId, 'completed']);
+    await ticks(room, 10);
+    assert.equal(messages.length, 1, 'applied once');
+  });
+});
