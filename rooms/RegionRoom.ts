@@ -15,15 +15,13 @@ import { regionOfBlock } from '../src/world/index.js';
 import { TokenBucket, DEFAULT_CLIENT_RATE } from '../src/game/ratelimit.js';
 import { RegionSim, timeOfDay, type Command, type LiveCharacter, type Reply, type TickEvents } from '../src/game/region.js';
 import { refuse } from '../src/game/types.js';
-import { MOVE_BUDGET_MAX_BLOCKS } from '../src/game/movement.js';
 import { Persister } from '../src/persist/persister.js';
 import type { CharacterSnapshot, ChunkSnapshot } from '../src/persist/store.js';
-import { CharacterState, ChunkState, LeylineState, NpcState, RegionState } from '../schema/index.js';
-import { loadContent } from '../src/content/index.js';
+import { ChunkState, LeylineState, NpcState, RegionState } from '../schema/index.js';
+import { characterSnapshot, chunkSnapshot, magicCatalogue, toLive, toState } from './convert.js';
 import { effectiveMaxMana } from '../src/game/corruption.js';
 import { leylineStrength } from '../src/game/leylines.js';
-import { masteryState } from '../src/game/magic.js';
-import type { MagicCatalogue, MagicEvents, RitualStart } from '../src/game/region-magic.js';
+import type { MagicEvents, RitualStart } from '../src/game/region-magic.js';
 import { computeRitual, isJobFailure, type RitualPayload } from '../src/jobs/index.js';
 import type { MagicEventRow } from '../src/persist/store.js';
 import { randomUUID } from 'node:crypto';
@@ -37,12 +35,11 @@ export const CLOSE_TAKEN_OVER = 4001; // another session took this character
 export const CLOSE_RATE_LIMITED = 4002; // sustained message flood
 export const CLOSE_HANDOFF = 4003; // character moved to another region
 const MAX_CLIENTS = 200;
-const HARD_MESSAGES_PER_SECOND = 120;
+const HARD_MESSAGES_PER_SECOND = 120; // Colyseus drops a client past this; our own limiter answers RATE_LIMITED well below it
 const LEYLINE_UPDATE_MS = 1000; // strengths drift over minutes: once a second is smooth enough
 const MAGIC_LOG_FLUSH_MS = 1000; // magic_events are appended in batches, off the tick
-const MAGIC_LOG_MAX_ROWS = 20_000;
+const MAGIC_LOG_MAX_ROWS = 20_000; // bounded: past this the oldest unsaved rows are dropped (logged)
 const PATCH_DUE_FRACTION = 0.9; // timers jitter by a millisecond or two: a patch due "now-ish" goes with this tick
-const RITUAL_RESULT_GRACE_MS = 30_000; // a worker's ritual result later than this is not waited for // bounded: past this the oldest unsaved rows are dropped (logged) // Colyseus drops a client past this; our own limiter answers RATE_LIMITED well below it
 
 export type AuthData = { userId: string; characterId: string; token: string };
 type UserData = { characterId: string; userId: string; token: string; bucket: TokenBucket; gone?: boolean };
@@ -334,8 +331,11 @@ export class RegionRoom extends Room<{ state: RegionState }> {
       for (const client of this.interest.clientsNear(sp.aim.x, sp.aim.z)) client.send('spell', msg);
     }
     for (const k of m.kills) {
-      this.clientsByCharacter.get(k.characterId)?.send('loot', { npcId: k.npcId, npcKind: k.npcKind, xp: k.xp, items: k.drops });
-      if (k.drops.length) void this.writeLoot(k.characterId, k.drops);
+      // `loot` is sent once the items are in the inventory (written through), never before.
+      const tell = (overflow: { itemId: string; quantity: number }[]) =>
+        this.clientsByCharacter.get(k.characterId)?.send('loot', { npcId: k.npcId, npcKind: k.npcKind, xp: k.xp, items: k.drops, overflow });
+      if (k.drops.length) void this.writeLoot(k.characterId, k.drops).then(tell);
+      else tell([]);
     }
     for (const r of m.rituals) this.startRitual(r);
     for (const o of m.ritualOutcomes) {
@@ -349,18 +349,16 @@ export class RegionRoom extends Room<{ state: RegionState }> {
     }
   }
 
-  /** Loot is written through at once, retried a few times: a player must not lose it to a crash. */
-  private async writeLoot(characterId: string, drops: { itemId: string; quantity: number }[]): Promise<void> {
+  /** Loot is written through at once, retried a few times: a player must not lose it to a crash. Returns what did not fit. */
+  private async writeLoot(characterId: string, drops: { itemId: string; quantity: number }[]): Promise<{ itemId: string; quantity: number }[]> {
     const { store, log } = roomDeps();
     for (let attempt = 1; ; attempt++) {
       try {
-        const r = await store.addLoot(characterId, (slots) => this.sim.magic!.placeLoot(slots, drops));
-        if (r.overflow.length) this.clientsByCharacter.get(characterId)?.send('loot', { overflow: r.overflow });
-        return;
+        return (await store.addLoot(characterId, (slots) => this.sim.magic!.placeLoot(slots, drops))).overflow;
       } catch (err) {
         if (attempt >= 5) {
           log.error({ err, characterId, drops }, 'loot could not be saved');
-          return;
+          return drops;
         }
         await new Promise((res) => setTimeout(res, 100 * 2 ** attempt));
       }
@@ -453,62 +451,10 @@ export class RegionRoom extends Room<{ state: RegionState }> {
   }
 
   private snapshot(c: LiveCharacter): CharacterSnapshot {
-    return {
-      id: c.id, userId: c.userId, worldId: this.worldId, name: c.name, characterClass: c.characterClass,
-      level: c.level, xp: c.xp, stats: c.stats as CharacterSnapshot['stats'], x: c.x, y: c.y, z: c.z, yaw: c.yaw,
-      hp: c.hp, maxHp: c.maxHp, mana: Math.min(c.mana, c.maxMana), maxMana: c.maxMana, corruption: c.corruption, knownSpells: [...c.knownSpells],
-      skills: [...(c.mastery ?? [])].map(([skillId, m]) => {
-        const st = masteryState(m.uses);
-        return { skillId, uses: st.uses, level: st.level, mastery: st.mastery };
-      }),
-    };
+    return characterSnapshot(c, this.worldId);
   }
 
   private chunkSnapshot(key: string, cx: number, cy: number, cz: number): ChunkSnapshot {
-    return {
-      worldId: this.worldId, cx, cy, cz,
-      version: this.sim.chunkVersions.get(key) ?? 0,
-      edits: Object.fromEntries([...this.sim.world.editsOf(key)].map(([i, b]) => [String(i), b])),
-    };
+    return chunkSnapshot(this.sim, this.worldId, key, cx, cy, cz);
   }
-}
-
-function toLive(s: CharacterSnapshot): LiveCharacter {
-  return {
-    id: s.id, userId: s.userId, name: s.name, characterClass: s.characterClass, level: s.level, xp: s.xp,
-    stats: s.stats as Record<string, unknown>, x: s.x, y: s.y, z: s.z, yaw: s.yaw, maxHp: s.maxHp,
-    mana: s.mana, maxMana: s.maxMana, corruption: s.corruption, knownSpells: [...s.knownSpells],
-    cooldowns: new Map(), lastMoveAt: 0, moveBudget: MOVE_BUDGET_MAX_BLOCKS,
-    mastery: new Map((s.skills ?? []).map((k) => [k.skillId, { uses: k.uses }])),
-    // A character saved dead (hp 0) comes back alive at its saved place with a sliver of health.
-    hp: s.hp > 0 ? s.hp : Math.max(1, s.maxHp * 0.25),
-  };
-}
-
-function toState(c: LiveCharacter): CharacterState {
-  const st = new CharacterState();
-  Object.assign(st, {
-    id: c.id, name: c.name, characterClass: c.characterClass, level: c.level, x: c.x, y: c.y, z: c.z, yaw: c.yaw,
-    hp: c.hp, maxHp: c.maxHp, mana: c.mana, maxMana: c.maxMana, corruption: c.corruption, xp: c.xp,
-  });
-  st.knownSpells.push(...c.knownSpells);
-  return st;
-}
-
-
-let catalogue: MagicCatalogue | undefined;
-
-/** The content catalogue in the shape the region's magic needs (built once per process). */
-function magicCatalogue(): MagicCatalogue {
-  if (!catalogue) {
-    const c = loadContent();
-    catalogue = {
-      spellById: c.spellById,
-      npcs: c.npcs,
-      npcByKind: c.npcByKind,
-      lootTableById: c.lootTableById,
-      maxStackOf: (id) => c.itemById.get(id)?.maxStack ?? 1,
-    };
-  }
-  return catalogue;
 }
