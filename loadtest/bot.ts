@@ -120,12 +120,15 @@ export class Bot {
     return this.leftWith === undefined && this.room?.connection.isOpen === true;
   }
 
-  /** Moves every `moveMs`, edits every `editMs`, each with a random phase so bots do not fire in lockstep. */
+  /** Moves every `moveMs`, edits every `editMs` (0: never), each with a random phase so bots do not fire in lockstep. */
   start(moveMs: number, editMs: number): void {
-    const every = (ms: number, fn: () => void) =>
-      this.timers.push(setTimeout(() => this.timers.push(setInterval(fn, ms)), Math.random() * ms));
-    every(moveMs, () => this.move());
-    every(editMs, () => this.edit());
+    this.every(moveMs, () => this.move());
+    if (editMs > 0) this.every(editMs, () => this.edit());
+  }
+
+  /** Runs `fn` every `ms` from a random phase in [0, ms); `stop()` ends it. */
+  protected every(ms: number, fn: () => void): void {
+    this.timers.push(setTimeout(() => this.timers.push(setInterval(fn, ms)), Math.random() * ms));
   }
 
   stop(): void {
@@ -175,7 +178,7 @@ export class Bot {
     );
   }
 
-  private me(): Pos | undefined {
+  protected me(): Pos | undefined {
     return this.room?.state?.characters?.get(this.spec.characterId);
   }
 
