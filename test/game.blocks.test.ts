@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Rng } from '../src/game/random.js';
 import { REACH_BLOCKS, checkBlockEdit, type BlockEdit } from '../src/game/blocks.js';
 import { EYE_HEIGHT } from '../src/game/movement.js';
 import type { Vec3, Verdict } from '../src/game/types.js';
@@ -9,16 +10,11 @@ const REGION = { rx: 0, rz: 0 };
 const PY = 100; // stone platform at y = 100, x and z in 0..31; air above it
 const FLOOR = PY + 1;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (src/game/random.ts) as a plain [0, 1) source. */
+const seeded = (seed: number): (() => number) => {
+  const rng = new Rng(seed);
+  return () => rng.next();
+};
 
 function platformWorld(): VoxelWorld {
   const w = new VoxelWorld(SEED);
@@ -160,7 +156,7 @@ describe('game block edits: accepted', () => {
 
   it('property: random edits — a refusal never changes the world, and every OK can be applied as a real change', () => {
     const world = platformWorld();
-    const rnd = mulberry32(2024);
+    const rnd = seeded(2024);
     const others: Vec3[] = [{ x: 14.5, y: FLOOR, z: 18.5 }, { x: 19.2, y: FLOOR + 0.4, z: 15.7 }];
     const bodies = [actor, ...others];
     const counts = new Map<string, number>();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Rng } from '../src/game/random.js';
 import {
   AIR_TIME_MS,
   BODY_HALF_WIDTH,
@@ -27,16 +28,11 @@ const P1 = 31;
 const PY = 100;
 const FLOOR = PY + 1;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (src/game/random.ts) as a plain [0, 1) source. */
+const seeded = (seed: number): (() => number) => {
+  const rng = new Rng(seed);
+  return () => rng.next();
+};
 
 /** A world with a flat stone platform high in the air and nothing above it, so the geometry is fully controlled. */
 function platformWorld(): VoxelWorld {
@@ -140,7 +136,7 @@ describe('game movement: speed and elapsed time', () => {
   });
 
   it('property: random small legal moves on flat ground are accepted (500 moves)', () => {
-    const rnd = mulberry32(0xc0ffee);
+    const rnd = seeded(0xc0ffee);
     let me = mover(16.5, FLOOR, 16.5, T0, 0);
     let now = T0;
     for (let i = 0; i < 500; i++) {
@@ -162,7 +158,7 @@ describe('game movement: speed and elapsed time', () => {
   });
 
   it('property: a move farther than the budget cap is always refused, whatever the idle time', () => {
-    const rnd = mulberry32(42);
+    const rnd = seeded(42);
     for (let i = 0; i < 500; i++) {
       const me = mover(P0 + 1 + rnd() * (P1 - P0 - 1), FLOOR + rnd() * 1.2, P0 + 1 + rnd() * (P1 - P0 - 1), T0, rnd() * MOVE_BUDGET_MAX_BLOCKS);
       const angle = rnd() * 2 * Math.PI;
@@ -174,7 +170,7 @@ describe('game movement: speed and elapsed time', () => {
   });
 
   it('property: slicing a path into many small moves never beats WALK_SPEED × time + the cap', () => {
-    const rnd = mulberry32(7);
+    const rnd = seeded(7);
     let me = mover(P0 + 1.5, FLOOR, 16.5, T0, MOVE_BUDGET_MAX_BLOCKS);
     let now = T0;
     let travelled = 0;
@@ -237,7 +233,7 @@ describe('game movement: terrain', () => {
     const world = platformWorld();
     const wx = 16;
     for (let z = P0; z <= P1; z++) for (let y = FLOOR; y <= FLOOR + 2; y++) world.setBlock(wx, y, z, Block.STONE);
-    const rnd = mulberry32(99);
+    const rnd = seeded(99);
     for (let i = 0; i < 500; i++) {
       const me = mover(wx - BODY_HALF_WIDTH - rnd() * 4, FLOOR, 8 + rnd() * 16);
       const to = { x: wx + 1 + BODY_HALF_WIDTH + rnd() * 4, y: FLOOR + rnd() * 1.2, z: me.z + (rnd() - 0.5) * 4 };
