@@ -10,7 +10,7 @@
  * A second /api/play for a live character takes over: the old session is
  * closed with CLOSE_TAKEN_OVER after its character is saved.
  */
-import { Room, ServerError, type AuthContext, type Client } from '@colyseus/core';
+import { Room, ServerError, type AuthContext, type Client, type RoomException, type RoomMethodName } from '@colyseus/core';
 import { regionOfBlock } from '../src/world/index.js';
 import { TokenBucket, DEFAULT_CLIENT_RATE } from '../src/game/ratelimit.js';
 import { RegionSim, timeOfDay, type Command, type LiveCharacter, type Reply, type TickEvents } from '../src/game/region.js';
@@ -179,6 +179,15 @@ export class RegionRoom extends Room<{ state: RegionState }> {
     if (!saved) roomDeps().log.error({ room: this.roomId }, 'region disposed with unsaved changes');
     const registry = liveCharacters(this.presence);
     await Promise.all([...this.sim.characters.keys()].map((id) => registry.release(id, this.roomId)));
+  }
+
+  /**
+   * A bug in a handler, the tick or a timer is logged and the room goes on:
+   * with this hook Colyseus wraps them all, so one bad input cannot take the
+   * process (and every other room on it) down.
+   */
+  override onUncaughtException(err: RoomException, method: RoomMethodName): void {
+    roomDeps().log.error({ err, method, room: this.roomId }, 'uncaught exception in a region room; the room keeps running');
   }
 
   /** Remote call (takeover from /api/play or another room): save and drop the character's session. */
