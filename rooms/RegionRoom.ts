@@ -21,9 +21,10 @@ import { ChunkState, LeylineState, NpcState, RegionState } from '../schema/index
 import { characterSnapshot, chunkSnapshot, magicCatalogue, toLive, toState } from './convert.js';
 import { effectiveMaxMana } from '../src/game/corruption.js';
 import { leylineStrength } from '../src/game/leylines.js';
-import type { MagicEvents, RitualStart } from '../src/game/region-magic.js';
-import { computeRitual, isJobFailure, type RitualPayload } from '../src/jobs/index.js';
-import type { MagicEventRow } from '../src/persist/store.js';
+import type { MagicEvents } from '../src/game/region-magic.js';
+import { isJobFailure } from '../src/jobs/index.js';
+import { MagicEventLog, writeLootThrough } from '../src/persist/magic-log.js';
+import { dispatchRitual } from './rituals.js';
 import { randomUUID } from 'node:crypto';
 import { roomDeps } from './deps.js';
 import { InterestManager } from './interest.js';
@@ -38,7 +39,6 @@ const MAX_CLIENTS = 200;
 const HARD_MESSAGES_PER_SECOND = 120; // Colyseus drops a client past this; our own limiter answers RATE_LIMITED well below it
 const LEYLINE_UPDATE_MS = 1000; // strengths drift over minutes: once a second is smooth enough
 const MAGIC_LOG_FLUSH_MS = 1000; // magic_events are appended in batches, off the tick
-const MAGIC_LOG_MAX_ROWS = 20_000; // bounded: past this the oldest unsaved rows are dropped (logged)
 const PATCH_DUE_FRACTION = 0.9; // timers jitter by a millisecond or two: a patch due "now-ish" goes with this tick
 
 export type AuthData = { userId: string; characterId: string; token: string };
@@ -57,9 +57,8 @@ export class RegionRoom extends Room<{ state: RegionState }> {
   private lastPatchAt = 0;
   private readonly clientsByCharacter = new Map<string, Client>();
   private readonly releasing = new Map<string, Promise<void>>();
-  private magicLog: MagicEventRow[] = [];
+  private magicLog!: MagicEventLog;
   private stopRitualResults: (() => void) | undefined;
-  private magicLogFlush: Promise<void> = Promise.resolve();
 
   override messages = {
     move: (client: Client, payload: unknown) => this.command(client, moveMsg, payload, (m, characterId) => ({ kind: 'move', characterId, to: m })),
@@ -109,7 +108,8 @@ export class RegionRoom extends Room<{ state: RegionState }> {
     }
     this.clock.setInterval(() => this.updateLeylines(), LEYLINE_UPDATE_MS);
     for (const n of this.sim.magic!.npcs.values()) this.state.npcs.set(n.id, Object.assign(new NpcState(), { id: n.id, kind: n.kind, x: n.x, y: n.y, z: n.z, hp: n.hp, maxHp: n.maxHp }));
-    this.clock.setInterval(() => void this.flushMagicLog(), MAGIC_LOG_FLUSH_MS);
+    this.magicLog = new MagicEventLog(store, log.child({ room: this.roomId }));
+    this.clock.setInterval(() => void this.magicLog.flush(), MAGIC_LOG_FLUSH_MS);
     // Every process may hear every ritual result (Redis): the sim ignores ids that are not its own.
     this.stopRitualResults = roomDeps().jobs?.onResult('rituals', (jobId, outcome) => {
       if (isJobFailure(outcome)) this.sim.magic!.ritualFailed(jobId);
@@ -174,7 +174,7 @@ export class RegionRoom extends Room<{ state: RegionState }> {
 
   override async onDispose(): Promise<void> {
     this.stopRitualResults?.();
-    await this.flushMagicLog();
+    await this.magicLog.flush();
     const saved = await this.persister.stop();
     if (!saved) roomDeps().log.error({ room: this.roomId }, 'region disposed with unsaved changes');
     const registry = liveCharacters(this.presence);
@@ -325,15 +325,11 @@ export class RegionRoom extends Room<{ state: RegionState }> {
     }
     for (const c of m.casts) {
       const live = this.sim.characters.get(c.characterId);
-      this.magicLog.push({
+      this.magicLog.append({
         createdAt: new Date(now), worldId: this.worldId, characterId: c.characterId, spellId: c.spellId, success: c.success,
         code: c.code, effect: c.effect, manaSpent: c.manaSpent, rx: this.state.rx, rz: this.state.rz,
         data: c.factors ? { factors: c.factors, x: live?.x, z: live?.z } : {},
       });
-    }
-    if (this.magicLog.length > MAGIC_LOG_MAX_ROWS) {
-      const dropped = this.magicLog.splice(0, this.magicLog.length - MAGIC_LOG_MAX_ROWS);
-      roomDeps().log.warn({ room: this.roomId, dropped: dropped.length }, 'magic event log overflow: oldest rows dropped');
     }
     for (const sp of m.spells) {
       const msg = { casterId: sp.casterId, spellId: sp.spellId, x: sp.aim.x, y: sp.aim.y, z: sp.aim.z, effects: sp.effects };
@@ -343,10 +339,21 @@ export class RegionRoom extends Room<{ state: RegionState }> {
       // `loot` is sent once the items are in the inventory (written through), never before.
       const tell = (overflow: { itemId: string; quantity: number }[]) =>
         this.clientsByCharacter.get(k.characterId)?.send('loot', { npcId: k.npcId, npcKind: k.npcKind, xp: k.xp, items: k.drops, overflow });
-      if (k.drops.length) void this.writeLoot(k.characterId, k.drops).then(tell);
-      else tell([]);
+      if (!k.drops.length) tell([]);
+      else {
+        const { store, log } = roomDeps();
+        void writeLootThrough(store, log, k.characterId, k.drops, (slots) => this.sim.magic!.placeLoot(slots, k.drops)).then(tell);
+      }
     }
-    for (const r of m.rituals) this.startRitual(r);
+    for (const ritual of m.rituals) {
+      const { jobs, config, log } = roomDeps();
+      dispatchRitual({
+        ritual, jobs, log, graceMs: config.ritualResultGraceMs,
+        where: { roomId: this.roomId, worldId: this.worldId, rx: this.state.rx, rz: this.state.rz },
+        sink: { result: (id, effects) => this.sim.magic!.ritualResult(id, effects), isPending: (id) => this.sim.magic!.isPending(id) },
+        setTimeout: (fn, ms) => this.clock.setTimeout(fn, ms),
+      });
+    }
     for (const o of m.ritualOutcomes) {
       this.clientsByCharacter.get(o.casterId)?.send('ritual', { ritualId: o.ritualId, status: o.status, effects: o.effects });
     }
@@ -358,48 +365,6 @@ export class RegionRoom extends Room<{ state: RegionState }> {
     }
   }
 
-  /** Loot is written through at once, retried a few times: a player must not lose it to a crash. Returns what did not fit. */
-  private async writeLoot(characterId: string, drops: { itemId: string; quantity: number }[]): Promise<{ itemId: string; quantity: number }[]> {
-    const { store, log } = roomDeps();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return (await store.addLoot(characterId, (slots) => this.sim.magic!.placeLoot(slots, drops))).overflow;
-      } catch (err) {
-        if (attempt >= 5) {
-          log.error({ err, characterId, drops }, 'loot could not be saved');
-          return drops;
-        }
-        await new Promise((res) => setTimeout(res, 100 * 2 ** attempt));
-      }
-    }
-  }
-
-  /**
-   * A ritual started: a job computes its outcome (delayed to its completion
-   * time, on any worker); the result comes back through the queue and is
-   * applied once. Without a queue, or when the queue cannot take the job, the
-   * room computes the same outcome itself at completion (and logs that it did).
-   */
-  private startRitual(r: RitualStart): void {
-    const { jobs, log } = roomDeps();
-    const payload: RitualPayload = {
-      ritualId: r.ritualId, roomId: this.roomId, worldId: this.worldId, rx: this.state.rx, rz: this.state.rz,
-      casterId: r.casterId, spellId: r.spellId, ritualKind: r.ritualKind, x: r.aim.x, y: r.aim.y, z: r.aim.z,
-      power: r.power, seed: r.seed, startedAt: r.startedAt, completesAt: r.completesAt,
-    };
-    const inRoom = (why: string, err?: unknown) => {
-      log.warn({ err, ritualId: r.ritualId, room: this.roomId }, `${why}: computing the ritual in the room`);
-      this.clock.setTimeout(() => this.sim.magic!.ritualResult(r.ritualId, computeRitual(payload).effects), Math.max(0, r.completesAt - Date.now()));
-    };
-    if (!jobs) return inRoom('no job queue');
-    const delayMs = Math.max(0, r.completesAt - Date.now());
-    jobs.enqueue('rituals', payload, { jobId: r.ritualId, delayMs }).then(
-      // A queue with no worker running would leave the ritual hanging: past a grace period, compute it here.
-      () => this.clock.setTimeout(() => this.sim.magic!.isPending(r.ritualId) && inRoom('no ritual result in time'), delayMs + roomDeps().config.ritualResultGraceMs),
-      (err) => inRoom('job queue unreachable', err),
-    );
-  }
-
   private updateLeylines(): void {
     const now = Date.now();
     const lines = this.sim.magic!.leylines;
@@ -407,22 +372,6 @@ export class RegionRoom extends Room<{ state: RegionState }> {
       const l = lines[i];
       if (l) st.strength = leylineStrength(l.baseStrength, l.id, now);
     });
-  }
-
-  /** Appends buffered cast attempts to magic_events; rows stay buffered when the database is down. */
-  private flushMagicLog(): Promise<void> {
-    this.magicLogFlush = this.magicLogFlush.then(async () => {
-      if (this.magicLog.length === 0) return;
-      const rows = this.magicLog;
-      this.magicLog = [];
-      try {
-        await roomDeps().store.appendMagicEvents(rows);
-      } catch (err) {
-        this.magicLog = rows.concat(this.magicLog);
-        roomDeps().log.warn({ err, rows: rows.length, room: this.roomId }, 'magic events not saved yet; will retry');
-      }
-    });
-    return this.magicLogFlush;
   }
 
   /** Creates or updates a chunk's state; true when it was created. */
