@@ -38,4 +38,17 @@ describe('spell analytics (admin)', () => {
     assert.ok(Math.abs(fireball.successRate - 2 / 3) < 1e-9);
     assert.equal(res.body[0].spellId, 'fireball', 'most cast first');
   });
+
+  it('serves the Colyseus monitor at /admin/monitor to admins only (HTTP Basic auth)', async () => {
+    const basic = (u: string, p: string) => ({ authorization: 'Basic ' + Buffer.from(`${u}:${p}`).toString('base64') });
+    const none = await http(t.url, 'GET', '/admin/monitor/');
+    assert.equal(none.status, 401);
+    assert.match(none.headers.get('www-authenticate') ?? '', /^Basic/);
+    assert.equal(none.body.error.code, 'UNAUTHORIZED');
+    assert.equal((await http(t.url, 'GET', '/admin/monitor/', { headers: basic('the_admin', 'wrong password') })).status, 401);
+    assert.equal((await http(t.url, 'GET', '/admin/monitor/', { headers: basic('a_player', 'a fine password') })).status, 403);
+    const ok = await http(t.url, 'GET', '/admin/monitor/', { headers: basic('the_admin', 'a fine password') });
+    assert.equal(ok.status, 200);
+    assert.match(ok.headers.get('content-type') ?? '', /html/);
+  });
 });

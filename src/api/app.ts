@@ -6,7 +6,9 @@ import express, { type Express } from 'express';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AccountService } from '../auth/accounts.js';
 import type { Logger } from '../log.js';
+import { monitor } from '@colyseus/monitor';
 import { errorHandler, notFoundHandler, requestId } from './errors.js';
+import { requireAdminBasic } from './middleware.js';
 import { runHealthChecks, type HealthCheck } from './health.js';
 import { httpMetrics, type Metrics } from './metrics.js';
 import { authRouter } from './routes/auth.js';
@@ -56,6 +58,9 @@ export function createApi(deps: ApiDeps): Express {
   api.use(analyticsRouter(deps.em, deps.accounts));
   api.use(notFoundHandler);
   app.use('/api', api);
+
+  // Browser admin tools: the Colyseus monitor, behind Basic auth of an admin account.
+  app.use('/admin/monitor', requireAdminBasic(deps.accounts), monitor());
 
   app.use(errorHandler(deps.log));
   // Not app-level 404 here: this app is mounted inside the Colyseus transport's Express app,

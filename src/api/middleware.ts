@@ -43,3 +43,38 @@ export function rateLimitPerMinute(limit: number): RequestHandler {
     },
   });
 }
+
+const BASIC_AUTH_CACHE_MS = 60_000; // the monitor polls every second: do not run bcrypt for each poll
+
+/**
+ * HTTP Basic auth for browser admin tools (the Colyseus monitor): the
+ * credentials of an account with the admin role. Failed attempts count
+ * toward the account lockout like any login; a success is cached briefly.
+ */
+export function requireAdminBasic(accounts: AccountService): RequestHandler {
+  const ok = new Map<string, number>(); // header → valid until
+  return async (req, res, next) => {
+    const header = req.get('authorization') ?? '';
+    const now = Date.now();
+    if ((ok.get(header) ?? 0) > now) return next();
+    const challenge = () => res.setHeader('www-authenticate', 'Basic realm="leyline admin", charset="UTF-8"');
+    const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header);
+    if (!m) {
+      challenge();
+      return next(unauthorized('admin credentials required'));
+    }
+    const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+    const sep = decoded.indexOf(':');
+    const username = decoded.slice(0, Math.max(0, sep)), password = decoded.slice(sep + 1);
+    let who;
+    try {
+      who = await accounts.verify({ username, password });
+    } catch {
+      challenge();
+      return next(unauthorized('wrong admin credentials'));
+    }
+    if (who.role !== 'admin') return next(new ApiError(403, 'FORBIDDEN', 'admin role required'));
+    ok.set(header, now + BASIC_AUTH_CACHE_MS);
+    next();
+  };
+}

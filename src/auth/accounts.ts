@@ -62,6 +62,17 @@ export class AccountService {
 
   async login(input: { username: string; password: string }, client: ClientInfo = {}, now = new Date()): Promise<AuthResult> {
     const em = this.em.fork();
+    const user = await this.checkCredentials(em, input, now);
+    return { user: publicUser(user), token: await this.openSession(em, user.id, client) };
+  }
+
+  /** The account behind a username and password, with the lockout rules, without opening a session (admin Basic auth). */
+  async verify(input: { username: string; password: string }, now = new Date()): Promise<PublicUser & { role: string }> {
+    const user = await this.checkCredentials(this.em.fork(), input, now);
+    return { ...publicUser(user), role: user.role };
+  }
+
+  private async checkCredentials(em: EntityManager, input: { username: string; password: string }, now: Date): Promise<IUser> {
     const user = await em.findOne(User, { username: input.username.toLowerCase() });
     if (!user) {
       await bcrypt.compare(input.password, await this.dummyHash);
@@ -88,7 +99,7 @@ export class AccountService {
     user.lockedUntil = null;
     user.lastLoginAt = now;
     await em.flush();
-    return { user: publicUser(user), token: await this.openSession(em, user.id, client) };
+    return user;
   }
 
   async logout(sessionId: string): Promise<void> {
