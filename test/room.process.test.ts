@@ -14,6 +14,7 @@ import { borderCrossing, until, walkableStrip } from './support/game.js';
 import { createTestDatabase, type TestDatabase } from './support/pg.js';
 import { spawnServer, type ServerProcess } from './support/process.js';
 import { http } from './support/server.js';
+import { deleteRedisPrefix } from './support/jobs.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -88,6 +89,7 @@ describe('region rooms across processes', function () {
     }
   });
   after(async () => {
+    await deleteRedisPrefix(jobsPrefix);
     await db?.drop();
     await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
   });

@@ -11,6 +11,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from './pg.js';
+import { deleteRedisPrefix } from './jobs.js';
 
 export type TestServer = {
   url: string;
@@ -52,6 +53,8 @@ export async function bootTestServer(env: Record<string, string> = {}): Promise<
       await server.shutdown('test done');
       await db.drop();
       await fs.rm(dataDir, { recursive: true, force: true });
+      // With Redis, the job queues (and their maintenance schedules) live under this server's prefix.
+      if (config.redisUrl) await deleteRedisPrefix(config.jobsPrefix!);
     },
   };
 }
