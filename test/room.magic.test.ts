@@ -108,6 +108,10 @@ describe('magic in region rooms', function () {
       const has = detail.body.inventory.filter((s: any) => s.itemId === item.itemId).reduce((n: number, s: any) => n + s.quantity, 0);
       assert.equal(has, had + item.quantity, `${item.itemId} in the inventory`);
     }
+    // XP is saved with the character (on leave at the latest).
+    await room.leave();
+    const after = await http(t.url, 'GET', `/api/characters/${p.characterId}`, { token: p.token });
+    assert.equal(after.body.xp, xp0 + def.xp, 'xp persisted');
   });
 
   it('appends every cast attempt to magic_events (batched), successes and refusals', async () => {
