@@ -159,8 +159,19 @@ describe('region rooms across processes', function () {
     const B = await boot(await portsEnv());
     const baseA = `http://127.0.0.1:${A.port}`;
     const a = await account(baseA);
-    const rx = 30 + Math.floor(Math.random() * 100); // fresh regions: Redis may hold other runs' room listings
-    const spot = borderCrossing(a.seed, rx);
+    // Fresh regions (Redis may still list other runs' rooms), starting at a random one and
+    // taking the first with flat ground across its western border.
+    let rx = 30 + Math.floor(Math.random() * 1000);
+    let spot: ReturnType<typeof borderCrossing> | undefined;
+    for (let tries = 0; !spot && tries < 500; tries++, rx++) {
+      try {
+        spot = borderCrossing(a.seed, rx);
+      } catch {
+        /* no flat crossing here: next region */
+      }
+    }
+    rx -= 1;
+    assert.ok(spot, 'a region with a flat border crossing');
     await place(db, a.characterId, spot);
 
     const play = await http(baseA, 'POST', '/api/play', { token: a.token, body: { characterId: a.characterId } });
