@@ -3,10 +3,11 @@
  * and putting drops into an inventory (stack first, then free slots).
  */
 import type { Rng } from './random.js';
+import type { LootTable } from '../content/types.js';
 
-export type LootEntryLike = { itemId: string; weight: number; min: number; max: number };
-/** The fields of a content LootTable the rules read (structurally compatible with it). */
-export type LootTableLike = { id: string; rolls: number; nothingWeight: number; entries: readonly LootEntryLike[] };
+/** A loot table as the content catalogue defines it. */
+export type LootTableLike = LootTable;
+export type LootEntryLike = LootTable['entries'][number];
 
 export type Drop = { itemId: string; quantity: number };
 

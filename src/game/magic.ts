@@ -34,34 +34,14 @@
 import { corruptionOfSpell, effectiveMaxMana } from './corruption.js';
 import { environmentFactor, type EnvironmentFactors } from './environment.js';
 import type { Refusal, Vec3 } from './types.js';
+import type { RitualKind, SpellDef, SpellEffect, SpellTarget } from '../content/types.js';
 
-export type SpellEffectKind = 'damage' | 'heal' | 'shield' | 'buff' | 'debuff' | 'terrain' | 'teleport' | 'summon' | 'drain';
-export type SpellTargetKind = 'self' | 'character' | 'npc' | 'enemy' | 'ally' | 'point';
-export type RitualKind = 'raise_earth' | 'storm' | 'mass_heal' | 'purify' | 'summon_golem';
+export type SpellEffectKind = SpellEffect;
+export type SpellTargetKind = SpellTarget;
+export type { RitualKind };
 
-/** The fields of a content SpellDef the rules read (structurally compatible with it). */
-export type SpellLike = {
-  id: string;
-  school: string;
-  element: string;
-  manaCost: number;
-  cooldownMs: number;
-  range: number;
-  area: number;
-  power: number;
-  castTimeMs: number;
-  ritual: boolean;
-  dark: boolean;
-  tags: readonly string[];
-  prerequisites: readonly string[];
-  effect: SpellEffectKind;
-  target: SpellTargetKind;
-  ritualKind?: RitualKind;
-  corruption?: number;
-  durationMs?: number;
-  /** For `effect: 'summon'`: the NPC kind that appears. */
-  summonKind?: string;
-};
+/** The fields of a content SpellDef the rules read (the catalogue's own type, less its display text). */
+export type SpellLike = Omit<SpellDef, 'name' | 'description'>;
 
 /** Mastery row of one character and spell; `uses` counts successful casts. */
 export type MasteryRecord = { uses: number };

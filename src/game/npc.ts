@@ -14,26 +14,10 @@
 import { BIOME_NAMES, regionBounds } from '../world/index.js';
 import { applyDamage } from './combat.js';
 import { Rng, seedFrom } from './random.js';
+import type { NpcDef } from '../content/types.js';
 
-/** The fields of a content NpcDef the rules read (structurally compatible with it). */
-export type NpcDefLike = {
-  kind: string;
-  name: string;
-  maxHp: number;
-  damage: number;
-  attackCooldownMs: number;
-  attackRange: number;
-  /** Blocks per second. */
-  speedBps: number;
-  aggroRange: number;
-  leashRange: number;
-  xp: number;
-  /** Biome names (BIOME_NAMES) it spawns on. */
-  biomes: readonly string[];
-  lootTable: string;
-  hostile: boolean;
-  element?: string;
-};
+/** An NPC kind as the content catalogue defines it. */
+export type NpcDefLike = NpcDef;
 
 export type NpcMode = 'idle' | 'wander' | 'chase' | 'attack' | 'return' | 'dead';
 
