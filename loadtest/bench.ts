@@ -20,7 +20,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -28,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { CHUNKS_Y, CHUNK_SIZE, REGION_CHUNKS, REGION_SIZE, chunkKey, spawnPoint, Block } from '../src/world/index.js';
+import { freePort } from '../src/net.js';
 import { Bot, CountingProxy, editSpot, meterOf, measureJoin, type BotSpec, type JoinBytes } from './bot.js';
 import type { ServerStats } from './server.js';
 import { MagicBot, RITUALS, RITUALIST_MANA, benchAppendMagicEvents, deleteRedisPrefix, pingRedis, type AppendBench, type RitualRecord } from './magic.js';
@@ -217,16 +217,6 @@ async function procUsage(pid: number | undefined): Promise<{ cpuS: number; rssMb
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function metrics(base: string): Promise<(name: string) => number> {
   const text = await (await fetch(`${base}/metrics`)).text();

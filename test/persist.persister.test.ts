@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../src/log.js';
@@ -12,6 +11,7 @@ import { Character, User, World } from '../src/db/entities/index.js';
 import { Persister, type FlushResult } from '../src/persist/persister.js';
 import { WorldStore, chunkKey, type CharacterSnapshot, type ChunkSnapshot, type SaveBatch } from '../src/persist/store.js';
 import { createTestDatabase, type TestDatabase } from './support/pg.js';
+import { freePort } from '../src/net.js';
 
 const log = createLogger(process.env.TEST_LOG ?? 'silent');
 
@@ -271,13 +271,3 @@ describe('persist: Persister', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}

@@ -17,12 +17,12 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import type { Logger } from '../log.js';
+import { freePort } from '../net.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -318,17 +318,6 @@ export async function readOrCreateSecret(file: string, bytes = 24): Promise<stri
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function tail(file: string, lines = 20): Promise<string> {
   const text = await fs.readFile(file, 'utf8').catch(() => '(no log)');

@@ -1,7 +1,9 @@
 /** Runs `src/main.ts` as a real child process and waits on its log lines (no sleeps). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import readline from 'node:readline';
+import { freePort } from '../../src/net.js';
+
+export { freePort };
 
 export type ServerProcess = {
   child: ChildProcess;
@@ -62,13 +64,3 @@ export async function spawnServer(env: Record<string, string>, entry = 'src/main
   };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
