@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,30 +6,15 @@ import { createLogger } from '../src/log.js';
 import { migrate, openOrm, type Orm } from '../src/db/orm.js';
 import { seedContent } from '../src/db/seed.js';
 import { EmbeddedPostgres } from '../src/db/embedded.js';
-import { Character, User, World } from '../src/db/entities/index.js';
+import { Character } from '../src/db/entities/index.js';
 import { Persister, type FlushResult } from '../src/persist/persister.js';
 import { WorldStore, chunkKey, type CharacterSnapshot, type ChunkSnapshot, type SaveBatch } from '../src/persist/store.js';
 import { createTestDatabase, type TestDatabase } from './support/pg.js';
+import { createCharacter } from './support/fixtures.js';
 import { freePort } from '../src/net.js';
 
 const log = createLogger(process.env.TEST_LOG ?? 'silent');
 
-async function createCharacter(orm: Orm, worldId: string, name: string): Promise<string> {
-  const em = orm.em.fork();
-  const tag = randomUUID().slice(0, 8);
-  const user = em.create(User, { username: `u_${tag}`, email: `${tag}@example.com`, passwordHash: 'x' });
-  const c = em.create(Character, {
-    user,
-    world: em.getReference(World, worldId),
-    name,
-    characterClass: 'mage',
-    stats: { intellect: 12 },
-    hp: 80, maxHp: 80, mana: 120, maxMana: 120,
-    knownSpells: ['arcane_bolt'],
-  });
-  await em.flush();
-  return c.id;
-}
 
 /** A room's live copy of a character, and the snapshot function a room would mark with. */
 async function live(store: WorldStore, id: string) {

@@ -3,30 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '../src/log.js';
 import { migrate, openOrm, type Orm } from '../src/db/orm.js';
 import { seedContent } from '../src/db/seed.js';
-import { Character, User, World } from '../src/db/entities/index.js';
+import { Character } from '../src/db/entities/index.js';
 import { WorldStore, type CharacterSnapshot, type ChunkSnapshot } from '../src/persist/store.js';
 import { createTestDatabase, type TestDatabase } from './support/pg.js';
+import { createCharacter } from './support/fixtures.js';
 
 const log = createLogger('silent');
 
-/** A user with one character in `worldId`, created through the entities as the API would. */
-async function createCharacter(orm: Orm, worldId: string, name: string): Promise<string> {
-  const em = orm.em.fork();
-  const tag = randomUUID().slice(0, 8);
-  const user = em.create(User, { username: `u_${tag}`, email: `${tag}@example.com`, passwordHash: 'x' });
-  const c = em.create(Character, {
-    user,
-    world: em.getReference(World, worldId),
-    name,
-    characterClass: 'mage',
-    stats: { intellect: 12 },
-    x: 8.5, y: 80, z: 8.5,
-    hp: 80, maxHp: 80, mana: 120, maxMana: 120,
-    knownSpells: ['arcane_bolt'],
-  });
-  await em.flush();
-  return c.id;
-}
 
 const chunk = (worldId: string, cx: number, cy: number, cz: number, version: number, edits: Record<string, number> = { '0': 1 }): ChunkSnapshot => ({
   worldId, cx, cy, cz, version, edits,
