@@ -9,7 +9,7 @@
  * repeat them (STACK.md). So `update()` skips clients still joining.
  */
 import { ClientState, type Client } from '@colyseus/core';
-import { StateView } from '@colyseus/schema';
+import { StateView, type Schema } from '@colyseus/schema';
 import { CHUNK_SIZE, parseChunkKey } from '../src/world/index.js';
 import { OWNER, type RegionState } from '../schema/index.js';
 
@@ -112,50 +112,35 @@ export class InterestManager {
   }
 
   private refreshChunks(w: Watcher): void {
-    const view = w.client.view!;
-    for (const [key, chunk] of this.state.chunks) {
-      const want = this.inRange(w, chunk.cx, chunk.cz);
-      const has = w.chunks.has(key);
-      if (want && !has) {
-        view.add(chunk);
-        w.chunks.add(key);
-      } else if (!want && has) {
-        view.remove(chunk);
-        w.chunks.delete(key);
-      }
-    }
+    syncView(w.client.view!, this.state.chunks, w.chunks, (c) => this.inRange(w, c.cx, c.cz));
   }
 
   private refreshNpcs(w: Watcher): void {
-    const view = w.client.view!;
-    for (const [id, n] of this.state.npcs) {
-      const want = this.inRange(w, chunkCol(n.x), chunkCol(n.z));
-      const has = w.npcs.has(id);
-      if (want && !has) {
-        view.add(n);
-        w.npcs.add(id);
-      } else if (!want && has) {
-        view.remove(n);
-        w.npcs.delete(id);
-      }
-    }
+    syncView(w.client.view!, this.state.npcs, w.npcs, (n) => this.inRange(w, chunkCol(n.x), chunkCol(n.z)));
   }
 
   private refreshCharacters(w: Watcher): void {
-    const view = w.client.view!;
-    for (const [id, c] of this.state.characters) {
-      if (id === w.characterId) continue;
-      const want = this.inRange(w, chunkCol(c.x), chunkCol(c.z));
-      const has = w.characters.has(id);
-      if (want && !has) {
-        view.add(c);
-        w.characters.add(id);
-      } else if (!want && has) {
-        view.remove(c);
-        w.characters.delete(id);
-      }
-    }
-    // Characters that left the room entirely are gone from the state; forget them.
-    for (const id of w.characters) if (!this.state.characters.has(id)) w.characters.delete(id);
+    // The own character is always in the view (added once, with the OWNER tag).
+    syncView(w.client.view!, this.state.characters, w.characters, (c) => c.id === w.characterId || this.inRange(w, chunkCol(c.x), chunkCol(c.z)));
   }
+}
+
+/**
+ * Brings one collection of a view in line with `want`: adds what came into
+ * range, removes what left it, and forgets ids that are gone from the state
+ * (the state's own delete already reached the client).
+ */
+function syncView<T extends Schema>(view: StateView, entries: ReadonlyMap<string, T>, shown: Set<string>, want: (item: T) => boolean): void {
+  for (const [id, item] of entries) {
+    const w = want(item);
+    const has = shown.has(id);
+    if (w && !has) {
+      view.add(item);
+      shown.add(id);
+    } else if (!w && has) {
+      view.remove(item);
+      shown.delete(id);
+    }
+  }
+  for (const id of shown) if (!entries.has(id)) shown.delete(id);
 }
