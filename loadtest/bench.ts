@@ -158,14 +158,18 @@ class ServerChild {
 
   /** SIGTERM (rooms save, the server closes), then SIGKILL if it hangs. */
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGTERM');
-      const t = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await this.exited;
-      clearTimeout(t);
-    }
+    await stopChild(this.child, this.exited);
     children.delete(this);
   }
+}
+
+/** SIGTERM (a child saves and closes), then SIGKILL if it hangs past STOP_TIMEOUT_MS. */
+async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(t);
 }
 
 /** A job worker process (`src/worker.ts`, what `npm run worker` runs), ready once it logged "worker ready". */
@@ -194,12 +198,7 @@ class WorkerChild {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGTERM');
-      const t = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await this.exited;
-      clearTimeout(t);
-    }
+    await stopChild(this.child, this.exited);
     children.delete(this);
   }
 }
