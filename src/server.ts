@@ -17,9 +17,9 @@ import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { EmbeddedPostgres } from './db/embedded.js';
 import { readOrCreateSecret } from './secrets.js';
-import { migrate, openOrm, type Orm } from './db/orm.js';
+import { prepareDatabase } from './db/boot.js';
+import { openOrm, type Orm } from './db/orm.js';
 import { ensureMagicEventPartitions } from './db/partitions.js';
-import { seedContent } from './db/seed.js';
 import type { Logger } from './log.js';
 import { createScaleAdapters } from './scale.js';
 import { createJobs, createProcessors, jobsRunInProcess, scheduleMaintenance } from './jobs/index.js';
@@ -84,14 +84,13 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
 
     const orm = await openOrm(databaseUrl, log.child({ module: 'db' }));
     stack.push('database', () => orm.close());
-    const applied = await migrate(orm);
+    // Migrations, partitions and content seed under one advisory lock: servers may boot together.
+    const { applied } = await prepareDatabase(orm, log.child({ module: 'db' }));
     log.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
-    await ensureMagicEventPartitions(orm.em.fork());
     const partitionTimer = setInterval(() => {
       ensureMagicEventPartitions(orm.em.fork()).catch((err: unknown) => log.error({ err }, 'magic_events partition check failed'));
     }, PARTITION_CHECK_INTERVAL_MS).unref();
     stack.push('partition timer', () => clearInterval(partitionTimer));
-    await seedContent(orm.em.fork());
 
     const scale = createScaleAdapters(config.redisUrl);
     stack.push('redis probe', () => scale.close());

@@ -6,9 +6,9 @@
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { EmbeddedPostgres } from './embedded.js';
-import { migrate, openOrm } from './orm.js';
-import { ensureMagicEventPartitions } from './partitions.js';
-import { seedContent, seedSample } from './seed.js';
+import { prepareDatabase } from './boot.js';
+import { openOrm } from './orm.js';
+import { seedSample } from './seed.js';
 import { User } from './entities/index.js';
 
 const command = process.argv[2];
@@ -28,11 +28,10 @@ async function run(): Promise<void> {
   }
   const orm = await openOrm(url, log);
   try {
-    const applied = await migrate(orm);
-    await ensureMagicEventPartitions(orm.em.fork());
+    // Same boot step as the server (migrations, partitions, content seed under the boot lock): safe while servers start.
+    const { applied } = await prepareDatabase(orm, log);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema up to date\n');
     if (command === 'seed') {
-      await seedContent(orm.em.fork());
       const summary = await seedSample(orm.em.fork(), { bcryptCost: config.bcryptCost });
       process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     }
