@@ -91,7 +91,7 @@ describe('auth API', () => {
       assertError(await login({ username: 'nobody_here', password: 'whatever1' }), 401, 'INVALID_CREDENTIALS');
     });
 
-    it('locks the account after 5 failures in a row: 423 ACCOUNT_LOCKED even with the right password', async () => {
+    it('locks the account for an address after 5 failures in a row from it: 423 ACCOUNT_LOCKED even with the right password', async () => {
       const u = fresh();
       await register(u);
       for (let i = 0; i < 4; i++) assertError(await login({ username: u.username, password: 'nope nope' }), 401, 'INVALID_CREDENTIALS');
@@ -99,6 +99,36 @@ describe('auth API', () => {
       assertError(fifth, 423, 'ACCOUNT_LOCKED');
       assert.ok(fifth.body.error.details.retryAfterS > 14 * 60 && fifth.body.error.details.retryAfterS <= 15 * 60);
       assertError(await login({ username: u.username, password: u.password }), 423, 'ACCOUNT_LOCKED');
+      assert.ok(Number(fifth.headers.get('retry-after')) > 14 * 60);
+    });
+
+    // The server trusts X-Forwarded-For from a loopback proxy, which is what lets one test client act from many addresses.
+    const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
+
+    it("an attacker's failures lock only the attacker's address: the owner logs in from home and from a new address", async () => {
+      const u = fresh();
+      assert.equal((await http(t.url, 'POST', '/api/auth/register', { body: u, ...from('198.51.100.10') })).status, 201);
+      const guess = (ip: string, password: string) => http(t.url, 'POST', '/api/auth/login', { body: { username: u.username, password }, ...from(ip) });
+      for (let i = 0; i < 4; i++) assertError(await guess('203.0.113.9', 'nope nope'), 401, 'INVALID_CREDENTIALS');
+      assertError(await guess('203.0.113.9', 'nope nope'), 423, 'ACCOUNT_LOCKED');
+      assertError(await guess('203.0.113.9', u.password), 423, 'ACCOUNT_LOCKED');
+      assert.equal((await guess('198.51.100.10', u.password)).status, 200);
+      assert.equal((await guess('192.0.2.77', u.password)).status, 200);
+    });
+
+    it('a guesser spread over many addresses gets 429 RATE_LIMITED for the account; the owner at home still logs in', async () => {
+      const u = fresh();
+      assert.equal((await http(t.url, 'POST', '/api/auth/register', { body: u, ...from('198.51.100.11') })).status, 201);
+      const guess = (ip: string, password: string) => http(t.url, 'POST', '/api/auth/login', { body: { username: u.username, password }, ...from(ip) });
+      for (let i = 1; i <= 11; i++) assertError(await guess(`203.0.113.${i}`, 'nope nope'), 401, 'INVALID_CREDENTIALS');
+      // The 11th set a 1 s wait (then 2 s, 4 s …): the next guess, from yet another address, is refused.
+      let slowed = await guess('203.0.113.12', 'nope nope');
+      for (let i = 13; slowed.status === 401 && i < 16; i++) slowed = await guess(`203.0.113.${i}`, 'nope nope'); // only on a very slow machine
+      assertError(slowed, 429, 'RATE_LIMITED');
+      assert.equal(slowed.body.error.details.scope, 'account');
+      assert.ok(slowed.body.error.details.retryAfterS >= 1);
+      assert.equal(slowed.headers.get('retry-after'), String(slowed.body.error.details.retryAfterS));
+      assert.equal((await guess('198.51.100.11', u.password)).status, 200);
     });
 
     it('a success resets the failure count', async () => {

@@ -8,7 +8,7 @@ import type { AccountService } from '../auth/accounts.js';
 import type { Logger } from '../log.js';
 import { monitor } from '@colyseus/monitor';
 import { errorHandler, notFoundHandler, requestId } from './errors.js';
-import { requireAdminBasic } from './middleware.js';
+import { requireAdminBasic } from './admin-door.js';
 import { runHealthChecks, type HealthCheck } from './health.js';
 import { httpMetrics, type Metrics } from './metrics.js';
 import { authRouter } from './routes/auth.js';
@@ -59,7 +59,7 @@ export function createApi(deps: ApiDeps): Express {
   api.use(notFoundHandler);
   app.use('/api', api);
 
-  // Browser admin tools: the Colyseus monitor, behind Basic auth of an admin account.
+  // Browser admin tools: the Colyseus monitor, behind Basic auth of an admin account (rules in admin-door.ts).
   app.use('/admin/monitor', requireAdminBasic(deps.accounts), monitor());
 
   app.use(errorHandler(deps.log));

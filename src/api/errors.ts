@@ -13,10 +13,18 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Response headers that belong to the error, e.g. `retry-after`. */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/** 429 RATE_LIMITED with `retry-after` (seconds) in a header and in `details.retryAfterS`. */
+export function rateLimited(message: string, retryAfterS: number, details: Record<string, unknown> = {}): ApiError {
+  const s = Math.max(1, Math.ceil(retryAfterS));
+  return new ApiError(429, 'RATE_LIMITED', message, { retryAfterS: s, ...details }, { 'retry-after': String(s) });
 }
 
 export const badRequest = (message: string, details?: unknown) => new ApiError(400, 'VALIDATION_FAILED', message, details);
@@ -45,6 +53,7 @@ export const requestId: RequestHandler = (req, res, next) => {
 export function sendError(res: Parameters<RequestHandler>[1], err: ApiError): void {
   const error: Record<string, unknown> = { code: err.code, message: err.message };
   if (err.details !== undefined) error.details = err.details;
+  for (const [name, value] of Object.entries(err.headers ?? {})) res.setHeader(name, value);
   res.status(err.status).json({ error, requestId: res.locals.requestId });
 }
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { AccountError, type AccountService } from '../../auth/accounts.js';
-import { ApiError, fromZod } from '../errors.js';
+import { ApiError, fromZod, rateLimited } from '../errors.js';
 import { auth, rateLimitPerMinute, requireAuth } from '../middleware.js';
 
 const USERNAME = z.string().trim().regex(/^[A-Za-z0-9_-]{3,24}$/, '3–24 letters, digits, _ or -');
@@ -14,7 +14,7 @@ const PASSWORD = z
 export const registerBody = z.object({ username: USERNAME, email: z.email().max(254), password: PASSWORD }).strict();
 export const loginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict();
 
-const STATUS: Record<AccountError['code'], number> = {
+const STATUS: Record<Exclude<AccountError['code'], 'LOGIN_THROTTLED'>, number> = {
   USERNAME_TAKEN: 409,
   EMAIL_TAKEN: 409,
   INVALID_CREDENTIALS: 401,
@@ -22,7 +22,11 @@ const STATUS: Record<AccountError['code'], number> = {
 };
 
 function toApiError(err: unknown): unknown {
-  return err instanceof AccountError ? new ApiError(STATUS[err.code], err.code, err.message, err.retryAfterS ? { retryAfterS: err.retryAfterS } : undefined) : err;
+  if (!(err instanceof AccountError)) return err;
+  // The account-wide slow-down is a rate limit: the protocol's 429 RATE_LIMITED, with `scope` saying whose.
+  if (err.code === 'LOGIN_THROTTLED') return rateLimited(err.message, err.retryAfterS ?? 1, { scope: 'account' });
+  if (err.retryAfterS) return new ApiError(STATUS[err.code], err.code, err.message, { retryAfterS: err.retryAfterS }, { 'retry-after': String(err.retryAfterS) });
+  return new ApiError(STATUS[err.code], err.code, err.message);
 }
 
 export function authRouter(accounts: AccountService, rateLimitPerMin: number): Router {

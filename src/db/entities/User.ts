@@ -12,8 +12,14 @@ export const User = defineEntity({
     role: p.string().length(16).default('player'),
     /** Free-form profile (display name, preferences …); GIN-indexed. */
     profile: p.json<Record<string, unknown>>().default('{}'),
+    /**
+     * Login attempts from addresses unfamiliar to the account since the last quiet hour
+     * (the account-wide slow-down, src/auth/accounts.ts); `failedLoginAt` is the latest.
+     */
     failedLoginCount: p.integer().default(0),
-    lockedUntil: p.datetime().nullable(),
+    failedLoginAt: p.datetime().nullable(),
+    /** Until then an unfamiliar address may not try this account's password (429); familiar ones may. */
+    loginSlowUntil: p.datetime().nullable(),
     lastLoginAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),

@@ -1,5 +1,6 @@
 import { User } from './User.js';
 import { Session } from './Session.js';
+import { LoginAddress } from './LoginAddress.js';
 import { World } from './World.js';
 import { Achievement } from './Achievement.js';
 import { WorldChunk } from './WorldChunk.js';
@@ -24,6 +25,7 @@ import { MagicEvent } from './MagicEvent.js';
 export {
   User,
   Session,
+  LoginAddress,
   World,
   Achievement,
   WorldChunk,
@@ -47,6 +49,7 @@ export {
 };
 export type { IUser } from './User.js';
 export type { ISession } from './Session.js';
+export type { ILoginAddress } from './LoginAddress.js';
 export type { IWorld } from './World.js';
 export type { IAchievement } from './Achievement.js';
 export type { IWorldChunk } from './WorldChunk.js';
@@ -74,6 +77,7 @@ export type { IMagicEvent } from './MagicEvent.js';
 export const entities = [
   User,
   Session,
+  LoginAddress,
   World,
   Achievement,
   WorldChunk,
