@@ -720,6 +720,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     BCRYPT_COST: '4',
     AUTH_RATE_LIMIT_PER_MIN: '100000',
+    PLAY_RATE_LIMIT_PER_IP_PER_MIN: '100000', // every bot plays from 127.0.0.1
     VIEW_RADIUS_CHUNKS: String(P.viewRadius),
   };
   const db = new pg.Client({ connectionString: dbUrl });

@@ -66,6 +66,13 @@ const envSchema = z.object({
     message: 'must be host[:port][/path] as clients reach this process, e.g. "game-1.example.com:2567"',
   }),
   AUTH_RATE_LIMIT_PER_MIN: intInRange(1, 100000, 30),
+  // A play is a seat reservation (it may take over a live session): a client needs about one per
+  // session. An address may hold many players (a household, a NAT), hence its larger budget.
+  PLAY_RATE_LIMIT_PER_MIN: intInRange(1, 100000, 20),
+  PLAY_RATE_LIMIT_PER_IP_PER_MIN: intInRange(1, 1_000_000, 120),
+  METRICS_TOKEN: optionalString.refine((v) => v === undefined || /^[\x21-\x7e]{16,256}$/.test(v), {
+    message: 'must be 16-256 printable characters without spaces (or unset to leave /metrics open)',
+  }),
   EMBEDDED_PG_PORT: intInRange(0, 65535, 0),
   TICK_RATE_HZ: intInRange(1, 120, 20),
   PATCH_RATE_MS: intInRange(10, 1000, 50),
@@ -98,6 +105,11 @@ export type Config = {
   bcryptCost: number;
   publicAddress: string | undefined;
   authRateLimitPerMin: number;
+  /** `POST /api/play` calls per minute per user, and per client address. */
+  playRateLimitPerMin: number;
+  playRateLimitPerIpPerMin: number;
+  /** Unset → `/metrics` is open; set → it needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   /** 0 → pick a free port for the embedded PostgreSQL. */
   embeddedPgPort: number;
   /** Region simulation rate; inputs are applied on these ticks. */
@@ -152,6 +164,9 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     bcryptCost: e.BCRYPT_COST,
     publicAddress: e.PUBLIC_ADDRESS,
     authRateLimitPerMin: e.AUTH_RATE_LIMIT_PER_MIN,
+    playRateLimitPerMin: e.PLAY_RATE_LIMIT_PER_MIN,
+    playRateLimitPerIpPerMin: e.PLAY_RATE_LIMIT_PER_IP_PER_MIN,
+    metricsToken: e.METRICS_TOKEN,
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     tickRateHz: e.TICK_RATE_HZ,
     patchRateMs: e.PATCH_RATE_MS,

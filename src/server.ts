@@ -120,6 +120,8 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
         jobs.health,
       ],
       authRateLimitPerMin: config.authRateLimitPerMin,
+      playRateLimit: { perUserPerMin: config.playRateLimitPerMin, perAddressPerMin: config.playRateLimitPerIpPerMin },
+      metricsToken: config.metricsToken,
       play: createPlay(store, scale.presence),
       isLive: async (id) => (await liveCharacters(scale.presence).holder(id)) !== null,
     });

@@ -43,6 +43,13 @@ describe('config', () => {
     );
   });
 
+  it('reads the door limits and the metrics token', () => {
+    const d = loadConfig({});
+    assert.deepEqual([d.playRateLimitPerMin, d.playRateLimitPerIpPerMin, d.metricsToken], [20, 120, undefined]);
+    const c = loadConfig({ PLAY_RATE_LIMIT_PER_MIN: '5', PLAY_RATE_LIMIT_PER_IP_PER_MIN: '50', METRICS_TOKEN: 'm'.repeat(24) });
+    assert.deepEqual([c.playRateLimitPerMin, c.playRateLimitPerIpPerMin, c.metricsToken], [5, 50, 'm'.repeat(24)]);
+  });
+
   const bad: [string, Record<string, string>][] = [
     ['PORT', { PORT: 'abc' }],
     ['PORT', { PORT: '70000' }],
@@ -54,6 +61,9 @@ describe('config', () => {
     ['BCRYPT_COST', { BCRYPT_COST: '3' }],
     ['BCRYPT_COST', { BCRYPT_COST: '12.5' }],
     ['PUBLIC_ADDRESS', { PUBLIC_ADDRESS: 'http://x y' }],
+    ['PLAY_RATE_LIMIT_PER_MIN', { PLAY_RATE_LIMIT_PER_MIN: '0' }],
+    ['METRICS_TOKEN', { METRICS_TOKEN: 'short' }],
+    ['METRICS_TOKEN', { METRICS_TOKEN: 'has a space in it somewhere' }],
   ];
   for (const [variable, env] of bad) {
     it(`names ${variable} when it is ${JSON.stringify(Object.values(env)[0])}`, () => {

@@ -9,13 +9,14 @@ import type { Logger } from '../log.js';
 import { monitor } from '@colyseus/monitor';
 import { errorHandler, notFoundHandler, requestId } from './errors.js';
 import { requireAdminBasic } from './admin-door.js';
+import { requireMetricsToken } from './middleware.js';
 import { runHealthChecks, type HealthCheck } from './health.js';
 import { httpMetrics, type Metrics } from './metrics.js';
 import { authRouter } from './routes/auth.js';
 import { charactersRouter } from './routes/characters.js';
 import { contentRouter } from './routes/content.js';
 import { worldsRouter } from './routes/worlds.js';
-import { playRouter, type PlayFn } from './routes/play.js';
+import { playRouter, type PlayFn, type PlayRateLimit } from './routes/play.js';
 import { analyticsRouter } from './routes/analytics.js';
 
 const MAX_BODY = '16kb'; // every request body of the protocol is small; larger is hostile
@@ -27,6 +28,10 @@ export type ApiDeps = {
   metrics: Metrics;
   health: HealthCheck[];
   authRateLimitPerMin: number;
+  /** `/api/play` per authenticated user and per address, per minute. */
+  playRateLimit: PlayRateLimit;
+  /** When set, `/metrics` answers only `Authorization: Bearer <metricsToken>` (401 otherwise). */
+  metricsToken?: string;
   /** Seat reservations for /api/play (the rooms' matchmaking); absent → the route is not mounted. */
   play?: PlayFn;
   /** Whether a character is live in a room right now (REST must not change it then). */
@@ -40,7 +45,7 @@ export function createApi(deps: ApiDeps): Express {
   app.use(requestId);
   app.use(httpMetrics(deps.metrics));
 
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', requireMetricsToken(deps.metricsToken), async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
@@ -52,7 +57,7 @@ export function createApi(deps: ApiDeps): Express {
   });
   api.use(authRouter(deps.accounts, deps.authRateLimitPerMin));
   api.use(worldsRouter(deps.em));
-  if (deps.play) api.use(playRouter(deps.accounts, deps.play));
+  if (deps.play) api.use(playRouter(deps.accounts, deps.play, deps.playRateLimit));
   api.use(contentRouter(deps.em));
   api.use(charactersRouter(deps.em, deps.accounts, { isLive: deps.isLive }));
   api.use(analyticsRouter(deps.em, deps.accounts));

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { AccountService, Authenticated } from '../auth/accounts.js';
@@ -52,3 +53,18 @@ export function rateLimitPerMinute(limit: number, opts: { key?: (req: Request, r
   });
 }
 
+/**
+ * `/metrics` behind a static bearer token when one is configured (`METRICS_TOKEN`);
+ * open when not. Compared in constant time (of the digests, so lengths do not leak).
+ */
+export function requireMetricsToken(token: string | undefined): RequestHandler {
+  if (!token) return (_req, _res, next) => next();
+  const expected = createHash('sha256').update(token).digest();
+  return (req, res, next) => {
+    const m = /^Bearer (\S+)$/.exec((req.get('authorization') ?? '').trim());
+    const given = createHash('sha256').update(m?.[1] ?? '').digest();
+    if (m && timingSafeEqual(given, expected)) return next();
+    res.setHeader('www-authenticate', 'Bearer realm="leyline metrics"');
+    next(unauthorized('metrics need the bearer token (METRICS_TOKEN)'));
+  };
+}

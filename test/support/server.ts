@@ -34,6 +34,8 @@ export async function bootTestServer(env: Record<string, string> = {}): Promise<
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     BCRYPT_COST: '4',
     AUTH_RATE_LIMIT_PER_MIN: '10000',
+    PLAY_RATE_LIMIT_PER_MIN: '10000',
+    PLAY_RATE_LIMIT_PER_IP_PER_MIN: '100000',
     JOBS_PREFIX: `test-${randomBytes(4).toString('hex')}`, // each test server owns its queue names
     ...env,
   });

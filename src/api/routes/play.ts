@@ -2,16 +2,22 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AccountService } from '../../auth/accounts.js';
 import { ApiError, fromZod } from '../errors.js';
-import { auth, bearerToken, requireAuth } from '../middleware.js';
+import { auth, bearerToken, rateLimitPerMinute, requireAuth } from '../middleware.js';
 
 /** Seat reservations come from the rooms' matchmaking; the API only sees this function. */
 export type PlayFn = (userId: string, characterId: string, token: string) => Promise<{ reservation: unknown; region: { rx: number; rz: number } }>;
 
 const playBody = z.object({ characterId: z.uuid() }).strict();
 
-export function playRouter(accounts: AccountService, play: PlayFn): Router {
+/** `PLAY_RATE_LIMIT_PER_MIN` and `PLAY_RATE_LIMIT_PER_IP_PER_MIN`. */
+export type PlayRateLimit = { perUserPerMin: number; perAddressPerMin: number };
+
+export function playRouter(accounts: AccountService, play: PlayFn, limits: PlayRateLimit): Router {
   const r = Router();
-  r.post('/play', requireAuth(accounts), async (req, res) => {
+  // Per address first (before the token's database lookup), then per user (a user's many addresses share it).
+  const perAddress = rateLimitPerMinute(limits.perAddressPerMin);
+  const perUser = rateLimitPerMinute(limits.perUserPerMin, { key: (_req, res) => `user:${auth(res).user.id}`, scope: 'user' });
+  r.post('/play', perAddress, requireAuth(accounts), perUser, async (req, res) => {
     const body = playBody.safeParse(req.body);
     if (!body.success) throw fromZod(body.error);
     try {
