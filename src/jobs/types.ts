@@ -87,7 +87,7 @@ export type AgentResult = { agentId: string; actions: Record<string, unknown>[] 
 // ---------------------------------------------------------------------------
 // maintenance
 
-export const MAINTENANCE_TASKS = ['refresh_spell_analytics', 'ensure_partitions'] as const;
+export const MAINTENANCE_TASKS = ['refresh_spell_analytics', 'ensure_partitions', 'prune_auth'] as const;
 export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[number];
 export const maintenancePayloadSchema = z.object({ task: z.enum(MAINTENANCE_TASKS) });
 export type MaintenancePayload = z.infer<typeof maintenancePayloadSchema>;
@@ -98,6 +98,8 @@ export type MaintenanceResult = {
   detail?: string;
   /** ensure_partitions: partitions created. */
   created?: number;
+  /** prune_auth: rows deleted. */
+  pruned?: { sessions: number; loginAddresses: number };
   durationMs: number;
 };
 

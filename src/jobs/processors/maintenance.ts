@@ -3,18 +3,20 @@
  * each run however many processes there are:
  *  - refresh_spell_analytics: REFRESH MATERIALIZED VIEW [CONCURRENTLY] spell_analytics
  *    (skipped while the view does not exist);
- *  - ensure_partitions: the next magic_events monthly partitions.
+ *  - ensure_partitions: the next magic_events monthly partitions;
+ *  - prune_auth: expired/revoked sessions and stale login-address rows (src/auth/prune.ts).
  * The database handle is injected (the server passes its ORM; `npm run worker`
  * opens one when DATABASE_URL is set).
  */
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
+import { pruneAuthRecords } from '../../auth/prune.js';
 import { ensureMagicEventPartitions } from '../../db/partitions.js';
 import { maintenancePayloadSchema, parsePayload, type MaintenanceResult, type Processor } from '../types.js';
 
 export type MaintenanceDeps = {
   /** Forked per job. */
   db: EntityManager | MikroORM;
-  /** Clock for ensure_partitions (tests). */
+  /** Clock for ensure_partitions and prune_auth (tests). */
   now?: () => Date;
 };
 
@@ -55,6 +57,11 @@ export function createMaintenanceProcessor(deps: MaintenanceDeps): Processor<'ma
       case 'ensure_partitions': {
         const created = await ensureMagicEventPartitions(em, deps.now?.() ?? new Date());
         r = { status: 'done', created };
+        break;
+      }
+      case 'prune_auth': {
+        const pruned = await pruneAuthRecords(em, deps.now?.() ?? new Date());
+        r = { status: 'done', pruned };
         break;
       }
     }
