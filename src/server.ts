@@ -7,6 +7,7 @@
  */
 import { Server } from '@colyseus/core';
 import { WebSocketTransport } from '@colyseus/ws-transport';
+import type { Express } from 'express';
 import fs from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -36,6 +37,8 @@ export type RunningServer = {
   port: number;
   orm: Orm;
   databaseUrl: string;
+  /** The side-API's Express app (tests walk its routes). */
+  api: Express;
   shutdown(reason?: string): Promise<void>;
 };
 
@@ -149,6 +152,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
       port,
       orm,
       databaseUrl,
+      api,
       shutdown: async (reason = 'shutdown') => {
         log.info({ reason }, 'shutting down');
         await stack.runAll();
