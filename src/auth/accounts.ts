@@ -204,7 +204,7 @@ export class AccountService {
       // A right password from a new address gives its turn back; the address is familiar from now on.
       await conn.execute('update users set failed_login_count = greatest(failed_login_count - 1, 0) where id = ?', [user.id]);
     }
-    await em.nativeUpdate(User, { id: user.id }, { lastLoginAt: now });
+    await em.nativeUpdate(User, { id: user.id }, { lastLoginAt: now, updatedAt: now });
     return user;
   }
 
