@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { monitor } from '@colyseus/monitor';
 import { errorHandler, notFoundHandler, requestId } from './errors.js';
 import { requireAdminBasic } from './middleware.js';
-import { runHealthChecks, type HealthCheck } from './health.js';
+import { runHealthChecks, type HealthCheck } from '../health.js';
 import { httpMetrics, type Metrics } from './metrics.js';
 import { authRouter } from './routes/auth.js';
 import { charactersRouter } from './routes/characters.js';

@@ -30,8 +30,9 @@ export type SpellEffect = 'damage' | 'heal' | 'shield' | 'buff' | 'debuff' | 'te
  */
 export type SpellTarget = 'self' | 'character' | 'npc' | 'enemy' | 'ally' | 'point';
 
-/** The computation a ritual's worker runs when the cast completes (DESIGN: rituals). */
-export type RitualKind = 'raise_earth' | 'storm' | 'mass_heal' | 'purify' | 'summon_golem';
+/** The computation a ritual's worker runs when the cast completes: a game rule (src/game/rituals.ts). */
+import type { RitualKind } from '../game/rituals.js';
+export type { RitualKind };
 
 export type SpellDef = {
   id: string;

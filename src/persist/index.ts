@@ -1,5 +1,5 @@
 /** The persistence boundary for rooms: load through WorldStore, write through Persister. */
-export { WorldStore, chunkKey, REGION_CHUNKS } from './store.js';
+export { WorldStore, chunkRowKey } from './store.js';
 export type { CharacterSnapshot, ChunkSnapshot, WorldInfo, SaveBatch, SaveResult, RejectedSnapshot } from './store.js';
 export { Persister, nodeTimers } from './persister.js';
 export type { BatchWriter, FlushResult, PersisterOptions, PersisterStats, Timers } from './persister.js';
