@@ -30,7 +30,7 @@ export type SpellEffect = 'damage' | 'heal' | 'shield' | 'buff' | 'debuff' | 'te
  */
 export type SpellTarget = 'self' | 'character' | 'npc' | 'enemy' | 'ally' | 'point';
 
-/** The computation a ritual's worker runs when the cast completes (DESIGN: rituals). */
+/** The computation a ritual's worker runs when the cast completes (docs/design.md, Magic model). */
 export type RitualKind = 'raise_earth' | 'storm' | 'mass_heal' | 'purify' | 'summon_golem';
 
 export type SpellDef = {
@@ -46,7 +46,7 @@ export type SpellDef = {
   area: number;
   power: number;
   castTimeMs: number;
-  /** Long cast computed by a worker (DESIGN: rituals). */
+  /** Long cast computed by a worker (docs/design.md, Magic model). */
   ritual: boolean;
   /** Raises the caster's corruption. */
   dark: boolean;

@@ -8,7 +8,7 @@ export type CharacterStats = Record<string, number>;
 
 /**
  * A player character in one world. Live fields (position, hp, mana, corruption,
- * known spells) are written by the room that holds the character (DESIGN rule 2).
+ * known spells) are written by the room that holds the character (docs/design.md, rule 2).
  * Deleting sets `deletedAt`; the name is only reserved among live characters.
  */
 export const Character = defineEntity({
