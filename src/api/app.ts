@@ -1,5 +1,5 @@
 /**
- * The Express side-API (PROTOCOL.md, REST part). Mounted into the Colyseus
+ * The Express side-API (docs/protocol.md, REST part). Mounted into the Colyseus
  * transport's Express app by src/server.ts; also usable on its own in tests.
  */
 import express, { type Express } from 'express';

@@ -45,7 +45,7 @@ const POINT_EFFECTS: ReadonlySet<string> = new Set(['terrain', 'teleport', 'summ
 const EFFECTS: ReadonlySet<string> = new Set(['damage', 'heal', 'shield', 'buff', 'debuff', 'terrain', 'teleport', 'summon', 'drain']);
 const TARGETS: ReadonlySet<string> = new Set(['self', 'character', 'npc', 'enemy', 'ally', 'point']);
 const RITUAL_KIND_SET: ReadonlySet<string> = new Set(RITUAL_KINDS);
-/** A ritual is a long cast (DESIGN: computed by a worker). */
+/** A ritual is a long cast (docs/design.md: computed by a worker). */
 export const MIN_RITUAL_CAST_MS = 5000;
 
 function indexBy<T>(what: string, rows: readonly T[], key: (row: T) => string): Map<string, T> {

@@ -47,7 +47,7 @@ export type SpellDef = {
   area: number;
   power: number;
   castTimeMs: number;
-  /** Long cast computed by a worker (DESIGN: rituals). */
+  /** Long cast computed by a worker (docs/design.md, Magic model). */
   ritual: boolean;
   /** Raises the caster's corruption. */
   dark: boolean;

@@ -1,5 +1,5 @@
 /**
- * Persister: dirty tracking + batched flush (DESIGN rule 3, "No database in the tick").
+ * Persister: dirty tracking + batched flush (docs/design.md rule 3, "No database in the tick").
  *
  * Rooms call `markCharacter` / `markChunk` from the tick: O(1), synchronous, no I/O.
  * A mark stores a snapshot *function*, called only at flush time, so an entity marked

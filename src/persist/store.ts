@@ -1,5 +1,5 @@
 /**
- * WorldStore: the only door between rooms and PostgreSQL (DESIGN: "Rooms reach the
+ * WorldStore: the only door between rooms and PostgreSQL (docs/design.md: "Rooms reach the
  * database only through `persist`"). It speaks plain data (snapshots), never entities,
  * so a room can never hold a managed entity that some later flush would write behind
  * its back. Every call forks the EntityManager: no identity map outlives an operation.
