@@ -14,6 +14,8 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { startServer } from '../src/server.js';
 import type { RoomSeams } from '../rooms/ports.js';
+import express from 'express';
+import { playRegion, ROOM_NAME } from '../rooms/registry.js';
 import { BASELINE_ROOM_NAME, baselineRoom } from './baseline.js';
 
 export type ServerStats = { type: 'stats'; tickMs: number[]; patchMs: number[]; phaseMs: number[] };
@@ -36,6 +38,17 @@ const config = loadConfig(process.env);
 const log = createLogger(config.logLevel);
 const server = await startServer(config, log, {
   roomSeams: { hooks },
+  // Seats in either room for the bots, made by the server like /api/play's (clients cannot matchmake themselves).
+  routes: (app) =>
+    app.post('/bench/play', express.json(), async (req, res) => {
+      const { room, worldId, rx, rz, characterId } = req.body ?? {};
+      const token = (req.get('authorization') ?? '').replace(/^Bearer /, '');
+      try {
+        res.json({ reservation: await playRegion({ worldId, rx, rz, characterId }, token, room === BASELINE_ROOM_NAME ? BASELINE_ROOM_NAME : ROOM_NAME) });
+      } catch (err) {
+        res.status(400).json({ error: String((err as Error).message) });
+      }
+    }),
   defineRooms: (s, deps) => s.define(BASELINE_ROOM_NAME, baselineRoom(deps, hooks)).filterBy(['worldId', 'rx', 'rz']),
 });
 

@@ -21,16 +21,16 @@ import { CharacterState, RegionState } from '../schema/index.js';
 import { routeEffects, listenForRituals, type Outlets } from './effects.js';
 import { InterestManager } from './interest.js';
 import { joinOptions, MESSAGES, type JoinOptions } from './messages.js';
-import type { Interest, RegionRoomDeps, RegionWriter, RoomSeams } from './ports.js';
-import { liveCharacters } from './registry.js';
+import type { WorldInfo } from '../src/persist/store.js';
+import { LOGOUT_CHANNEL, type Interest, type RegionRoomDeps, type RegionWriter, type RoomSeams } from './ports.js';
+import { isInternal, LEASE_WAIT_MS, liveCharacters, pendingSeats, SEAT_RESERVATION_S } from './registry.js';
+import { RegionHeld, takeRegionLease, type RegionLease } from './lease.js';
 import { content } from './content.js';
-import { CLOSE_RATE_LIMITED, Sessions, sessionOf, type AuthData, type Session } from './sessions.js';
+import { CLOSE_LOGGED_OUT, CLOSE_RATE_LIMITED, Sessions, sessionOf, type AuthData, type Session } from './sessions.js';
 import { WireSync } from './sync.js';
 
-const MAX_CLIENTS = 200;
 const HARD_MESSAGES_PER_SECOND = 120; // Colyseus drops a client past this; our own limiter answers RATE_LIMITED well below it
 const PATCH_DUE_FRACTION = 0.9; // timers jitter by a millisecond or two: a patch due "now-ish" goes with this tick
-const SEAT_RESERVATION_S = 15;
 
 
 /** The region room class for a process: its dependencies and (for measuring tools) seams. */
@@ -39,14 +39,18 @@ export function regionRoom(deps: RegionRoomDeps, seams: RoomSeams = {}) {
     protected override readonly deps = deps;
     protected override readonly seams = seams;
     override state = seams.wire?.state() ?? new RegionState();
-    static override onAuth(token: string | undefined, options: unknown, _ctx: AuthContext): Promise<AuthData> {
-      return authorize(deps, token, options);
+    override maxClients = deps.settings.regionSeats;
+    static override onAuth(token: string | undefined, options: unknown, ctx: AuthContext): Promise<AuthData> {
+      return authorize(deps, token, options, ctx);
     }
   };
 }
 
 /** At matchmaking time (/api/play, handoffs): a valid token for the character's owner, or no seat. */
-async function authorize(deps: RegionRoomDeps, token: string | undefined, options: unknown): Promise<AuthData> {
+async function authorize(deps: RegionRoomDeps, token: string | undefined, options: unknown, ctx: AuthContext): Promise<AuthData> {
+  // Seats come only from the server (/api/play, handoffs): a client's own /matchmake call could
+  // open a room for any region, or a second one for a live region.
+  if (!isInternal(ctx)) throw new ServerError(403, 'MATCHMAKE_FORBIDDEN: seats come from POST /api/play');
   const who = token ? await deps.auth.authenticate(token) : undefined;
   if (!who || !token) throw new ServerError(401, 'a valid token is required');
   const opts = joinOptions.safeParse(options);
@@ -54,13 +58,12 @@ async function authorize(deps: RegionRoomDeps, token: string | undefined, option
   const character = await deps.loader.loadCharacter(opts.data.characterId);
   if (!character || character.userId !== who.userId) throw new ServerError(403, 'that character is not yours');
   if (character.worldId !== opts.data.worldId) throw new ServerError(403, 'that character lives in another world');
-  return { userId: who.userId, characterId: character.id, token };
+  return { userId: who.userId, characterId: character.id, token, loginSessionId: who.sessionId };
 }
 
 export abstract class RegionRoom extends Room<{ state: RegionState }> {
   protected abstract readonly deps: RegionRoomDeps;
   protected abstract readonly seams: RoomSeams;
-  override maxClients = MAX_CLIENTS;
   override maxMessagesPerSecond = HARD_MESSAGES_PER_SECOND;
 
   private sim!: RegionSim;
@@ -74,6 +77,10 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   private lastTickEnd = 0;
   private sessions!: Sessions;
   private stopRitualResults: (() => void) | undefined;
+  private lease: RegionLease | undefined;
+  private readonly onLogout = (m: { sessionId?: string }) => {
+    for (const c of this.sessions.clientsOfLogin(String(m?.sessionId))) void this.sessions.kick(c, CLOSE_LOGGED_OUT, 'logged out');
+  };
 
   override messages = {
     ...Object.fromEntries(
@@ -102,6 +109,23 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     const world = await loader.loadWorld(opts.worldId);
     if (!world) throw new ServerError(404, 'unknown world');
     this.worldId = world.id;
+    // One live room per region: wait (briefly) for a predecessor's final flush, then load what it saved.
+    this.lease = await takeRegionLease(this.presence, { worldId: world.id, rx: opts.rx, rz: opts.rz, roomId: this.roomId }, {
+      waitMs: LEASE_WAIT_MS,
+      onLost: () => log.error({ room: this.roomId, rx: opts.rx, rz: opts.rz }, 'region lease lost to another room'),
+    }).catch((err: unknown) => {
+      throw err instanceof RegionHeld ? new ServerError(503, `REGION_BUSY: ${err.message}`) : err;
+    });
+    try {
+      await this.start(world, opts);
+    } catch (err) {
+      await this.lease.release(); // a room that failed to start must not keep its region
+      throw err;
+    }
+  }
+
+  private async start(world: WorldInfo, opts: JoinOptions): Promise<void> {
+    const { settings, loader, log } = this.deps;
     const now = this.now();
     this.sim = new RegionSim(world.seed, opts.rx, opts.rz, { catalogue: content(), newId: this.deps.newId, now, dayLengthMs: settings.dayLengthS * 1000 });
     for (const ch of await loader.loadRegionChunks(world.id, opts.rx, opts.rz)) {
@@ -123,6 +147,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
       broadcast: (type, msg) => this.broadcast(type, msg),
     };
     this.stopRitualResults = listenForRituals(this.deps.jobs, this.sim);
+    await this.presence.subscribe(LOGOUT_CHANNEL, this.onLogout);
     this.seatReservationTimeout = SEAT_RESERVATION_S;
     // Patches go out at the end of a tick (at most every PATCH_RATE_MS), not on a free-running
     // timer: an independent timer adds a random 0..50 ms wait after every tick (measured).
@@ -146,6 +171,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
       this.wire.addCharacter(this.sim.enter(record, this.now()));
     }
     await liveCharacters(this.presence).claim(characterId, this.roomId);
+    await pendingSeats(this.presence).clear(characterId);
     this.deps.metrics.clientJoined();
     client.userData = { ...auth, bucket: new TokenBucket(DEFAULT_CLIENT_RATE, this.now()) } satisfies Session;
     this.sessions.bind(characterId, client);
@@ -174,8 +200,10 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
 
   override async onDispose(): Promise<void> {
     this.stopRitualResults?.();
-    if (!(await this.writer.stop())) this.deps.log.error({ room: this.roomId }, 'region disposed with unsaved changes');
-    await this.sessions.releaseAllClaims();
+    this.presence.unsubscribe(LOGOUT_CHANNEL, this.onLogout);
+    if (this.writer && !(await this.writer.stop())) this.deps.log.error({ room: this.roomId }, 'region disposed with unsaved changes');
+    await this.sessions?.releaseAllClaims();
+    await this.lease?.release();
   }
 
   /** A bug in a handler, the tick or a timer is logged and the room goes on (one bad input cannot take the process down). */
@@ -222,7 +250,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     if (!s) return refuse('NOT_IN_REGION', 'not joined');
     const r = s.bucket.take(this.now());
     if (r === 'ok') return undefined;
-    if (r === 'kick') this.sessions.close(client, CLOSE_RATE_LIMITED, 'too many messages');
+    if (r === 'kick') void this.sessions.kick(client, CLOSE_RATE_LIMITED, 'too many messages');
     return refuse('RATE_LIMITED', 'too many messages; slow down');
   }
 }

@@ -17,6 +17,9 @@ export type RoomAuth = {
   authenticate(token: string): Promise<{ userId: string; sessionId: string } | undefined>;
 };
 
+/** Presence channel on which the API announces a logout: `{ sessionId }`; rooms close that session's clients. */
+export const LOGOUT_CHANNEL = 'leyline:logout';
+
 /** What rooms read from the database (at create and join only, never in the tick). */
 export type RegionLoader = {
   loadWorld(worldId: string): Promise<WorldInfo | undefined>;
@@ -52,7 +55,7 @@ export type RoomJobs = Pick<JobQueue, 'enqueue' | 'onResult'>;
 
 export type RoomSettings = Pick<
   Config,
-  'tickRateHz' | 'patchRateMs' | 'viewRadiusChunks' | 'persistIntervalMs' | 'reconnectWindowS' | 'dayLengthS' | 'ritualResultGraceMs'
+  'tickRateHz' | 'patchRateMs' | 'viewRadiusChunks' | 'persistIntervalMs' | 'reconnectWindowS' | 'dayLengthS' | 'ritualResultGraceMs' | 'regionSeats'
 >;
 
 export type RegionRoomDeps = {

@@ -16,8 +16,10 @@ import type { WireSync } from './sync.js';
 export const CLOSE_TAKEN_OVER = 4001; // another session took this character
 export const CLOSE_RATE_LIMITED = 4002; // sustained message flood
 export const CLOSE_HANDOFF = 4003; // character moved to another region
+export const CLOSE_LOGGED_OUT = 4004; // the session's login was revoked (logout)
 
-export type AuthData = { userId: string; characterId: string; token: string };
+/** What onAuth hands to onJoin. (Not `sessionId`: Colyseus would take that as the seat's session id.) */
+export type AuthData = { userId: string; characterId: string; token: string; loginSessionId: string };
 export type Session = AuthData & { bucket: TokenBucket; gone?: boolean };
 
 export const sessionOf = (client: Client): Session | undefined => client.userData as Session | undefined;
@@ -64,6 +66,19 @@ export class Sessions {
     }
     this.interest.detach(client.sessionId);
     client.leave(code, reason);
+  }
+
+  /** Ends a session and lets its character go (kick, logout): saved and released, never left behind in the world. */
+  async kick(client: Client, code: number, reason: string): Promise<void> {
+    const s = sessionOf(client);
+    const current = this.isCurrent(client);
+    this.close(client, code, reason);
+    if (s && current) await this.release(s.characterId);
+  }
+
+  /** The clients of a login session (all its characters here). */
+  clientsOfLogin(sessionId: string): Client[] {
+    return [...this.byCharacter.values()].filter((c) => sessionOf(c)?.loginSessionId === sessionId);
   }
 
   /** Final save of a character leaving this room, then it is no longer live here. Concurrent callers share one release. */

@@ -6,6 +6,7 @@
  * stop embedded PostgreSQL) and is safe to call twice.
  */
 import { Server } from '@colyseus/core';
+import type { Application } from 'express';
 import { WebSocketTransport } from '@colyseus/ws-transport';
 import fs from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -47,6 +48,8 @@ export type StartOptions = {
   roomSeams?: RoomSeams;
   /** Extra room definitions, given the region room's dependencies (the benchmark defines its naive baseline here). */
   defineRooms?: (server: Server, deps: RegionRoomDeps) => void;
+  /** Extra HTTP routes, mounted before the API (the benchmark's seat route for its baseline room). */
+  routes?: (app: Application) => void;
 };
 
 export async function startServer(config: Config, log: Logger, opts: StartOptions = {}): Promise<RunningServer> {
@@ -121,7 +124,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
       ],
       authRateLimitPerMin: config.authRateLimitPerMin,
       play: createPlay(store, scale.presence),
-      isLive: async (id) => (await liveCharacters(scale.presence).holder(id)) !== null,
+      isLive: async (id) => (await liveCharacters(scale.presence).holders(id)).length > 0,
     });
 
     const server = new Server({
@@ -133,6 +136,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
       greet: false,
       logger: log.child({ module: 'colyseus' }),
       express: (app) => {
+        opts.routes?.(app);
         app.use(api);
       },
     });
