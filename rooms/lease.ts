@@ -11,7 +11,6 @@
 import type { Presence } from '@colyseus/core';
 
 export const LEASE_TTL_S = 30;
-const RENEW_EVERY_MS = (LEASE_TTL_S * 1000) / 3;
 
 export type RegionLease = { release(): Promise<void> };
 
@@ -21,7 +20,7 @@ export class RegionHeld extends Error {
   }
 }
 
-const keys = (worldId: string, rx: number, rz: number) => {
+export const leaseKeys = (worldId: string, rx: number, rz: number) => {
   const region = `${worldId}:${rx}:${rz}`;
   return { region, counter: `leyline:region-lease:${region}`, owner: `leyline:region-owner:${region}` };
 };
@@ -34,20 +33,21 @@ const keys = (worldId: string, rx: number, rz: number) => {
 export async function takeRegionLease(
   presence: Presence,
   where: { worldId: string; rx: number; rz: number; roomId: string },
-  opts: { waitMs: number; retryMs?: number; onLost?: () => void },
+  opts: { waitMs: number; retryMs?: number; ttlS?: number; onLost?: () => void },
 ): Promise<RegionLease> {
-  const k = keys(where.worldId, where.rx, where.rz);
+  const k = leaseKeys(where.worldId, where.rx, where.rz);
+  const ttlS = opts.ttlS ?? LEASE_TTL_S;
   const deadline = Date.now() + opts.waitMs;
   for (;;) {
     if ((await presence.incr(k.counter)) === 1) break;
     // Held. A holder that died between incr and its first renewal leaves a counter without
     // an expiry: give it one, so it lapses.
-    if (!(await presence.get(k.owner))) await presence.expire(k.counter, LEASE_TTL_S);
+    if (!(await presence.get(k.owner))) await presence.expire(k.counter, ttlS);
     if (Date.now() >= deadline) throw new RegionHeld(k.region);
     await new Promise((r) => setTimeout(r, opts.retryMs ?? 100));
   }
-  await presence.expire(k.counter, LEASE_TTL_S);
-  await presence.setex(k.owner, where.roomId, LEASE_TTL_S);
+  await presence.expire(k.counter, ttlS);
+  await presence.setex(k.owner, where.roomId, ttlS);
   let lost = false;
   const renew = setInterval(() => {
     void (async () => {
@@ -56,10 +56,10 @@ export async function takeRegionLease(
         lost = true;
         return;
       }
-      await presence.expire(k.counter, LEASE_TTL_S);
-      await presence.setex(k.owner, where.roomId, LEASE_TTL_S);
+      await presence.expire(k.counter, ttlS);
+      await presence.setex(k.owner, where.roomId, ttlS);
     })().catch(() => undefined); // presence unreachable: the next renewal tries again
-  }, RENEW_EVERY_MS);
+  }, (ttlS * 1000) / 3);
   renew.unref();
   return {
     async release() {

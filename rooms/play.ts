@@ -42,7 +42,20 @@ export function createPlay(loader: Pick<RegionLoader, 'loadCharacter'>, presence
     }
   };
 
-  return async (userId: string, characterId: string, token: string): Promise<PlayResult> => {
+  // Concurrent calls for one character on this process share one answer (one pending seat).
+  const inFlight = new Map<string, Promise<PlayResult>>();
+
+  return (userId: string, characterId: string, token: string): Promise<PlayResult> => {
+    const key = `${userId}:${characterId}`;
+    let p = inFlight.get(key);
+    if (!p) {
+      p = seat(userId, characterId, token).finally(() => inFlight.delete(key));
+      inFlight.set(key, p);
+    }
+    return p;
+  };
+
+  async function seat(userId: string, characterId: string, token: string): Promise<PlayResult> {
     const owned = await loader.loadCharacter(characterId);
     if (!owned) throw new PlayError('NOT_FOUND', 'no such character');
     if (owned.userId !== userId) throw new PlayError('FORBIDDEN', 'that character is not yours');
@@ -66,6 +79,6 @@ export function createPlay(loader: Pick<RegionLoader, 'loadCharacter'>, presence
     }
     await pending.set(characterId, result);
     return result;
-  };
+  }
 }
 export type Play = ReturnType<typeof createPlay>;
