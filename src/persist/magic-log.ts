@@ -1,75 +1,49 @@
 /**
- * The append-only log of cast attempts (magic_events): rows are buffered by
- * the room on the tick and appended in one statement per flush, off the tick.
- * A failed append keeps the rows for the next flush. Bounded: past `maxRows`
- * the oldest unsaved rows are dropped, with a warning (analytics can lose a
- * little under a long outage; the game cannot run out of memory).
+ * Compatibility wrappers for the room as it is wired today; RegionWriter
+ * (writer.ts) replaces both. They already go through the shared policy:
+ * - MagicEventLog: the magic_events AppendLog (bounded, poison rows isolated);
+ * - writeLootThrough: an idempotent grant with bounded retries.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
-import type { MagicEventRow, WorldStore } from './store.js';
+import { AppendLog, APPEND_LOG_MAX_ROWS } from './append-log.js';
+import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './retry.js';
+import type { LootDrop, MagicEventRow, PlaceLoot, WorldStore } from './store.js';
+import { nodeTimers, type Timers } from './timers.js';
 
-export const MAGIC_LOG_MAX_ROWS = 20_000;
+export const MAGIC_LOG_MAX_ROWS = APPEND_LOG_MAX_ROWS;
 
-export class MagicEventLog {
-  private rows: MagicEventRow[] = [];
-  private chain: Promise<void> = Promise.resolve();
+/** What is logged of a cast row that had to be dropped. */
+export const describeCast = (r: MagicEventRow): Record<string, unknown> => ({
+  worldId: r.worldId, characterId: r.characterId, spellId: r.spellId, code: r.code, createdAt: r.createdAt,
+});
 
-  constructor(
-    private readonly store: Pick<WorldStore, 'appendMagicEvents'>,
-    private readonly log: Logger,
-    private readonly maxRows = MAGIC_LOG_MAX_ROWS,
-  ) {}
-
-  get pending(): number {
-    return this.rows.length;
-  }
-
-  append(row: MagicEventRow): void {
-    this.rows.push(row);
-    if (this.rows.length > this.maxRows) {
-      const dropped = this.rows.splice(0, this.rows.length - this.maxRows).length;
-      this.log.warn({ dropped }, 'magic event log overflow: oldest unsaved rows dropped');
-    }
-  }
-
-  /** Appends what is buffered; flushes are serialized. Never rejects. */
-  flush(): Promise<void> {
-    this.chain = this.chain.then(async () => {
-      if (this.rows.length === 0) return;
-      const rows = this.rows;
-      this.rows = [];
-      try {
-        await this.store.appendMagicEvents(rows);
-      } catch (err) {
-        this.rows = rows.concat(this.rows);
-        this.log.warn({ err, rows: rows.length }, 'magic events not saved yet; will retry');
-      }
-    });
-    return this.chain;
+/** @deprecated use RegionWriter.appendCast */
+export class MagicEventLog extends AppendLog<MagicEventRow> {
+  constructor(store: Pick<WorldStore, 'appendMagicEvents'>, log: Logger, maxRows = MAGIC_LOG_MAX_ROWS, opts: { policy?: Partial<RetryPolicy>; timers?: Partial<Timers> } = {}) {
+    super({ kind: 'magic_event', write: (rows) => store.appendMagicEvents(rows), describe: describeCast, log, maxRows, ...opts });
   }
 }
 
 /**
- * Loot is written through at once (a player must never lose a drop to a
- * crash), retried with backoff a few times. Resolves with what did not fit.
+ * @deprecated use RegionWriter.grantLoot with a grant id per kill. Writes loot through at
+ * once with bounded retries; one grant id per call, so a retry after a lost commit
+ * acknowledgement does not grant twice. Resolves with what did not fit (all drops when
+ * the grant could not be saved).
  */
-export async function writeLootThrough<D extends { itemId: string; quantity: number }>(
-  store: Pick<WorldStore, 'addLoot'>,
+export async function writeLootThrough(
+  store: Pick<WorldStore, 'grantLoot'>,
   log: Logger,
   characterId: string,
-  drops: D[],
-  place: Parameters<WorldStore['addLoot']>[1],
+  drops: LootDrop[],
+  place: PlaceLoot,
   attempts = 5,
-): Promise<{ itemId: string; quantity: number }[]> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return (await store.addLoot(characterId, place)).overflow;
-    } catch (err) {
-      if (attempt >= attempts) {
-        log.error({ err, characterId, drops }, 'loot could not be saved');
-        return drops;
-      }
-      await new Promise((res) => setTimeout(res, 100 * 2 ** attempt));
-    }
+): Promise<LootDrop[]> {
+  const grantId = randomUUID();
+  try {
+    return (await withRetries(() => store.grantLoot(characterId, grantId, place), { policy: { ...DEFAULT_RETRY_POLICY, maxAttempts: attempts }, timers: nodeTimers })).overflow;
+  } catch (err) {
+    log.error({ err, characterId, grantId, drops }, 'loot could not be saved');
+    return drops;
   }
 }
