@@ -21,8 +21,8 @@ import {
 import { nodeTimers, sleep, within, type Timers } from './timers.js';
 
 export const APPEND_LOG_MAX_ROWS = 20_000;
-/** Rows per write (one transaction); larger buffers go in several writes. */
-export const APPEND_LOG_BATCH_ROWS = 5_000;
+/** Rows per write (one transaction); larger buffers go in several. Bounds the cost of isolating an all-poison batch (~2 writes a row). */
+export const APPEND_LOG_BATCH_ROWS = 1_000;
 
 export type AppendLogOptions<R> = {
   kind: WriteKind;

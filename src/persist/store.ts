@@ -7,6 +7,7 @@
 import type { EntityManager, QueryResult } from '@mikro-orm/postgresql';
 import { Character, CharacterSkill, InventoryItem, World } from '../db/entities/index.js';
 import type { CharacterStats } from '../db/entities/index.js';
+import { ensureMagicEventPartitions } from '../db/partitions.js';
 import { RejectedWrite } from './retry.js';
 import { cleanJson, cleanText } from './sanitize.js';
 
@@ -220,13 +221,26 @@ export class WorldStore {
     return this.insertMagicEvents(rows.map(magicEventRecord));
   }
 
-  /** The insert behind appendMagicEvents, for records already cleaned (protected: a test writes uncleaned ones). */
+  /**
+   * The insert behind appendMagicEvents, for records already cleaned (protected: a test
+   * writes uncleaned ones). A month without a partition (maintenance creates this and
+   * next month's daily) is created here once and the batch tried again; a row for a
+   * month still without one (a clock far off) then fails the batch as poison.
+   */
   protected async insertMagicEvents(records: readonly object[]): Promise<number> {
-    return this.em.fork().transactional(async (tx) => {
-      let n = 0;
-      for (const part of slices(records)) n += (await tx.execute<QueryResult>(INSERT_MAGIC_EVENTS, [JSON.stringify(part)], 'run')).affectedRows;
-      return n;
-    });
+    const insert = () =>
+      this.em.fork().transactional(async (tx) => {
+        let n = 0;
+        for (const part of slices(records)) n += (await tx.execute<QueryResult>(INSERT_MAGIC_EVENTS, [JSON.stringify(part)], 'run')).affectedRows;
+        return n;
+      });
+    try {
+      return await insert();
+    } catch (err) {
+      if (!noPartition(err)) throw err;
+      await ensureMagicEventPartitions(this.em.fork(), new Date());
+      return insert();
+    }
   }
 
   /**
@@ -350,6 +364,10 @@ export class WorldStore {
 function* slices<T>(rows: readonly T[]): Generator<T[]> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) yield rows.slice(i, i + ROWS_PER_STATEMENT);
 }
+
+/** "no partition of relation … found for row" (23514 raised by partition routing). */
+const noPartition = (err: unknown): boolean =>
+  !!err && typeof err === 'object' && (err as { code?: unknown }).code === '23514' && (err as { routine?: unknown }).routine === 'ExecFindPartition';
 
 const iso = (d: Date, field: string): string => {
   if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new RejectedWrite(`${field} is not a valid date`);
