@@ -44,7 +44,7 @@ describe('db: pool after broken connections', function () {
       const tx = orm.em.fork().transactional((t) => t.execute('select pg_sleep(10)'));
       // Wait until the statement runs on the server, then cut the connection under it.
       for (;;) {
-        const [row] = await query(`select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(10)'`);
+        const [row] = await query(`select count(*)::int as n from pg_stat_activity where state = 'active' and query = 'select pg_sleep(10)'`);
         if (row.n > 0) break;
       }
       await proxy.down();
