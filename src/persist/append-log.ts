@@ -102,6 +102,11 @@ export class AppendLog<R> {
     };
   }
 
+  /** Resolves once the flushes queued so far have settled. */
+  idle(): Promise<void> {
+    return this.chain.then(() => undefined);
+  }
+
   append(row: R): void {
     this.rows.push(row);
     this.bound();

@@ -162,6 +162,11 @@ export class Persister extends EventEmitter<{ flush: [FlushResult] }> {
     };
   }
 
+  /** Resolves once the writes queued so far have settled (tests, diagnostics). */
+  idle(): Promise<void> {
+    return this.tail.then(() => undefined);
+  }
+
   /** Flushes every `intervalMs` (only when something is dirty). Idempotent. */
   start(): void {
     if (this.stopped) throw new Error('persister is stopped');
