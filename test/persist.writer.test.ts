@@ -358,5 +358,7 @@ describe('persist: RegionWriter', () => {
     assert.deepEqual(await inventory(character.id), [{ item_id: 'leather', quantity: 2 }]);
     assert.equal(await w.stop(), true); // idempotent
     assert.throws(() => w.start(), /stopped/);
+    const late = await w.grantLoot(character.id, randomUUID(), drops, place(drops));
+    assert.deepEqual([late.granted, late.overflow], [false, drops]);
   });
 });

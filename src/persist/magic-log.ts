@@ -10,18 +10,22 @@ import { AppendLog, APPEND_LOG_MAX_ROWS } from './append-log.js';
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './retry.js';
 import type { LootDrop, MagicEventRow, PlaceLoot, WorldStore } from './store.js';
 import { nodeTimers, type Timers } from './timers.js';
+import { describeCast } from './writer.js';
 
 export const MAGIC_LOG_MAX_ROWS = APPEND_LOG_MAX_ROWS;
 
-/** What is logged of a cast row that had to be dropped. */
-export const describeCast = (r: MagicEventRow): Record<string, unknown> => ({
-  worldId: r.worldId, characterId: r.characterId, spellId: r.spellId, code: r.code, createdAt: r.createdAt,
-});
-
-/** @deprecated use RegionWriter.appendCast */
+/**
+ * @deprecated use RegionWriter.appendCast. Every flush tries (as before: the room flushes
+ * once a second and once more on dispose), but a poison row is dropped alone instead of
+ * being retried forever, and an outage is warned about once per minute, not per flush.
+ */
 export class MagicEventLog extends AppendLog<MagicEventRow> {
   constructor(store: Pick<WorldStore, 'appendMagicEvents'>, log: Logger, maxRows = MAGIC_LOG_MAX_ROWS, opts: { policy?: Partial<RetryPolicy>; timers?: Partial<Timers> } = {}) {
     super({ kind: 'magic_event', write: (rows) => store.appendMagicEvents(rows), describe: describeCast, log, maxRows, ...opts });
+  }
+
+  override flush(): Promise<boolean> {
+    return super.flush({ force: true });
   }
 }
 

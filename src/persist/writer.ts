@@ -17,7 +17,6 @@
  */
 import type { Logger } from '../log.js';
 import { AppendLog, APPEND_LOG_MAX_ROWS, type AppendLogStats } from './append-log.js';
-import { describeCast } from './magic-log.js';
 import { Persister, type BatchWriter, type PersisterStats } from './persister.js';
 import {
   DEFAULT_RETRY_POLICY, PoisonReporter, RateLimitedWarning, WriteFailed, withRetries,
@@ -28,6 +27,11 @@ import { nodeTimers, within, type Timers } from './timers.js';
 
 /** The slice of WorldStore a writer needs. */
 export type WriterStore = BatchWriter & Pick<WorldStore, 'appendMagicEvents' | 'recordWorldEvents' | 'grantLoot'>;
+
+/** What is logged of a cast row that had to be dropped. */
+export const describeCast = (r: MagicEventRow): Record<string, unknown> => ({
+  worldId: r.worldId, characterId: r.characterId, spellId: r.spellId, code: r.code, createdAt: r.createdAt,
+});
 
 export const EVENT_INTERVAL_MS = 1000; // cast rows are analytics: a second of buffering is plenty
 export const WORLD_EVENT_MAX_ROWS = 1_000;
@@ -100,6 +104,8 @@ export class RegionWriter {
   private stopped = false;
   private stopDeadline: number | undefined;
   private stopping: Promise<boolean> | undefined;
+  /** stop() has finished: nothing written after this. */
+  private closed = false;
 
   constructor(o: RegionWriterOptions) {
     this.store = o.store;
@@ -175,7 +181,9 @@ export class RegionWriter {
    * Never rejects: `granted: false` with all drops as overflow when it was not saved.
    */
   grantLoot(characterId: string, grantId: string, drops: LootDrop[], place: PlaceLoot): Promise<LootGrantResult> {
-    if (this.stopping && this.stopDeadline !== undefined && this.timers.now() >= this.stopDeadline) {
+    // While stop() runs, a grant is still taken (a kill in the last tick) and waited for.
+    if (this.closed || (this.stopDeadline !== undefined && this.timers.now() >= this.stopDeadline)) {
+      this.log.error({ characterId, grantId, drops }, 'persist: loot grant after stop; not saved');
       return Promise.resolve({ granted: false, duplicate: false, overflow: drops, error: new Error('writer is stopped') });
     }
     const p = this.runGrant(characterId, grantId, drops, place).finally(() => {
@@ -233,6 +241,7 @@ export class RegionWriter {
     ]);
     const grantsOk = settled && this.loot.failed === failedBefore;
     if (!grantsOk) this.log.error({ inFlight: this.grants.size, failed: this.loot.failed - failedBefore }, 'persist: loot grants left unsaved at stop');
+    this.closed = true;
     return state && casts && events && grantsOk;
   }
 
