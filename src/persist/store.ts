@@ -378,7 +378,7 @@ const iso = (d: Date, field: string): string => {
 export function magicEventRecord(r: MagicEventRow): Record<string, unknown> {
   return {
     created_at: iso(r.createdAt, 'createdAt'), world_id: r.worldId, character_id: r.characterId,
-    spell_id: cleanText(String(r.spellId), 64), success: r.success, code: r.code === null ? null : cleanText(String(r.code), 32),
+    spell_id: cleanText(String(r.spellId), 64), success: r.success, code: r.code == null ? null : cleanText(String(r.code), 32),
     effect: r.effect, mana_spent: r.manaSpent, rx: r.rx, rz: r.rz, data: cleanJson(r.data ?? {}),
   };
 }
@@ -386,7 +386,7 @@ export function magicEventRecord(r: MagicEventRow): Record<string, unknown> {
 function worldEventRecord(e: WorldEventRow): Record<string, unknown> {
   return {
     world_id: e.worldId, rx: e.rx, rz: e.rz, kind: cleanText(String(e.kind), 32),
-    starts_at: iso(e.startsAt, 'startsAt'), ends_at: e.endsAt === null ? null : iso(e.endsAt, 'endsAt'), data: cleanJson(e.data ?? {}),
+    starts_at: iso(e.startsAt, 'startsAt'), ends_at: e.endsAt == null ? null : iso(e.endsAt, 'endsAt'), data: cleanJson(e.data ?? {}),
   };
 }
 
