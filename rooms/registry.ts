@@ -1,6 +1,6 @@
 /**
  * Which room holds a character live, across processes (a hash in Colyseus
- * presence: in-process or Redis). Rule 2 of DESIGN.md: one writer per
+ * presence: in-process or Redis). Rule 2 of docs/design.md: one writer per
  * character. Claiming is done by the room that loaded the character; a
  * second session takes over by evicting the holder, which saves first.
  */

@@ -24,8 +24,11 @@ import type { Logger } from './log.js';
 import { createScaleAdapters } from './scale.js';
 import { createJobs, createProcessors, jobsRunInProcess, scheduleMaintenance } from './jobs/index.js';
 import { WorldStore } from './persist/store.js';
-import { RegionRoom } from '../rooms/RegionRoom.js';
-import { setRoomDeps } from '../rooms/deps.js';
+import { randomUUID } from 'node:crypto';
+import { regionRoom } from '../rooms/RegionRoom.js';
+import type { RegionRoomDeps, RoomSeams } from '../rooms/ports.js';
+import { ShutdownStack } from './shutdown.js';
+import { openRegionWriter } from './persist/region-writer.js';
 import { createPlay } from '../rooms/play.js';
 import { liveCharacters, ROOM_NAME } from '../rooms/registry.js';
 
@@ -39,32 +42,11 @@ export type RunningServer = {
   shutdown(reason?: string): Promise<void>;
 };
 
-/** Undo steps run last-in first-out; each step's failure is logged and the rest still run. */
-class ShutdownStack {
-  private readonly steps: { name: string; run: () => Promise<unknown> | unknown }[] = [];
-  private done: Promise<void> | undefined;
-  constructor(private readonly log: Logger) {}
-  push(name: string, run: () => Promise<unknown> | unknown): void {
-    this.steps.push({ name, run });
-  }
-  runAll(): Promise<void> {
-    this.done ??= (async () => {
-      for (const step of this.steps.reverse()) {
-        try {
-          await step.run();
-          this.log.debug({ step: step.name }, 'shutdown step done');
-        } catch (err) {
-          this.log.error({ err, step: step.name }, 'shutdown step failed');
-        }
-      }
-    })();
-    return this.done;
-  }
-}
-
 export type StartOptions = {
-  /** Extra room definitions (benchmarks define a baseline room here). */
-  defineRooms?: (server: Server) => void;
+  /** Seams of the region room (rooms/ports.ts RoomSeams): measuring tools hook ticks and patches here. */
+  roomSeams?: RoomSeams;
+  /** Extra room definitions, given the region room's dependencies (the benchmark defines its naive baseline here). */
+  defineRooms?: (server: Server, deps: RegionRoomDeps) => void;
 };
 
 export async function startServer(config: Config, log: Logger, opts: StartOptions = {}): Promise<RunningServer> {
@@ -108,8 +90,25 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
     const accounts = new AccountService(orm.em, new TokenService(jwtSecret, config.jwtTtlS), config.bcryptCost);
     const store = new WorldStore(orm.em);
     const metrics = createMetrics();
-    setRoomDeps({ config, log: log.child({ module: 'rooms' }), store, accounts, presence: scale.presence, metrics, jobs: jobs.queue });
-    stack.push('room deps', () => setRoomDeps(undefined));
+    const roomDeps: RegionRoomDeps = {
+      settings: config,
+      log: log.child({ module: 'rooms' }),
+      auth: {
+        authenticate: async (token) => {
+          const who = await accounts.authenticate(token);
+          return who && { userId: who.user.id, sessionId: who.sessionId };
+        },
+      },
+      loader: store,
+      openWriter: (ctx) => openRegionWriter(store, ctx.log, config.persistIntervalMs),
+      metrics: {
+        tickTimer: () => metrics.tickDuration.startTimer(),
+        clientJoined: () => metrics.roomClients.inc(),
+        clientLeft: () => metrics.roomClients.dec(),
+      },
+      jobs: jobs.queue,
+      newId: randomUUID,
+    };
     const api = createApi({
       em: orm.em,
       accounts,
@@ -137,8 +136,8 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
         app.use(api);
       },
     });
-    server.define(ROOM_NAME, RegionRoom).filterBy(['worldId', 'rx', 'rz']);
-    opts.defineRooms?.(server);
+    server.define(ROOM_NAME, regionRoom(roomDeps, opts.roomSeams)).filterBy(['worldId', 'rx', 'rz']);
+    opts.defineRooms?.(server, roomDeps);
     await server.listen(config.port, config.host);
     stack.push('colyseus', () => server.gracefullyShutdown(false));
     const port = (server.transport.server!.address() as AddressInfo).port;

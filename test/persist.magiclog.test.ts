@@ -2,12 +2,18 @@ import assert from 'node:assert/strict';
 import { createLogger } from '../src/log.js';
 import { migrate, openOrm, type Orm } from '../src/db/orm.js';
 import { seedContent } from '../src/db/seed.js';
-import { MagicEventLog } from '../src/persist/magic-log.js';
+import { AppendLog } from '../src/persist/append-log.js';
+import { describeCast } from '../src/persist/writer.js';
+import type { Logger } from '../src/log.js';
 import { WorldStore, type MagicEventRow } from '../src/persist/store.js';
 import { createTestDatabase, type TestDatabase } from './support/pg.js';
 import { captureLog } from './support/capture-log.js';
 
 const log = createLogger('silent');
+
+/** The cast row log as RegionWriter builds it. */
+const castLog = (store: WorldStore, log: Logger, maxRows?: number) =>
+  new AppendLog<MagicEventRow>({ kind: 'magic_event', write: (rows) => store.appendMagicEvents(rows), describe: describeCast, log, maxRows });
 
 describe('persist: magic event log', () => {
   let db: TestDatabase;
@@ -31,7 +37,7 @@ describe('persist: magic event log', () => {
   });
 
   it('buffers rows and appends them in one flush; an empty flush does nothing', async () => {
-    const magicLog = new MagicEventLog(new WorldStore(orm.em), log);
+    const magicLog = castLog(new WorldStore(orm.em), log);
     for (let i = 0; i < 250; i++) magicLog.append(row(i % 2 ? 'spark' : 'fireball', i % 5 !== 0));
     assert.equal(magicLog.pending, 250);
     await Promise.all([magicLog.flush(), magicLog.flush()]); // serialized: the second finds nothing left
@@ -42,7 +48,7 @@ describe('persist: magic event log', () => {
   });
 
   it('is bounded: past maxRows the oldest unsaved rows are dropped', () => {
-    const magicLog = new MagicEventLog(new WorldStore(orm.em), log, 3);
+    const magicLog = castLog(new WorldStore(orm.em), log, 3);
     for (const s of ['a', 'b', 'c', 'd', 'e']) magicLog.append(row(s));
     assert.equal(magicLog.pending, 3);
   });
@@ -54,7 +60,7 @@ describe('persist: magic event log', () => {
     const part = `magic_events_y${next.getUTCFullYear()}m${String(next.getUTCMonth() + 1).padStart(2, '0')}`;
     await orm.em.fork().execute(`drop table ${part}`);
     const cap = captureLog();
-    const magicLog = new MagicEventLog(new WorldStore(orm.em), cap.log);
+    const magicLog = castLog(new WorldStore(orm.em), cap.log);
     magicLog.append({ ...row('fireball'), createdAt: next });
     magicLog.append({ ...row('far_future'), createdAt: new Date(Date.UTC(2099, 4, 15)) });
     magicLog.append({ ...row('spark'), createdAt: next });

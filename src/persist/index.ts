@@ -1,5 +1,5 @@
 /** The persistence boundary for rooms: load through WorldStore, write through RegionWriter. */
-export { WorldStore, chunkKey, REGION_CHUNKS } from './store.js';
+export { WorldStore, chunkRowKey } from './store.js';
 export type {
   CharacterSnapshot, ChunkSnapshot, WorldInfo, SaveBatch, SaveResult, RejectedSnapshot,
   MagicEventRow, WorldEventRow, LootDrop, InventoryRow, PlaceLoot, GrantResult,

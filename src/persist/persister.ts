@@ -1,5 +1,5 @@
 /**
- * Persister: dirty tracking + batched flush (DESIGN rule 3, "No database in the tick").
+ * Persister: dirty tracking + batched flush (docs/design.md rule 3, "No database in the tick").
  *
  * Rooms call `markCharacter` / `markChunk` from the tick: O(1), synchronous, no I/O.
  * A mark stores a snapshot *function*, called only at flush time, so an entity marked
@@ -21,7 +21,7 @@ import {
   DEFAULT_RETRY_POLICY, PoisonReporter, RateLimitedWarning, backoffMs, classifyFailure, isolatePoison,
   type RetryPolicy, type WriterMetrics,
 } from './retry.js';
-import { chunkKey, type CharacterSnapshot, type ChunkSnapshot, type RejectedSnapshot, type SaveBatch, type SaveResult } from './store.js';
+import { chunkRowKey, type CharacterSnapshot, type ChunkSnapshot, type RejectedSnapshot, type SaveBatch, type SaveResult } from './store.js';
 import { nodeTimers, sleep, within, type Timers } from './timers.js';
 
 export { nodeTimers, type Timers } from './timers.js';
@@ -137,7 +137,7 @@ export class Persister extends EventEmitter<{ flush: [FlushResult] }> {
     this.characters.set(id, { snapshot, gen: ++this.gen });
   }
 
-  /** `key` identifies the chunk (e.g. `chunkKey(snapshot)`); one pending write per key. */
+  /** `key` identifies the chunk (e.g. the world's `cx,cy,cz` chunk key); one pending write per key. */
   markChunk(key: string, snapshot: () => ChunkSnapshot): void {
     this.chunks.set(key, { snapshot, gen: ++this.gen });
   }
@@ -277,7 +277,7 @@ export class Persister extends EventEmitter<{ flush: [FlushResult] }> {
       if (failure.kind === 'poison' || (failure.kind === 'unknown' && this.unknownStreak >= this.policy.unknownAttempts)) {
         const iso = await isolatePoison(items, write, e);
         for (const p of iso.poisoned) {
-          const key = p.row.kind === 'character' ? p.row.t.value.id : chunkKey(p.row.t.value);
+          const key = p.row.kind === 'character' ? p.row.t.value.id : chunkRowKey(p.row.t.value);
           rejected.push({ kind: p.row.kind, key: String(key), reason: `${p.failure.code}: ${p.failure.message}` });
           this.poison.dropped(p.row.kind, p.failure, { key }, p.error);
         }

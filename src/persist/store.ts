@@ -1,43 +1,21 @@
 /**
- * WorldStore: the only door between rooms and PostgreSQL (DESIGN: "Rooms reach the
+ * WorldStore: the only door between rooms and PostgreSQL (docs/design.md: "Rooms reach the
  * database only through `persist`"). It speaks plain data (snapshots), never entities,
  * so a room can never hold a managed entity that some later flush would write behind
  * its back. Every call forks the EntityManager: no identity map outlives an operation.
  */
 import type { EntityManager, QueryResult } from '@mikro-orm/postgresql';
 import { Character, CharacterSkill, InventoryItem, World } from '../db/entities/index.js';
-import type { CharacterStats } from '../db/entities/index.js';
+import { CHARACTER_FIELDS, CHARACTER_FIELD_NAMES, fromColumn, invalidRecord, toColumn, type CharacterSnapshot } from '../game/character.js';
+import { masteryState } from '../game/magic.js';
+import { REGION_CHUNKS } from '../world/index.js';
 import { ensureMagicEventPartitions } from '../db/partitions.js';
 import { RejectedWrite } from './retry.js';
 import { cleanJson, cleanText } from './sanitize.js';
 
+export type { CharacterSnapshot };
+
 export type WorldInfo = { id: string; name: string; seed: number; worldType: string };
-
-/** A character's persisted state; the live part (see `saveBatch`) is owned by the room holding it. */
-export type CharacterSnapshot = {
-  id: string;
-  userId: string;
-  worldId: string;
-  name: string;
-  characterClass: string;
-  level: number;
-  xp: number;
-  stats: CharacterStats;
-  x: number;
-  y: number;
-  z: number;
-  yaw: number;
-  hp: number;
-  maxHp: number;
-  mana: number;
-  maxMana: number;
-  corruption: number;
-  knownSpells: string[];
-  /** Mastery per spell (character_skills); saved when present. */
-  skills?: SkillSnapshot[];
-};
-
-export type SkillSnapshot = { skillId: string; uses: number; level: number; mastery: number };
 
 /** One cast attempt for magic_events (appended in batches, off the tick). */
 export type MagicEventRow = {
@@ -100,8 +78,6 @@ export type SaveResult = {
   rejected: RejectedSnapshot[];
 };
 
-/** Region = 8×8 chunk columns (DESIGN "World model"). */
-export const REGION_CHUNKS = 8;
 /** Rows per statement: bounds the size of one JSON parameter while keeping 1,000 rows to 2 statements. */
 const ROWS_PER_STATEMENT = 500;
 const CHUNK_VOLUME = 16 * 16 * 16;
@@ -109,7 +85,8 @@ const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const chunkKey = (c: Pick<ChunkSnapshot, 'worldId' | 'cx' | 'cy' | 'cz'>): string => `${c.worldId}:${c.cx},${c.cy},${c.cz}`;
+/** A chunk row's identity across worlds (the world's own `chunkKey` is `cx,cy,cz`). */
+export const chunkRowKey = (c: Pick<ChunkSnapshot, 'worldId' | 'cx' | 'cy' | 'cz'>): string => `${c.worldId}:${c.cx},${c.cy},${c.cz}`;
 
 /*
  * Batched writes pass the whole batch as ONE json parameter and expand it server-side with
@@ -119,20 +96,16 @@ export const chunkKey = (c: Pick<ChunkSnapshot, 'worldId' | 'cx' | 'cy' | 'cz'>)
  * Numbers survive exactly: JSON.stringify prints the shortest round-trip decimal.
  */
 
-// Only live-state columns; identity (user, world, name, class) is never written from a room.
-// `deleted_at is null`: a character deleted through the API while a snapshot was in
-// flight stays deleted. (Two batches overlap only briefly during a handoff; a deadlock
-// there aborts one transaction, which the persister retries like any failed flush.)
+// Only the record's fields (src/game/character.ts); identity (user, world, name, class) is
+// never written from a room. `deleted_at is null`: a character deleted through the API while
+// a snapshot was in flight stays deleted. (Two batches overlap only briefly during a handoff;
+// a deadlock there aborts one transaction, which the persister retries like any failed flush.)
+const CHARACTER_COLUMNS = CHARACTER_FIELD_NAMES.map((f) => CHARACTER_FIELDS[f]);
 const UPDATE_CHARACTERS = `
 update characters as c set
-  level = v.level, xp = v.xp, stats = v.stats,
-  x = v.x, y = v.y, z = v.z, yaw = v.yaw,
-  hp = v.hp, max_hp = v.max_hp, mana = v.mana, max_mana = v.max_mana,
-  corruption = v.corruption, known_spells = v.known_spells, updated_at = now()
+  ${CHARACTER_COLUMNS.map((f) => `${f.column} = v.${f.column}`).join(', ')}, updated_at = now()
 from (
-  select * from json_to_recordset(?::json) as r(
-    id uuid, level int, xp bigint, stats jsonb, x float8, y float8, z float8, yaw float8,
-    hp float8, max_hp float8, mana float8, max_mana float8, corruption float8, known_spells text[])
+  select * from json_to_recordset(?::json) as r(id uuid, ${CHARACTER_COLUMNS.map((f) => `${f.column} ${f.sql}`).join(', ')})
 ) as v
 where c.id = v.id and c.deleted_at is null`;
 
@@ -183,32 +156,15 @@ export class WorldStore {
 
   async loadCharacter(id: string): Promise<CharacterSnapshot | undefined> {
     if (!UUID.test(id)) return undefined;
-    const c = await this.em.fork().findOne(Character, { id, deletedAt: null });
+    const em = this.em.fork();
+    const c = await em.findOne(Character, { id, deletedAt: null });
     if (!c) return undefined;
-    return {
-      id: c.id,
-      userId: c.user.id,
-      worldId: c.world.id,
-      name: c.name,
-      characterClass: c.characterClass,
-      level: c.level,
-      xp: c.xp,
-      stats: { ...c.stats },
-      // MikroORM types double columns as string | number (some drivers return strings); pg returns numbers.
-      x: Number(c.x),
-      y: Number(c.y),
-      z: Number(c.z),
-      yaw: Number(c.yaw),
-      hp: Number(c.hp),
-      maxHp: Number(c.maxHp),
-      mana: Number(c.mana),
-      maxMana: Number(c.maxMana),
-      corruption: Number(c.corruption),
-      knownSpells: [...c.knownSpells],
-      skills: (await this.em.fork().find(CharacterSkill, { character: c.id })).map((k) => ({
-        skillId: k.skillId, uses: k.uses, level: k.level, mastery: Number(k.mastery),
-      })),
-    };
+    const skills = await em.find(CharacterSkill, { character: c.id });
+    const record = { id: c.id, userId: c.user.id, worldId: c.world.id, name: c.name, characterClass: c.characterClass } as CharacterSnapshot;
+    const row = c as unknown as Record<string, unknown>;
+    for (const f of CHARACTER_FIELD_NAMES) (record as Record<string, unknown>)[f] = fromColumn(CHARACTER_FIELDS[f].kind, row[f]);
+    record.mastery = new Map(skills.map((k) => [k.skillId, { uses: k.uses }]));
+    return record;
   }
 
   /**
@@ -334,20 +290,24 @@ export class WorldStore {
     const chunks = new Map<string, ChunkSnapshot>();
     for (const c of batch.chunks) {
       const reason = invalidChunk(c);
-      const key = chunkKey(c);
+      const key = chunkRowKey(c);
       if (reason) rejected.push({ kind: 'chunk', key, reason });
       else if ((chunks.get(key)?.version ?? -1) <= c.version) chunks.set(key, c);
     }
     if (characters.size === 0 && chunks.size === 0) return { characters: 0, chunks: 0, rejected };
 
-    const charRows = [...characters.values()].map((c) => ({
-      id: c.id, level: c.level, xp: c.xp, stats: c.stats, x: c.x, y: c.y, z: c.z, yaw: c.yaw,
-      hp: c.hp, max_hp: c.maxHp, mana: c.mana, max_mana: c.maxMana, corruption: c.corruption, known_spells: c.knownSpells,
-    }));
+    const charRows = [...characters.values()].map((c) => {
+      const row: Record<string, unknown> = { id: c.id };
+      for (const f of CHARACTER_FIELD_NAMES) row[CHARACTER_FIELDS[f].column] = toColumn(CHARACTER_FIELDS[f].kind, c[f]);
+      return row;
+    });
     const chunkRows = [...chunks.values()].map((c) => ({ world_id: c.worldId, cx: c.cx, cy: c.cy, cz: c.cz, version: c.version, edits: c.edits }));
 
     const skillRows = [...characters.values()].flatMap((c) =>
-      (c.skills ?? []).map((k) => ({ character_id: c.id, skill_id: k.skillId, level: k.level, mastery: k.mastery, uses: k.uses })),
+      [...c.mastery].map(([skillId, m]) => {
+        const st = masteryState(m.uses);
+        return { character_id: c.id, skill_id: skillId, level: st.level, mastery: st.mastery, uses: st.uses };
+      }),
     );
 
     return this.em.fork().transactional(async (tx) => {
@@ -393,20 +353,10 @@ function worldEventRecord(e: WorldEventRow): Record<string, unknown> {
 const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
 const int32 = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= INT32_MIN && (n as number) <= INT32_MAX;
 
-/** Mirrors the column types and CHECK constraints of `characters` (src/db/entities/Character.ts). */
+/** The record's own checks (src/game/character.ts) plus the id the UPDATE joins on. */
 function invalidCharacter(c: CharacterSnapshot): string | undefined {
   if (typeof c.id !== 'string' || !UUID.test(c.id)) return 'id is not a uuid';
-  for (const k of ['x', 'y', 'z', 'yaw', 'hp', 'maxHp', 'mana', 'maxMana', 'corruption'] as const) {
-    if (!finite(c[k])) return `${k} is not a finite number`;
-  }
-  if (!int32(c.level) || c.level < 1) return 'level must be an integer >= 1';
-  if (!Number.isSafeInteger(c.xp) || c.xp < 0) return 'xp must be a safe integer >= 0';
-  if (c.hp < 0 || c.hp > c.maxHp) return 'hp outside [0, maxHp]';
-  if (c.mana < 0 || c.mana > c.maxMana) return 'mana outside [0, maxMana]';
-  if (c.corruption < 0) return 'corruption < 0';
-  if (!Array.isArray(c.knownSpells) || !c.knownSpells.every((s) => typeof s === 'string')) return 'knownSpells is not a string array';
-  if (typeof c.stats !== 'object' || c.stats === null || !Object.values(c.stats).every(finite)) return 'stats has a non-finite value';
-  return undefined;
+  return invalidRecord(c);
 }
 
 function invalidChunk(c: ChunkSnapshot): string | undefined {

@@ -1,12 +1,12 @@
 /**
- * BENCHMARK ONLY (loadtest/): the wire state of the naive baseline room
- * (rooms/BaselineRoom.ts). Same fields as RegionState, but no `@view` anywhere,
+ * BENCHMARK ONLY: the wire state of the naive baseline room
+ * (loadtest/baseline.ts). Same fields as RegionState, but no `@view` anywhere,
  * so the encoder has no filters: one patch is encoded per tick and every client
  * gets every character (owner-only fields included) and every chunk edit of
  * the region. Never part of the production protocol.
  */
 import { ArraySchema, MapSchema, Schema, type } from '@colyseus/schema';
-import { CharacterState, ChunkState, LeylineState, NpcState, RegionState } from './RegionState.js';
+import { CharacterState, ChunkState, LeylineState, NpcState, RegionState } from '../schema/index.js';
 
 export class BaselineCharacterState extends Schema {
   @type('string') id = '';
@@ -27,24 +27,6 @@ export class BaselineCharacterState extends Schema {
   @type(['string']) knownSpells = new ArraySchema<string>();
 }
 
-/**
- * RegionRoom builds its characters as `CharacterState` (whose owner-only fields
- * carry `@view(OWNER)`, which would turn filtering back on). This map converts
- * them on insertion, so the room's code runs unchanged; later updates go
- * through `get()` and land on the converted object.
- */
-export class BaselineCharacters extends MapSchema<BaselineCharacterState> {
-  override set(key: string, value: BaselineCharacterState | CharacterState): this {
-    if (value instanceof BaselineCharacterState) return super.set(key, value);
-    const c = new BaselineCharacterState();
-    const { cooldowns, knownSpells, ...plain } = value.toJSON() as Record<string, unknown> & { cooldowns: Record<string, number>; knownSpells: string[] };
-    Object.assign(c, plain);
-    for (const [k, v] of Object.entries(cooldowns)) c.cooldowns.set(k, v);
-    c.knownSpells.push(...knownSpells);
-    return super.set(key, c);
-  }
-}
-
 // ChunkState, NpcState and LeylineState have no @view fields: shared as they are.
 export class BaselineState extends Schema {
   @type('string') worldId = '';
@@ -52,7 +34,7 @@ export class BaselineState extends Schema {
   @type('int32') rz = 0;
   @type('uint32') tick = 0;
   @type('float32') timeOfDay = 0;
-  @type({ map: BaselineCharacterState }) characters = new BaselineCharacters();
+  @type({ map: BaselineCharacterState }) characters = new MapSchema<BaselineCharacterState>();
   @type({ map: ChunkState }) chunks = new MapSchema<ChunkState>();
   @type({ map: NpcState }) npcs = new MapSchema<NpcState>();
   @type([LeylineState]) leylines = new ArraySchema<LeylineState>();

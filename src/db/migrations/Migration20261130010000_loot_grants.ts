@@ -6,7 +6,7 @@ import { Migration } from '@mikro-orm/migrations';
  * grant whose commit acknowledgement was lost changes nothing. Old rows can be pruned by
  * maintenance (created_at index); they are only needed while a retry can still arrive.
  */
-export class Migration20261130000000_loot_grants extends Migration {
+export class Migration20261130010000_loot_grants extends Migration {
   override async up(): Promise<void> {
     this.addSql(`create table "loot_grants" ("grant_id" uuid not null, "character_id" uuid not null, "overflow" jsonb not null default '[]', "created_at" timestamptz not null, primary key ("grant_id"));`);
     this.addSql(`create index "loot_grants_created_at_index" on "loot_grants" ("created_at");`);
