@@ -1,35 +1,25 @@
 /**
- * Interim: the room's writer port (rooms/ports.ts RegionWriter) over the
- * persister, the magic event log, loot write-through and world events.
- * Replaced by src/persist/writer.ts (one retry and poison policy).
+ * The room's writer port (rooms/ports.ts RegionWriter) over RegionWriter
+ * (src/persist/writer.ts): one retry and poison policy for state, cast rows,
+ * world events and loot grants. The port's grantLoot resolves with what did not
+ * fit (all drops when the grant could not be saved); `stats()` is extra.
  */
 import type { Logger } from '../log.js';
-import { MagicEventLog, writeLootThrough } from './magic-log.js';
-import { Persister } from './persister.js';
+import type { WriterMetrics } from './retry.js';
 import type { WorldStore } from './store.js';
+import { RegionWriter } from './writer.js';
 
-const MAGIC_LOG_FLUSH_MS = 1000;
-
-export function openRegionWriter(store: WorldStore, log: Logger, intervalMs: number) {
-  const persister = new Persister({ store, intervalMs, log });
-  const magicLog = new MagicEventLog(store, log);
-  let timer: NodeJS.Timeout | undefined;
+export function openRegionWriter(store: WorldStore, log: Logger, intervalMs: number, opts: { metrics?: WriterMetrics } = {}) {
+  const w = new RegionWriter({ store, log, intervalMs, metrics: opts.metrics });
   return {
-    start() {
-      persister.start();
-      timer = setInterval(() => void magicLog.flush(), MAGIC_LOG_FLUSH_MS);
-    },
-    markCharacter: persister.markCharacter.bind(persister),
-    markChunk: persister.markChunk.bind(persister),
-    flushCharacterNow: (id: string) => persister.flushCharacterNow(id),
-    appendCast: magicLog.append.bind(magicLog),
-    grantLoot: (characterId: string, _grantId: string, drops: { itemId: string; quantity: number }[], place: Parameters<WorldStore['addLoot']>[1]) =>
-      writeLootThrough(store, log, characterId, drops, place),
-    recordWorldEvent: (e: Parameters<WorldStore['recordWorldEvent']>[0]) => void store.recordWorldEvent(e).catch((err) => log.error({ err }, 'world event not recorded')),
-    async stop() {
-      clearInterval(timer);
-      await magicLog.flush();
-      return persister.stop();
-    },
+    start: () => w.start(),
+    markCharacter: w.markCharacter.bind(w),
+    markChunk: w.markChunk.bind(w),
+    flushCharacterNow: (id: string) => w.flushCharacterNow(id),
+    appendCast: w.appendCast.bind(w),
+    grantLoot: async (...args: Parameters<RegionWriter['grantLoot']>) => (await w.grantLoot(...args)).overflow,
+    recordWorldEvent: w.recordWorldEvent.bind(w),
+    stop: () => w.stop(),
+    stats: () => w.stats(),
   };
 }

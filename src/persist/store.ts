@@ -5,10 +5,13 @@
  * its back. Every call forks the EntityManager: no identity map outlives an operation.
  */
 import type { EntityManager, QueryResult } from '@mikro-orm/postgresql';
-import { Character, CharacterSkill, InventoryItem, World, WorldEvent } from '../db/entities/index.js';
+import { Character, CharacterSkill, InventoryItem, World } from '../db/entities/index.js';
 import { CHARACTER_FIELDS, CHARACTER_FIELD_NAMES, fromColumn, invalidRecord, toColumn, type CharacterSnapshot } from '../game/character.js';
 import { masteryState } from '../game/magic.js';
 import { REGION_CHUNKS } from '../world/index.js';
+import { ensureMagicEventPartitions } from '../db/partitions.js';
+import { RejectedWrite } from './retry.js';
+import { cleanJson, cleanText } from './sanitize.js';
 
 export type { CharacterSnapshot };
 
@@ -29,8 +32,27 @@ export type MagicEventRow = {
   data: Record<string, unknown>;
 };
 
+/** A timed event in a region (world_events); written with status 'active'. */
+export type WorldEventRow = {
+  worldId: string;
+  rx: number | null;
+  rz: number | null;
+  kind: string;
+  startsAt: Date;
+  endsAt: Date | null;
+  data: Record<string, unknown>;
+};
+
 export type LootDrop = { itemId: string; quantity: number };
 export type InventoryRow = { slot: number; itemId: string; quantity: number; maxStack: number };
+/** The game's stacking rule: where drops go in the inventory, and what does not fit. Pure: it may run once per attempt. */
+export type PlaceLoot = (slots: InventoryRow[]) => { slots: InventoryRow[]; overflow: LootDrop[] };
+export type GrantResult = {
+  slots: InventoryRow[];
+  overflow: LootDrop[];
+  /** The grant id had been applied before (a retry after a lost commit acknowledgement): nothing changed now. */
+  duplicate: boolean;
+};
 
 /** A chunk's edits against generated terrain: `edits[localIndex] = blockId`. */
 export type ChunkSnapshot = {
@@ -118,6 +140,11 @@ from json_to_recordset(?::json) as r(created_at timestamptz, world_id uuid, char
   code text, effect float8, mana_spent float8, rx int, rz int, data jsonb)
 left join characters c on c.id = r.character_id`;
 
+const INSERT_WORLD_EVENTS = `
+insert into world_events (id, world_id, rx, rz, kind, status, starts_at, ends_at, data, created_at)
+select gen_random_uuid(), r.world_id, r.rx, r.rz, r.kind, 'active', r.starts_at, r.ends_at, coalesce(r.data, '{}'::jsonb), now()
+from json_to_recordset(?::json) as r(world_id uuid, rx int, rz int, kind text, starts_at timestamptz, ends_at timestamptz, data jsonb)`;
+
 export class WorldStore {
   constructor(private readonly em: EntityManager) {}
 
@@ -140,31 +167,56 @@ export class WorldStore {
     return record;
   }
 
-  /** Appends cast attempts to magic_events (partitioned by month) in one statement. */
+  /**
+   * Appends cast attempts to magic_events (partitioned by month): all rows in ONE
+   * transaction (one statement per 500 rows), so a failed batch wrote nothing and can be
+   * retried or bisected as a whole. Text is cleaned first (no NUL can reach a column).
+   */
   async appendMagicEvents(rows: readonly MagicEventRow[]): Promise<number> {
     if (rows.length === 0) return 0;
-    let n = 0;
-    const json = rows.map((r) => ({
-      created_at: r.createdAt.toISOString(), world_id: r.worldId, character_id: r.characterId, spell_id: r.spellId.slice(0, 64),
-      success: r.success, code: r.code, effect: r.effect, mana_spent: r.manaSpent, rx: r.rx, rz: r.rz, data: r.data,
-    }));
-    for (const part of slices(json)) n += (await this.em.fork().execute<QueryResult>(INSERT_MAGIC_EVENTS, [JSON.stringify(part)], 'run')).affectedRows;
-    return n;
+    return this.insertMagicEvents(rows.map(magicEventRecord));
   }
 
   /**
-   * Loot is written through at once (a player must never lose a drop to a crash):
-   * one transaction that locks the character's inventory, stacks the drops with
-   * `place` (the game's stacking rule) and writes the changed slots.
+   * The insert behind appendMagicEvents, for records already cleaned (protected: a test
+   * writes uncleaned ones). A month without a partition (maintenance creates this and
+   * next month's daily) is created here once and the batch tried again; a row for a
+   * month still without one (a clock far off) then fails the batch as poison.
    */
-  async addLoot(
-    characterId: string,
-    place: (slots: InventoryRow[]) => { slots: InventoryRow[]; overflow: LootDrop[] },
-  ): Promise<{ slots: InventoryRow[]; overflow: LootDrop[] }> {
+  protected async insertMagicEvents(records: readonly object[]): Promise<number> {
+    const insert = () =>
+      this.em.fork().transactional(async (tx) => {
+        let n = 0;
+        for (const part of slices(records)) n += (await tx.execute<QueryResult>(INSERT_MAGIC_EVENTS, [JSON.stringify(part)], 'run')).affectedRows;
+        return n;
+      });
+    try {
+      return await insert();
+    } catch (err) {
+      if (!noPartition(err)) throw err;
+      await ensureMagicEventPartitions(this.em.fork(), new Date());
+      return insert();
+    }
+  }
+
+  /**
+   * Loot is written through at once (a player must never lose a drop to a crash), once:
+   * one transaction locks the character, checks that `grantId` was not applied yet,
+   * stacks the drops with `place` (the game's stacking rule), writes the changed slots
+   * and records `grantId` in loot_grants. A retry with the same id after a lost commit
+   * acknowledgement finds the grant and changes nothing (`duplicate`, with the overflow
+   * of the first application).
+   */
+  async grantLoot(characterId: string, grantId: string, place: PlaceLoot): Promise<GrantResult> {
+    if (!UUID.test(grantId)) throw new RejectedWrite('grantId is not a uuid');
+    if (!UUID.test(characterId)) throw new RejectedWrite('characterId is not a uuid');
     return this.em.fork().transactional(async (tx) => {
+      // Serializes grants per character: a concurrent attempt with the same id waits here, then sees the grant.
       await tx.execute('select id from characters where id = ? for update', [characterId]);
       const before = await tx.find(InventoryItem, { character: characterId }, { orderBy: { slot: 'asc' } });
       const rows = before.map((r) => ({ slot: r.slot, itemId: r.itemId, quantity: r.quantity, maxStack: r.maxStack }));
+      const [prior] = await tx.execute<{ overflow: LootDrop[] }[]>('select overflow from loot_grants where grant_id = ?', [grantId]);
+      if (prior) return { slots: rows, overflow: prior.overflow, duplicate: true };
       const result = place(rows);
       const bySlot = new Map(before.map((r) => [r.slot, r]));
       for (const s of result.slots) {
@@ -176,14 +228,29 @@ export class WorldStore {
         }
       }
       await tx.flush();
-      return result;
+      await tx.execute('insert into loot_grants (grant_id, character_id, overflow, created_at) values (?, ?, ?::jsonb, now())', [
+        grantId,
+        characterId,
+        JSON.stringify(cleanJson(result.overflow)),
+      ]);
+      return { ...result, duplicate: false };
     });
   }
 
-  async recordWorldEvent(e: { worldId: string; rx: number; rz: number; kind: string; startsAt: Date; endsAt: Date; data: Record<string, unknown> }): Promise<void> {
-    const em = this.em.fork();
-    em.create(WorldEvent, { world: e.worldId, rx: e.rx, rz: e.rz, kind: e.kind, status: 'active', startsAt: e.startsAt, endsAt: e.endsAt, data: e.data });
-    await em.flush();
+  /** One world event (see recordWorldEvents). */
+  async recordWorldEvent(e: WorldEventRow): Promise<void> {
+    await this.recordWorldEvents([e]);
+  }
+
+  /** Inserts world events in one statement and transaction; text is cleaned first. */
+  async recordWorldEvents(rows: readonly WorldEventRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const json = rows.map(worldEventRecord);
+    return this.em.fork().transactional(async (tx) => {
+      let n = 0;
+      for (const part of slices(json)) n += (await tx.execute<QueryResult>(INSERT_WORLD_EVENTS, [JSON.stringify(part)], 'run')).affectedRows;
+      return n;
+    });
   }
 
   /**
@@ -254,8 +321,33 @@ export class WorldStore {
   }
 }
 
-function* slices<T>(rows: T[]): Generator<T[]> {
+function* slices<T>(rows: readonly T[]): Generator<T[]> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) yield rows.slice(i, i + ROWS_PER_STATEMENT);
+}
+
+/** "no partition of relation … found for row" (23514 raised by partition routing). */
+const noPartition = (err: unknown): boolean =>
+  !!err && typeof err === 'object' && (err as { code?: unknown }).code === '23514' && (err as { routine?: unknown }).routine === 'ExecFindPartition';
+
+const iso = (d: Date, field: string): string => {
+  if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new RejectedWrite(`${field} is not a valid date`);
+  return d.toISOString();
+};
+
+/** A magic_events record with text made writable (no NUL, no lone surrogate) and cut to the column widths. */
+export function magicEventRecord(r: MagicEventRow): Record<string, unknown> {
+  return {
+    created_at: iso(r.createdAt, 'createdAt'), world_id: r.worldId, character_id: r.characterId,
+    spell_id: cleanText(String(r.spellId), 64), success: r.success, code: r.code == null ? null : cleanText(String(r.code), 32),
+    effect: r.effect, mana_spent: r.manaSpent, rx: r.rx, rz: r.rz, data: cleanJson(r.data ?? {}),
+  };
+}
+
+function worldEventRecord(e: WorldEventRow): Record<string, unknown> {
+  return {
+    world_id: e.worldId, rx: e.rx, rz: e.rz, kind: cleanText(String(e.kind), 32),
+    starts_at: iso(e.startsAt, 'startsAt'), ends_at: e.endsAt == null ? null : iso(e.endsAt, 'endsAt'), data: cleanJson(e.data ?? {}),
+  };
 }
 
 const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
