@@ -65,10 +65,10 @@ export function routeEffects(o: Outlets, ev: TickEvents): void {
   }
   for (const k of ev.kills) {
     // `loot` is sent once the items are in the inventory (written through), never before.
-    const tell = (overflow: { itemId: string; quantity: number }[]) =>
-      o.clientOf(k.characterId)?.send('loot', { npcId: k.npcId, npcKind: k.npcKind, xp: k.xp, items: k.drops, overflow });
+    const tell = (overflow: { itemId: string; quantity: number }[], saved = true) =>
+      o.clientOf(k.characterId)?.send('loot', { npcId: k.npcId, npcKind: k.npcKind, xp: k.xp, items: k.drops, overflow, ...(saved ? {} : { error: 'LOOT_NOT_SAVED' }) });
     if (!k.drops.length) tell([]);
-    else void writer.grantLoot(k.characterId, k.lootId, k.drops, (slots) => sim.placeLoot(slots, k.drops)).then(tell);
+    else void writer.grantLoot(k.characterId, k.lootId, k.drops, (slots) => sim.placeLoot(slots, k.drops)).then((r) => tell(r.overflow, r.granted));
   }
   for (const ritual of ev.rituals) {
     dispatchRitual({

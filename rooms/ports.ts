@@ -37,8 +37,13 @@ export type RegionWriter = {
   /** Durable before it resolves (leave, handoff); rejects when it cannot be saved in time. */
   flushCharacterNow(id: string): Promise<void>;
   appendCast(row: MagicEventRow): void;
-  /** Written through at once, once per `grantId`; resolves with what did not fit. */
-  grantLoot(characterId: string, grantId: string, drops: Drop[], place: (slots: InventorySlot[]) => { slots: InventorySlot[]; overflow: Drop[] }): Promise<Drop[]>;
+  /** Written through at once, once per `grantId` (bounded retries); never rejects. `overflow`: what did not fit (all of it when not granted). */
+  grantLoot(
+    characterId: string,
+    grantId: string,
+    drops: Drop[],
+    place: (slots: InventorySlot[]) => { slots: InventorySlot[]; overflow: Drop[] },
+  ): Promise<{ granted: boolean; overflow: Drop[] }>;
   recordWorldEvent(e: WorldEventRecord): void;
   /** Final flush of everything; true when all of it was saved. */
   stop(): Promise<boolean>;

@@ -29,7 +29,7 @@ import { randomUUID } from 'node:crypto';
 import { regionRoom } from '../rooms/RegionRoom.js';
 import type { RegionRoomDeps, RoomSeams } from '../rooms/ports.js';
 import { ShutdownStack } from './shutdown.js';
-import { openRegionWriter } from './persist/region-writer.js';
+import { RegionWriter } from './persist/writer.js';
 import { createPlay } from '../rooms/play.js';
 import { liveCharacters, ROOM_NAME } from '../rooms/registry.js';
 
@@ -103,7 +103,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
         },
       },
       loader: store,
-      openWriter: (ctx) => openRegionWriter(store, ctx.log, config.persistIntervalMs),
+      openWriter: (ctx) => new RegionWriter({ store, log: ctx.log, intervalMs: config.persistIntervalMs, metrics: metrics.writes }),
       metrics: {
         tickTimer: () => metrics.tickDuration.startTimer(),
         clientJoined: () => metrics.roomClients.inc(),

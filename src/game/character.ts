@@ -207,6 +207,7 @@ function invalidValue(spec: FieldSpec, v: unknown): string | undefined {
     case 'stats':
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'is not an object';
       if (!Object.values(v).every(finite)) return 'has a value that is not a finite number';
+      if (Object.keys(v).some((k) => k.includes('\u0000') || k.length > MAX_ID_LENGTH)) return 'has a key that cannot be stored';
       return undefined;
     case 'strings':
       if (!Array.isArray(v) || !v.every((s) => typeof s === 'string' && s.length > 0 && s.length <= MAX_ID_LENGTH && !s.includes('\u0000'))) return 'is not a list of ids';
