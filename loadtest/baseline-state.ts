@@ -1,55 +1,39 @@
 /**
  * BENCHMARK ONLY: the wire state of the naive baseline room
- * (loadtest/baseline.ts). Same fields as RegionState, but no `@view` anywhere,
- * so the encoder has no filters: one patch is encoded per tick and every client
- * gets every character (owner-only fields included) and every chunk edit of
- * the region. Never part of the production protocol.
+ * (loadtest/baseline.ts). Derived from the real schema (schema/RegionState.ts)
+ * field by field, same names, order and types, with every `@view` filter
+ * dropped: the encoder has no filters, one patch is encoded per tick and every
+ * client gets every character (owner-only fields included) and every chunk
+ * edit of the region. No field list is written here, so it cannot drift.
  */
-import { ArraySchema, MapSchema, Schema, type } from '@colyseus/schema';
-import { CharacterState, ChunkState, LeylineState, NpcState, RegionState } from '../schema/index.js';
+import { schema, t, type FieldBuilder, type Schema } from '@colyseus/schema';
+import { CharacterState, RegionState } from '../schema/index.js';
 
-export class BaselineCharacterState extends Schema {
-  @type('string') id = '';
-  @type('string') name = '';
-  @type('string') characterClass = '';
-  @type('uint16') level = 1;
-  @type('float64') x = 0;
-  @type('float64') y = 0;
-  @type('float64') z = 0;
-  @type('float32') yaw = 0;
-  @type('float32') hp = 0;
-  @type('float32') maxHp = 0;
-  @type('float32') mana = 0;
-  @type('float32') maxMana = 0;
-  @type('float32') corruption = 0;
-  @type('float64') xp = 0;
-  @type({ map: 'float64' }) cooldowns = new MapSchema<number>();
-  @type(['string']) knownSpells = new ArraySchema<string>();
-}
+type Field = { name: string; type: unknown };
+type SchemaClass = typeof Schema;
 
-// ChunkState, NpcState and LeylineState have no @view fields: shared as they are.
-export class BaselineState extends Schema {
-  @type('string') worldId = '';
-  @type('int32') rx = 0;
-  @type('int32') rz = 0;
-  @type('uint32') tick = 0;
-  @type('float32') timeOfDay = 0;
-  @type({ map: BaselineCharacterState }) characters = new MapSchema<BaselineCharacterState>();
-  @type({ map: ChunkState }) chunks = new MapSchema<ChunkState>();
-  @type({ map: NpcState }) npcs = new MapSchema<NpcState>();
-  @type([LeylineState]) leylines = new ArraySchema<LeylineState>();
+const fieldsOf = (klass: SchemaClass): Field[] =>
+  Object.values((klass as unknown as { [Symbol.metadata]: Record<string, unknown> })[Symbol.metadata]).filter(
+    (f): f is Field => typeof f === 'object' && f !== null && 'name' in f && 'type' in f,
+  );
+
+/** A copy of `klass` without view tags; child schema classes swapped per `swap` (others shared: they have no filters). */
+function unfiltered(klass: SchemaClass, swap: Map<unknown, SchemaClass>): SchemaClass {
+  const defaults = new (klass as unknown as new () => Record<string, unknown>)();
+  const child = (c: unknown) => (swap.get(c) ?? c) as SchemaClass;
+  const fields: Record<string, FieldBuilder<unknown, boolean, boolean>> = {};
+  for (const f of fieldsOf(klass)) {
+    const type = f.type as string | { map?: unknown; array?: unknown };
+    if (typeof type === 'string') {
+      const primitive = (t as unknown as Record<string, () => FieldBuilder<unknown>>)[type];
+      if (!primitive) throw new Error(`baseline-state: no builder for ${klass.name}.${f.name}: ${type}`);
+      fields[f.name] = primitive().default(defaults[f.name]);
+    } else if (type.map !== undefined) fields[f.name] = t.map(child(type.map) as never) as never;
+    else if (type.array !== undefined) fields[f.name] = t.array(child(type.array) as never) as never;
+    else throw new Error(`baseline-state: unsupported field ${klass.name}.${f.name}`);
+  }
+  return schema(fields as never, `Baseline${klass.name}`) as unknown as SchemaClass;
 }
 
-/**
- * The mirror must not drift from the real state (RegionState is edited often):
- * same field names, order and types, nested schemas compared by position only.
- * Checked when the module loads, so a stale baseline fails the bench at once.
- */
-function fields(klass: typeof Schema): string[] {
-  const metadata = (klass as unknown as { [Symbol.metadata]: Record<string, { name: string; type: unknown }> })[Symbol.metadata];
-  return Object.keys(metadata).map((i) => `${metadata[i]!.name}:${JSON.stringify(metadata[i]!.type, (_k, v: unknown) => (typeof v === 'function' ? 'schema' : v))}`);
-}
-for (const [real, mirror] of [[CharacterState, BaselineCharacterState], [RegionState, BaselineState]] as const) {
-  const a = fields(real).join(', '), b = fields(mirror).join(', ');
-  if (a !== b) throw new Error(`schema/BaselineState.ts is out of date with ${real.name}:\n  real:     ${a}\n  baseline: ${b}`);
-}
+export const BaselineCharacterState = unfiltered(CharacterState, new Map());
+export const BaselineState = unfiltered(RegionState, new Map([[CharacterState, BaselineCharacterState]]));
