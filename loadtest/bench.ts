@@ -1,7 +1,7 @@
 // Region room benchmark (a script, not a test): npm run bench [-- --bots 40 --regions 4 --duration 20 --warmup 5 --joiners 3 --only a|b|m]
 // Prints a table per scenario and one JSON line (prefix "BENCH "), and overwrites loadtest/results.md.
 //
-// Interest-managed RegionRoom vs the naive BaselineRoom (whole region to everyone), same bots:
+// Interest-managed region room vs the naive baseline room (loadtest/baseline.ts: whole region to everyone), same bots:
 //   (a) one region, N bots on a grid over its 128×128 blocks;  (b) R regions × N/R bots.
 // Every bot walks in small legal steps (10/s) and toggles a block near itself (1/s), from its
 // authoritative position (the room's NPCs kill bots now and then; they respawn and carry on).
@@ -35,7 +35,7 @@ import { MagicBot, RITUALS, RITUALIST_MANA, benchAppendMagicEvents, deleteRedisP
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-// Room names as registered: rooms/registry.ts (ROOM_NAME) and rooms/BaselineRoom.ts. Not imported:
+// Room names as registered: rooms/registry.ts (ROOM_NAME) and loadtest/baseline.ts. Not imported:
 // that would load the server's schema classes into the bots' process.
 const ROOMS = { interest: 'region', baseline: 'region_baseline' } as const;
 type Variant = keyof typeof ROOMS;

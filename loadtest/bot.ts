@@ -72,10 +72,16 @@ export function editSpot(seed: number, at: Pos, rx: number, rz: number): Pos {
   return { x: bx, y: Math.floor(at.y) + 2, z: bz }; // above the head: reachable, out of the body
 }
 
+/** A seat from the bench server's /bench/play (clients cannot matchmake themselves), consumed like /api/play's. */
 export async function joinRoom(endpoint: string, roomName: string, spec: BotSpec): Promise<Room> {
-  const client = new Client(endpoint);
-  client.auth.token = spec.token;
-  return client.joinOrCreate(roomName, { worldId: spec.worldId, rx: spec.rx, rz: spec.rz, characterId: spec.characterId });
+  const res = await fetch(`${endpoint}/bench/play`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${spec.token}` },
+    body: JSON.stringify({ room: roomName, worldId: spec.worldId, rx: spec.rx, rz: spec.rz, characterId: spec.characterId }),
+  });
+  const body = (await res.json()) as { reservation?: unknown; error?: string };
+  if (!res.ok || !body.reservation) throw new Error(`bench play: ${res.status} ${body.error ?? ''}`);
+  return new Client(endpoint).consumeSeatReservation(body.reservation as Parameters<Client['consumeSeatReservation']>[0]);
 }
 
 // Offsets inside the current column: the body (half-width 0.3) stays in it,

@@ -1,13 +1,11 @@
 /**
  * Server entry for `npm run bench` (loadtest/bench.ts spawns it; not for
- * production): the normal server from the environment, plus the benchmark-only
- * baseline room, plus exact timings over IPC.
+ * production): the normal server from the environment, plus the naive
+ * baseline room (loadtest/baseline.ts), plus exact timings over IPC.
  *
- * The tick timer is the one behind leyline_room_tick_seconds (its samples are
- * copied as they are observed), so interest and baseline rooms are timed by
- * the same code; the histogram's buckets alone are too coarse for a p50 of a
- * fraction of a millisecond. Patch encoding and sending happen outside the tick
- * (Colyseus' patch interval), so that is timed too: it is where StateView costs.
+ * Both rooms are timed through the region room's seams (rooms/ports.ts
+ * RoomSeams hooks): tick duration, patch encode+send duration, and how long
+ * after its tick a patch went out (patches go at the end of a tick).
  *
  * IPC: parent → {type:'reset'} | {type:'stats'}; child → {type:'ready', port} | {type:'stats', ...}.
  * SIGTERM or a lost parent → graceful shutdown (rooms save), then exit.
@@ -15,9 +13,10 @@
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { startServer } from '../src/server.js';
-import { roomDeps } from '../rooms/deps.js';
-import { RegionRoom } from '../rooms/RegionRoom.js';
-import { BASELINE_ROOM_NAME, BaselineRoom } from '../rooms/BaselineRoom.js';
+import type { RoomSeams } from '../rooms/ports.js';
+import express from 'express';
+import { playRegion, ROOM_NAME } from '../rooms/registry.js';
+import { BASELINE_ROOM_NAME, baselineRoom } from './baseline.js';
 
 export type ServerStats = { type: 'stats'; tickMs: number[]; patchMs: number[]; phaseMs: number[] };
 
@@ -27,43 +26,30 @@ let tickMs: number[] = [];
 let patchMs: number[] = [];
 let phaseMs: number[] = [];
 
-// BaselineRoom inherits these, so both rooms are timed by the same wrappers.
-// Ticks and patches run on two independent 50 ms timers: how long a patch
-// follows the tick before it (fixed per room, random at room creation) is
-// most of the input-to-patch latency, so it is reported next to it.
-const proto = RegionRoom.prototype as unknown as { tick(): void; broadcastPatch(): boolean };
-const { tick, broadcastPatch } = proto;
-if (typeof tick !== 'function') throw new Error('RegionRoom has no tick() any more: update loadtest/server.ts');
-const lastTickAt = new WeakMap<object, number>();
-proto.tick = function (this: object) {
-  tick.call(this);
-  lastTickAt.set(this, performance.now());
-};
-proto.broadcastPatch = function (this: object) {
-  const t0 = performance.now();
-  const r = broadcastPatch.call(this);
-  patchMs.push(performance.now() - t0);
-  const at = lastTickAt.get(this);
-  if (at !== undefined) phaseMs.push(t0 - at);
-  return r;
+const hooks: RoomSeams['hooks'] = {
+  tick: (ms) => tickMs.push(ms),
+  patch: (ms, sinceTickMs) => {
+    patchMs.push(ms);
+    phaseMs.push(sinceTickMs);
+  },
 };
 
 const config = loadConfig(process.env);
 const log = createLogger(config.logLevel);
 const server = await startServer(config, log, {
-  defineRooms: (s) => {
-    s.define(BASELINE_ROOM_NAME, BaselineRoom).filterBy(['worldId', 'rx', 'rz']);
-    const hist = roomDeps().metrics.tickDuration;
-    const startTimer = hist.startTimer.bind(hist);
-    hist.startTimer = (labels) => {
-      const end = startTimer(labels);
-      return (more) => {
-        const s = end(more);
-        tickMs.push(s * 1000);
-        return s;
-      };
-    };
-  },
+  roomSeams: { hooks },
+  // Seats in either room for the bots, made by the server like /api/play's (clients cannot matchmake themselves).
+  routes: (app) =>
+    app.post('/bench/play', express.json(), async (req, res) => {
+      const { room, worldId, rx, rz, characterId } = req.body ?? {};
+      const token = (req.get('authorization') ?? '').replace(/^Bearer /, '');
+      try {
+        res.json({ reservation: await playRegion({ worldId, rx, rz, characterId }, token, room === BASELINE_ROOM_NAME ? BASELINE_ROOM_NAME : ROOM_NAME) });
+      } catch (err) {
+        res.status(400).json({ error: String((err as Error).message) });
+      }
+    }),
+  defineRooms: (s, deps) => s.define(BASELINE_ROOM_NAME, baselineRoom(deps, hooks)).filterBy(['worldId', 'rx', 'rz']),
 });
 
 let stopping: Promise<void> | undefined;

@@ -6,7 +6,7 @@
  * A view is filled only once the client has finished joining (it has received
  * the full state): filling it in onJoin would put the same objects both in the
  * full state and in the view's pending changes, and the first patch would
- * repeat them (STACK.md). So `update()` skips clients still joining.
+ * repeat them (docs/stack.md). So `update()` skips clients still joining.
  */
 import { ClientState, type Client } from '@colyseus/core';
 import { StateView, type Schema } from '@colyseus/schema';

@@ -1,5 +1,10 @@
-/** Payload schemas of the region room's client → server messages (PROTOCOL.md). */
+/**
+ * The region room's client → server messages (docs/protocol.md): each type's
+ * payload schema and the simulation command it becomes. Validation happens
+ * here, at the boundary; the rules live in src/game/commands.
+ */
 import { z } from 'zod';
+import type { Command } from '../src/game/region/index.js';
 
 const coord = z.number().finite().min(-1e7).max(1e7);
 const blockCoord = z.number().int().min(-1e7).max(1e7);
@@ -22,3 +27,20 @@ export const joinOptions = z.object({
   characterId: z.uuid(),
 });
 export type JoinOptions = z.infer<typeof joinOptions>;
+
+type MessageDef<S extends z.ZodTypeAny> = { schema: S; command(m: z.infer<S>, characterId: string): Command };
+const def = <S extends z.ZodTypeAny>(d: MessageDef<S>) => d;
+
+/** Message type → payload schema → command. */
+export const MESSAGES = {
+  move: def({ schema: moveMsg, command: (m, characterId) => ({ kind: 'move', characterId, to: m }) }),
+  block: def({ schema: blockMsg, command: (m, characterId) => ({ kind: 'block', characterId, edit: m }) }),
+  chat: def({ schema: chatMsg, command: (m, characterId) => ({ kind: 'chat', characterId, text: m.text }) }),
+  cast: def({
+    schema: castMsg,
+    command: (m, characterId) => ({
+      kind: 'cast', characterId, spellId: m.spellId, targetId: m.targetId,
+      point: m.x !== undefined ? { x: m.x, y: m.y!, z: m.z! } : undefined,
+    }),
+  }),
+};

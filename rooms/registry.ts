@@ -1,52 +1,103 @@
 /**
- * Which room holds a character live, across processes (a hash in Colyseus
- * presence: in-process or Redis). Rule 2 of DESIGN.md: one writer per
- * character. Claiming is done by the room that loaded the character; a
- * second session takes over by evicting the holder, which saves first.
+ * Which room holds a character live, across processes (Colyseus presence:
+ * in-process or Redis). Rule 2 of docs/design.md: one writer per character.
+ * A claim is a set member `roomId` under the character's key: claim and
+ * release are single atomic set operations, so a room releasing late can
+ * never delete a newer room's claim. A second session takes over by
+ * evicting the holder, which saves first.
+ *
+ * Also the only way into the matchmaker: seat reservations are made here,
+ * by the server (/api/play, handoffs, takeovers), marked with a per-process
+ * secret that onAuth requires; a client's own /matchmake call is refused.
  */
-import { createAuthContext, matchMaker, type Presence } from '@colyseus/core';
+import { createAuthContext, matchMaker, type AuthContext, type Presence } from '@colyseus/core';
+import { randomBytes } from 'node:crypto';
 import type { JoinOptions } from './messages.js';
 
 export const ROOM_NAME = 'region';
-const LIVE_KEY = 'leyline:live-characters';
+const LIVE_PREFIX = 'leyline:live:';
+const PENDING_PREFIX = 'leyline:pending-seat:';
+/** How long a seat reservation holds (the room's seatReservationTimeout). */
+export const SEAT_RESERVATION_S = 15;
 const EVICT_TIMEOUT_MS = 10_000; // the holder saves the character before answering
+const INTERNAL_HEADER = 'x-leyline-internal';
+const INTERNAL_SECRET = randomBytes(24).toString('hex'); // this process's own matchmaking calls
+export const LEASE_WAIT_MS = 10_000; // how long a new region room waits for the previous one to finish its final flush
+
+/** True when this process's server code asked for the seat (never a client's /matchmake request). */
+export function isInternal(ctx: AuthContext | undefined): boolean {
+  return ctx?.headers.get(INTERNAL_HEADER) === INTERNAL_SECRET;
+}
+
+const internal = (token: string) => createAuthContext({ headers: { [INTERNAL_HEADER]: INTERNAL_SECRET }, token });
+
+async function roomExists(roomId: string): Promise<boolean> {
+  try {
+    return !!(await matchMaker.getRoomById(roomId)); // a value or a promise, depending on the driver
+  } catch {
+    return false;
+  }
+}
 
 export function liveCharacters(presence: Presence) {
-  return {
-    holder: (characterId: string): Promise<string | null> => presence.hget(LIVE_KEY, characterId),
+  const key = (characterId: string) => LIVE_PREFIX + characterId;
+  const self = {
+    /** Rooms holding the character (normally one; stale claims of rooms that are gone are dropped). */
+    async holders(characterId: string): Promise<string[]> {
+      const out: string[] = [];
+      for (const roomId of await presence.smembers(key(characterId))) {
+        if (await roomExists(roomId)) out.push(roomId);
+        else await presence.srem(key(characterId), roomId);
+      }
+      return out;
+    },
 
     async claim(characterId: string, roomId: string): Promise<void> {
-      await presence.hset(LIVE_KEY, characterId, roomId);
+      await presence.sadd(key(characterId), roomId);
     },
 
     async release(characterId: string, roomId: string): Promise<void> {
-      if ((await presence.hget(LIVE_KEY, characterId)) === roomId) await presence.hdel(LIVE_KEY, characterId);
+      await presence.srem(key(characterId), roomId);
     },
 
     /** Makes sure no room other than `exceptRoomId` holds the character; resolves once it is saved. */
     async evictElsewhere(characterId: string, exceptRoomId?: string): Promise<void> {
-      const holder = await presence.hget(LIVE_KEY, characterId);
-      if (!holder || holder === exceptRoomId) return;
-      let room: unknown;
-      try {
-        room = await matchMaker.getRoomById(holder); // a value or a promise, depending on the driver
-      } catch {
-        room = undefined;
-      }
-      if (room) {
-        try {
-          await matchMaker.remoteRoomCall(holder, 'evict', [characterId], EVICT_TIMEOUT_MS);
-          return;
-        } catch {
-          // The holder is unreachable (its process died): its claim is stale.
+      for (const holder of await presence.smembers(key(characterId))) {
+        if (holder === exceptRoomId) continue;
+        if (await roomExists(holder)) {
+          try {
+            await matchMaker.remoteRoomCall(holder, 'evict', [characterId], EVICT_TIMEOUT_MS);
+            continue;
+          } catch {
+            // The holder is unreachable (its process died): its claim is stale.
+          }
         }
+        await presence.srem(key(characterId), holder);
       }
-      if ((await presence.hget(LIVE_KEY, characterId)) === holder) await presence.hdel(LIVE_KEY, characterId);
     },
+  };
+  return self;
+}
+
+/** Seat reservations handed out and not used yet, one per character (reused by a repeated /api/play). */
+export function pendingSeats(presence: Presence) {
+  const key = (characterId: string) => PENDING_PREFIX + characterId;
+  return {
+    async get<T>(characterId: string): Promise<T | undefined> {
+      const v = await presence.get(key(characterId));
+      return typeof v === 'string' ? (JSON.parse(v) as T) : undefined;
+    },
+    set: (characterId: string, value: unknown) => presence.setex(key(characterId), JSON.stringify(value), SEAT_RESERVATION_S - 1),
+    clear: (characterId: string) => presence.del(key(characterId)),
   };
 }
 
 /** A seat reservation in the region room for `opts` (created on whichever process if needed), authorised by `token`. */
-export function playRegion(opts: JoinOptions, token: string): Promise<matchMaker.ISeatReservation> {
-  return matchMaker.joinOrCreate(ROOM_NAME, opts, createAuthContext({ headers: {}, token }));
+export function playRegion(opts: JoinOptions, token: string, roomName = ROOM_NAME): Promise<matchMaker.ISeatReservation> {
+  return matchMaker.joinOrCreate(roomName, opts, internal(token));
+}
+
+/** A seat in a given live room (the one holding the character: a takeover that keeps the live character). */
+export function playRoom(roomId: string, opts: JoinOptions, token: string): Promise<matchMaker.ISeatReservation> {
+  return matchMaker.joinById(roomId, opts, internal(token));
 }

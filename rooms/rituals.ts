@@ -6,8 +6,9 @@
  * once per ritualId by the simulation, whichever path delivers first.
  */
 import type { Logger } from '../src/log.js';
-import type { RitualStart } from '../src/game/region-magic.js';
-import { computeRitual, type JobQueue, type RitualPayload, type RitualEffect } from '../src/jobs/index.js';
+import { ritualEffects, ritualInput, type RitualEffect, type RitualStart } from '../src/game/rituals.js';
+import type { RitualPayload } from '../src/jobs/index.js';
+import type { RoomJobs } from './ports.js';
 
 export type RitualSink = {
   result(ritualId: string, effects: RitualEffect[]): void;
@@ -17,9 +18,10 @@ export type RitualSink = {
 export function dispatchRitual(opts: {
   ritual: RitualStart;
   where: Pick<RitualPayload, 'roomId' | 'worldId' | 'rx' | 'rz'>;
-  jobs: JobQueue | undefined;
+  jobs: RoomJobs | undefined;
   sink: RitualSink;
   graceMs: number;
+  now(): number;
   setTimeout: (fn: () => void, ms: number) => unknown;
   log: Logger;
 }): void {
@@ -28,10 +30,10 @@ export function dispatchRitual(opts: {
     ...opts.where, ritualId: r.ritualId, casterId: r.casterId, spellId: r.spellId, ritualKind: r.ritualKind,
     x: r.aim.x, y: r.aim.y, z: r.aim.z, power: r.power, seed: r.seed, startedAt: r.startedAt, completesAt: r.completesAt,
   };
-  const delayMs = Math.max(0, r.completesAt - Date.now());
+  const delayMs = Math.max(0, r.completesAt - opts.now());
   const inRoom = (why: string, err?: unknown) => {
     log.warn({ err, ritualId: r.ritualId, room: payload.roomId }, `${why}: computing the ritual in the room`);
-    opts.setTimeout(() => sink.result(r.ritualId, computeRitual(payload).effects), Math.max(0, r.completesAt - Date.now()));
+    opts.setTimeout(() => sink.result(r.ritualId, ritualEffects(ritualInput(r))), Math.max(0, r.completesAt - opts.now()));
   };
   if (!jobs) return inRoom('no job queue');
   jobs.enqueue('rituals', payload, { jobId: r.ritualId, delayMs }).then(

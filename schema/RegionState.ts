@@ -1,5 +1,5 @@
 /**
- * The wire state of a region room (PROTOCOL.md, "State"). Everything a client
+ * The wire state of a region room (docs/protocol.md, "State"). Everything a client
  * sees goes through these classes; `characters`, `chunks` and `npcs` are
  * filtered per client with a StateView (interest management), `leylines` are
  * the same for the whole region. Fields tagged OWNER reach only the

@@ -80,6 +80,7 @@ const envSchema = z.object({
   PERSIST_INTERVAL_MS: intInRange(100, 600_000, 5000),
   RECONNECT_WINDOW_S: intInRange(0, 600, 20),
   DAY_LENGTH_S: intInRange(10, 86_400, 1200),
+  REGION_SEATS: intInRange(1, 100_000, 1000),
   WORKER_CONCURRENCY: intInRange(1, 64, 4),
   JOBS_IN_PROCESS: z.enum(['auto', 'true', 'false']).optional().default('auto'),
   JOBS_LOCK_MS: intInRange(1000, 600_000, 30_000),
@@ -122,6 +123,8 @@ export type Config = {
   reconnectWindowS: number;
   /** Real seconds per in-game day (24 h of `timeOfDay`). */
   dayLengthS: number;
+  /** Clients one region room takes; a full region refuses /api/play (REGION_FULL) instead of starting a second room. */
+  regionSeats: number;
   /** Jobs one worker process (or the server's in-process workers) runs at once, per queue. */
   workerConcurrency: number;
   /** Whether the server runs job workers in its own process: 'auto' → only without REDIS_URL (embedded mode). */
@@ -174,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     persistIntervalMs: e.PERSIST_INTERVAL_MS,
     reconnectWindowS: e.RECONNECT_WINDOW_S,
     dayLengthS: e.DAY_LENGTH_S,
+    regionSeats: e.REGION_SEATS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobsInProcess: e.JOBS_IN_PROCESS,
     jobsLockMs: e.JOBS_LOCK_MS,

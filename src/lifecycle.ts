@@ -43,3 +43,4 @@ export function exitOnSignals(log: Logger, shutdown: (reason: string) => Promise
     log.error({ err }, 'unhandled rejection');
   });
 }
+

@@ -9,7 +9,7 @@ import { LocalDriver, LocalPresence, type Presence, type matchMaker } from '@col
 import { RedisDriver } from '@colyseus/redis-driver';
 import { RedisPresence } from '@colyseus/redis-presence';
 import { Redis } from 'ioredis';
-import type { HealthCheck } from './api/health.js';
+import type { HealthCheck } from './health.js';
 
 export type ScaleAdapters = {
   kind: 'local' | 'redis';

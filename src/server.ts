@@ -6,6 +6,7 @@
  * stop embedded PostgreSQL) and is safe to call twice.
  */
 import { Server } from '@colyseus/core';
+import type { Application } from 'express';
 import { WebSocketTransport } from '@colyseus/ws-transport';
 import type { Express } from 'express';
 import fs from 'node:fs/promises';
@@ -25,8 +26,11 @@ import type { Logger } from './log.js';
 import { createScaleAdapters } from './scale.js';
 import { createJobs, createProcessors, jobsRunInProcess, scheduleMaintenance } from './jobs/index.js';
 import { WorldStore } from './persist/store.js';
-import { RegionRoom } from '../rooms/RegionRoom.js';
-import { setRoomDeps } from '../rooms/deps.js';
+import { randomUUID } from 'node:crypto';
+import { regionRoom } from '../rooms/RegionRoom.js';
+import type { RegionRoomDeps, RoomSeams } from '../rooms/ports.js';
+import { ShutdownStack } from './shutdown.js';
+import { RegionWriter } from './persist/writer.js';
 import { createPlay } from '../rooms/play.js';
 import { liveCharacters, ROOM_NAME } from '../rooms/registry.js';
 
@@ -42,32 +46,13 @@ export type RunningServer = {
   shutdown(reason?: string): Promise<void>;
 };
 
-/** Undo steps run last-in first-out; each step's failure is logged and the rest still run. */
-class ShutdownStack {
-  private readonly steps: { name: string; run: () => Promise<unknown> | unknown }[] = [];
-  private done: Promise<void> | undefined;
-  constructor(private readonly log: Logger) {}
-  push(name: string, run: () => Promise<unknown> | unknown): void {
-    this.steps.push({ name, run });
-  }
-  runAll(): Promise<void> {
-    this.done ??= (async () => {
-      for (const step of this.steps.reverse()) {
-        try {
-          await step.run();
-          this.log.debug({ step: step.name }, 'shutdown step done');
-        } catch (err) {
-          this.log.error({ err, step: step.name }, 'shutdown step failed');
-        }
-      }
-    })();
-    return this.done;
-  }
-}
-
 export type StartOptions = {
-  /** Extra room definitions (benchmarks define a baseline room here). */
-  defineRooms?: (server: Server) => void;
+  /** Seams of the region room (rooms/ports.ts RoomSeams): measuring tools hook ticks and patches here. */
+  roomSeams?: RoomSeams;
+  /** Extra room definitions, given the region room's dependencies (the benchmark defines its naive baseline here). */
+  defineRooms?: (server: Server, deps: RegionRoomDeps) => void;
+  /** Extra HTTP routes, mounted before the API (the benchmark's seat route for its baseline room). */
+  routes?: (app: Application) => void;
 };
 
 export async function startServer(config: Config, log: Logger, opts: StartOptions = {}): Promise<RunningServer> {
@@ -110,8 +95,25 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
     const accounts = new AccountService(orm.em, new TokenService(jwtSecret, config.jwtTtlS), config.bcryptCost);
     const store = new WorldStore(orm.em);
     const metrics = createMetrics();
-    setRoomDeps({ config, log: log.child({ module: 'rooms' }), store, accounts, presence: scale.presence, metrics, jobs: jobs.queue });
-    stack.push('room deps', () => setRoomDeps(undefined));
+    const roomDeps: RegionRoomDeps = {
+      settings: config,
+      log: log.child({ module: 'rooms' }),
+      auth: {
+        authenticate: async (token) => {
+          const who = await accounts.authenticate(token);
+          return who && { userId: who.user.id, sessionId: who.sessionId };
+        },
+      },
+      loader: store,
+      openWriter: (ctx) => new RegionWriter({ store, log: ctx.log, intervalMs: config.persistIntervalMs, metrics: metrics.writes }),
+      metrics: {
+        tickTimer: () => metrics.tickDuration.startTimer(),
+        clientJoined: () => metrics.roomClients.inc(),
+        clientLeft: () => metrics.roomClients.dec(),
+      },
+      jobs: jobs.queue,
+      newId: randomUUID,
+    };
     const api = createApi({
       em: orm.em,
       accounts,
@@ -126,7 +128,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
       playRateLimit: { perUserPerMin: config.playRateLimitPerMin, perAddressPerMin: config.playRateLimitPerIpPerMin },
       metricsToken: config.metricsToken,
       play: createPlay(store, scale.presence),
-      isLive: async (id) => (await liveCharacters(scale.presence).holder(id)) !== null,
+      isLive: async (id) => (await liveCharacters(scale.presence).holders(id)).length > 0,
     });
 
     const server = new Server({
@@ -138,11 +140,12 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
       greet: false,
       logger: log.child({ module: 'colyseus' }),
       express: (app) => {
+        opts.routes?.(app);
         app.use(api);
       },
     });
-    server.define(ROOM_NAME, RegionRoom).filterBy(['worldId', 'rx', 'rz']);
-    opts.defineRooms?.(server);
+    server.define(ROOM_NAME, regionRoom(roomDeps, opts.roomSeams)).filterBy(['worldId', 'rx', 'rz']);
+    opts.defineRooms?.(server, roomDeps);
     await server.listen(config.port, config.host);
     stack.push('colyseus', () => server.gracefullyShutdown(false));
     const port = (server.transport.server!.address() as AddressInfo).port;

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { Rng } from '../src/game/random.js';
 import { AIR_TIME_MS } from '../src/game/movement.js';
-import { MAX_QUEUED_COMMANDS, RegionSim, timeOfDay, type LiveCharacter, type Reply } from '../src/game/region.js';
-import { emptyMagicEvents } from '../src/game/region-magic.js';
+import { emptyEvents, MAX_QUEUED_COMMANDS, RegionSim, type Reply } from '../src/game/region/index.js';
+import { timeOfDay } from '../src/game/clock.js';
+import { enterWorld, type CharacterRecord, type LiveCharacter } from '../src/game/character.js';
+import { loadContent } from '../src/content/index.js';
 import { Block, REGION_SIZE, blockToChunk, chunkKey } from '../src/world/index.js';
 
 const SEED = 12345;
@@ -31,7 +33,8 @@ function character(id: string, x: number, y: number, z: number, lastMoveAt = T0,
   return {
     id, userId: `u-${id}`, name: `Hero ${id}`, characterClass: 'mage', level: 1, xp: 0, stats: {},
     x, y, z, yaw: 0, hp: 10, maxHp: 10, mana: 5, maxMana: 5, corruption: 0,
-    knownSpells: [], cooldowns: new Map(), lastMoveAt, moveBudget, // blocks of travel left; refills at WALK_SPEED from lastMoveAt
+    knownSpells: [], cooldowns: new Map(), respawnAt: undefined, mastery: new Map(), worldId: 'w',
+    lastMoveAt, moveBudget, // blocks of travel left; refills at WALK_SPEED from lastMoveAt
   };
 }
 
@@ -74,7 +77,7 @@ describe('game RegionSim: queue and step', () => {
     assert.deepEqual(c2.reply, { ok: true });
     assert.deepEqual([a.x, a.y, a.z, a.yaw, a.lastMoveAt], [18.5, FLOOR, 16.5, 1.25, T0 + TICK]);
     assert.deepEqual(ev.chats.map((c) => c.text), ['first', 'second']);
-    assert.deepEqual([...ev.changed], ['a']);
+    assert.deepEqual([...ev.characters], ['a']);
     assert.deepEqual(ev.corrections, []);
   });
 
@@ -96,7 +99,7 @@ describe('game RegionSim: queue and step', () => {
     const sim = newSim();
     sim.addCharacter(character('a', 16.5, FLOOR, 16.5));
     const ev = sim.step(T0 + 10 * AIR_TIME_MS, TICK);
-    assert.deepEqual(ev, { changed: new Set(), blocks: [], corrections: [], chats: [], crossings: [], magic: emptyMagicEvents() });
+    assert.deepEqual(ev, { ...emptyEvents(), leylines: ev.leylines });
   });
 
   it('refuses commands for unknown characters with NOT_IN_REGION', async () => {
@@ -146,7 +149,7 @@ describe('game RegionSim: moves', () => {
     for (const r of await Promise.all(replies)) assert.equal(!r.ok && r.code, 'INVALID_MOVE');
     assert.deepEqual({ ...a }, before, 'position, yaw and lastMoveAt unchanged');
     assert.deepEqual(ev.corrections, Array(3).fill({ characterId: 'a', x: 16.5, y: FLOOR, z: 16.5 }));
-    assert.equal(ev.changed.size, 0);
+    assert.equal(ev.characters.size, 0);
   });
 
   it('a legal move yields `changed` and updates position, yaw and lastMoveAt', async () => {
@@ -156,7 +159,7 @@ describe('game RegionSim: moves', () => {
     const r = sim.enqueue({ kind: 'move', characterId: 'a', to: { x: 17, y: FLOOR, z: 16, yaw: -0.5 } });
     const ev = sim.step(T0 + 200, TICK);
     assert.deepEqual(await r, { ok: true, data: { x: 17, y: FLOOR, z: 16 } });
-    assert.deepEqual([...ev.changed], ['a']);
+    assert.deepEqual([...ev.characters], ['a']);
     assert.deepEqual([a.x, a.y, a.z, a.yaw, a.lastMoveAt], [17, FLOOR, 16, -0.5, T0 + 200]);
     assert.deepEqual(ev.crossings, []);
   });
@@ -169,7 +172,7 @@ describe('game RegionSim: moves', () => {
     const ev = sim.step(T0 + 200, TICK);
     assert.deepEqual(await r, { ok: true, data: { x: REGION_SIZE + 0.4, y: FLOOR, z: 16.5 } });
     assert.deepEqual(ev.crossings, [{ characterId: 'a', rx: 1, rz: 0 }]);
-    assert.ok(ev.changed.has('a'));
+    assert.ok(ev.characters.has('a'));
     // Frozen: every further command is refused, and it is left out of gravity.
     const later = [
       sim.enqueue({ kind: 'move', characterId: 'a', to: { x: REGION_SIZE - 0.4, y: FLOOR, z: 16.5 } }),
@@ -181,7 +184,7 @@ describe('game RegionSim: moves', () => {
     for (const reply of await Promise.all(later)) assert.equal(!reply.ok && reply.code, 'NOT_IN_REGION');
     assert.equal(a.x, REGION_SIZE + 0.4);
     assert.equal(a.y, FLOOR, 'no gravity for a frozen character');
-    assert.deepEqual(ev2, { changed: new Set(), blocks: [], corrections: [], chats: [], crossings: [], magic: emptyMagicEvents() });
+    assert.deepEqual(ev2, { ...emptyEvents(), leylines: ev2.leylines });
     // Removing and adding it again (the handoff fell back) unfreezes it.
     sim.removeCharacter('a');
     sim.world.setBlock(REGION_SIZE, PY, 16, Block.STONE);
@@ -213,11 +216,11 @@ describe('game RegionSim: moves', () => {
     let now = T0 + AIR_TIME_MS;
     const ev = sim.step(now, TICK);
     assert.equal((await r).ok, true);
-    assert.ok(ev.changed.has('a'), 'a starts falling in the same tick');
-    assert.ok(!ev.changed.has('b'));
+    assert.ok(ev.characters.has('a'), 'a starts falling in the same tick');
+    assert.ok(!ev.characters.has('b'));
     for (let i = 0; i < 10; i++) sim.step((now += TICK), TICK);
     assert.equal(a.y, PY - 2, 'lands exactly on the block below');
-    assert.equal(sim.step((now += TICK), TICK).changed.size, 0, 'and stays');
+    assert.equal(sim.step((now += TICK), TICK).characters.size, 0, 'and stays');
   });
 
   it('addCharacter lifts a character out of blocks', () => {
@@ -295,7 +298,7 @@ describe('game RegionSim: block edits and chat', () => {
     assert.equal(((await empty) as { code?: string }).code, 'BAD_MESSAGE');
     assert.equal(((await long) as { code?: string }).code, 'BAD_MESSAGE');
     assert.deepEqual(ev.chats, [{ characterId: 'a', from: 'Hero a', text: 'hello world' }]);
-    assert.equal(ev.changed.size, 0);
+    assert.equal(ev.characters.size, 0);
   });
 });
 
@@ -320,5 +323,68 @@ describe('game timeOfDay', () => {
       const days = Math.floor(rnd() * 1000);
       assert.ok(Math.abs(timeOfDay(now + days * DAY, DAY) - t) < 1e-6);
     }
+  });
+});
+
+describe('game RegionSim: replayable', () => {
+  const catalogue = (() => {
+    const c = loadContent();
+    return { spellById: c.spellById, npcs: c.npcs, npcByKind: c.npcByKind, lootTableById: c.lootTableById, maxStackOf: (id: string) => c.itemById.get(id)?.maxStack ?? 1 };
+  })();
+
+  /** A run of 400 ticks (20 s) with NPCs, a character standing among them and casting: its events, as JSON. */
+  async function run(): Promise<string> {
+    const sim = new RegionSim(SEED, 0, 0, { catalogue, now: T0, dayLengthMs: 60_000 });
+    const npc = [...sim.npcs.values()][0]!;
+    const c = character('a', npc.x, npc.y, npc.z);
+    c.knownSpells = ['arcane_bolt'];
+    c.mana = c.maxMana = 500;
+    sim.addCharacter(c);
+    const out: unknown[] = [];
+    let now = T0;
+    for (let i = 0; i < 400; i++) {
+      now += TICK;
+      const reply = i % 20 === 0 ? sim.enqueue({ kind: 'cast', characterId: 'a', spellId: 'arcane_bolt', targetId: npc.id }) : undefined;
+      const ev = sim.step(now, TICK);
+      out.push({ ev: { ...ev, characters: [...ev.characters], npcs: [...ev.npcs] }, reply: reply && (await reply) });
+    }
+    out.push([...sim.npcs.values()], sim.characters.get('a'), sim.hour, sim.leylineStrengths);
+    return JSON.stringify(out, (_k, v) => (v instanceof Map ? [...v] : v));
+  }
+
+  it('the same seed, clock and inputs give the same events, NPCs and characters (no hidden time or randomness)', async () => {
+    const a = await run();
+    assert.equal(await run(), a);
+    assert.ok(a.includes('"spells"') && a.length > 10_000, 'the run did something');
+  });
+});
+
+describe('game enterWorld (a stored character entering a region)', () => {
+  const stored = (over: Partial<CharacterRecord> = {}): CharacterRecord => ({
+    id: 'c', userId: 'u', worldId: 'w', name: 'N', characterClass: 'mage', level: 1, xp: 0, stats: {},
+    x: 1, y: 2, z: 3, yaw: 0, hp: 50, maxHp: 80, mana: 10, maxMana: 100, corruption: 0, knownSpells: ['arcane_bolt'],
+    cooldowns: new Map([['arcane_bolt', T0 + 5000]]), respawnAt: undefined, mastery: new Map(), ...over,
+  });
+
+  it('keeps cooldowns: playing again does not reset them', () => {
+    const live = enterWorld(stored(), T0);
+    assert.equal(live.cooldowns.get('arcane_bolt'), T0 + 5000);
+    assert.equal(live.hp, 50);
+  });
+
+  it('keeps death: a character saved dead respawns when due, never on the spot', () => {
+    const dead = enterWorld(stored({ hp: 0, respawnAt: T0 + 3000 }), T0);
+    assert.deepEqual([dead.hp, dead.respawnAt], [0, T0 + 3000]);
+    const legacy = enterWorld(stored({ hp: 0 }), T0);
+    assert.deepEqual([legacy.hp, legacy.respawnAt], [0, T0], 'dead without a respawn time: respawns on the next tick');
+  });
+
+  it('copies: the live object shares nothing mutable with the stored record', () => {
+    const rec = stored();
+    const live = enterWorld(rec, T0);
+    live.cooldowns.set('x', 1);
+    live.knownSpells.push('y');
+    assert.equal(rec.cooldowns.has('x'), false);
+    assert.deepEqual(rec.knownSpells, ['arcane_bolt']);
   });
 });

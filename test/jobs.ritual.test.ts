@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { computeRitual, JobPayloadError, RITUAL_KINDS, type RitualEffect } from '../src/jobs/index.js';
-import { raiseEarthRadius, ritualProcessor } from '../src/jobs/processors/ritual.js';
+import { ritualProcessor } from '../src/jobs/processors/ritual.js';
+import { raiseEarthRadius } from '../src/game/rituals.js';
 import { Block, WORLD_HEIGHT } from '../src/world/index.js';
 import { ritualPayload, testLog } from './support/jobs.js';
 

@@ -8,7 +8,8 @@ import { seedContent } from '../src/db/seed.js';
 import { EmbeddedPostgres } from '../src/db/embedded.js';
 import { Character } from '../src/db/entities/index.js';
 import { Persister, type FlushResult } from '../src/persist/persister.js';
-import { WorldStore, chunkKey, type CharacterSnapshot, type ChunkSnapshot, type SaveBatch } from '../src/persist/store.js';
+import { WorldStore, chunkRowKey, type CharacterSnapshot, type ChunkSnapshot, type SaveBatch } from '../src/persist/store.js';
+import { snapshotOf } from '../src/game/character.js';
 import { createTestDatabase, type TestDatabase } from './support/pg.js';
 import { createCharacter } from './support/fixtures.js';
 import { freePort } from '../src/net.js';
@@ -20,7 +21,7 @@ const log = createLogger(process.env.TEST_LOG ?? 'silent');
 async function live(store: WorldStore, id: string) {
   const state = (await store.loadCharacter(id))!;
   const snapshots = { taken: 0 };
-  const snap = (): CharacterSnapshot => (snapshots.taken++, { ...state, stats: { ...state.stats }, knownSpells: [...state.knownSpells] });
+  const snap = (): CharacterSnapshot => (snapshots.taken++, snapshotOf(state));
   return { state, snap, snapshots };
 }
 
@@ -100,7 +101,7 @@ describe('persist: Persister', () => {
 
     let chunkVersion = 1;
     p.markCharacter(id, c.snap);
-    p.markChunk(chunkKey(chunkOf(1)), () => chunkOf(chunkVersion));
+    p.markChunk(chunkRowKey(chunkOf(1)), () => chunkOf(chunkVersion));
     let second: Promise<FlushResult> | undefined;
     let third: Promise<FlushResult> | undefined;
     store.beforeWrite = () => {
@@ -121,7 +122,7 @@ describe('persist: Persister', () => {
     assert.equal(p.stats().pending, 0);
 
     chunkVersion = 2;
-    p.markChunk(chunkKey(chunkOf(2)), () => chunkOf(chunkVersion));
+    p.markChunk(chunkRowKey(chunkOf(2)), () => chunkOf(chunkVersion));
     assert.equal(await p.stop(), true);
     const [saved] = await new WorldStore(orm.em).loadRegionChunks(worldId, 0, 0);
     assert.deepEqual([saved.version, saved.edits], [2, { '17': 2 }]);

@@ -54,6 +54,9 @@ describe('persist: WorldStore', () => {
       x: -12.125, y: 64.000001, z: 1e-9, yaw: Math.PI,
       hp: 33.3, maxHp: 90, mana: 0.1 + 0.2, maxMana: 130, corruption: 2.5,
       knownSpells: ['arcane_bolt', 'frost_nova', 'it\'s "quoted" \\ ?'],
+      cooldowns: new Map([['arcane_bolt', 1_764_000_000_000.5], ['frost_nova', 1_764_000_009_000]]),
+      respawnAt: 1_764_000_005_000,
+      mastery: new Map([['arcane_bolt', { uses: 12 }]]),
     };
     const res = await store.saveBatch({ characters: [next], chunks: [] });
     assert.deepEqual(res, { characters: 1, chunks: 0, rejected: [] });

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import type { Room } from '@colyseus/sdk';
 import { loadContent } from '../src/content/index.js';
 import { Character } from '../src/db/entities/index.js';
-import { NPCS_PER_REGION } from '../src/game/region-magic.js';
+import { NPCS_PER_REGION } from '../src/game/region/index.js';
+import { UNKNOWN_SPELL_ID } from '../src/game/commands/index.js';
 import { spawnNpcsForRegion } from '../src/game/npc.js';
 import { biomeAt, spawnPoint } from '../src/world/index.js';
 import { bootTestServer, http, type TestServer } from './support/server.js';
@@ -126,7 +127,7 @@ describe('magic in region rooms', function () {
     const deadline = Date.now() + 10_000;
     while ((await rows()).length < 2 && Date.now() < deadline) await ticks(room, 5); // the log flushes once a second
     const got = await rows();
-    assert.deepEqual(got.map((r) => [r.spell_id, r.success, r.code]), [['mana_shield', true, null], ['no_such_spell', false, 'UNKNOWN_SPELL']]);
+    assert.deepEqual(got.map((r) => [r.spell_id, r.success, r.code]), [['mana_shield', true, null], [UNKNOWN_SPELL_ID, false, 'UNKNOWN_SPELL']], 'an unknown id is logged as one fixed token, never as the client sent it');
   });
 
   it('a ritual reserves mana, answers {ritualId, completesAt}, and later sends `ritual` with its effects', async () => {

@@ -41,7 +41,7 @@ describe('region room', function () {
     assert.ok(room.state.timeOfDay >= 0 && room.state.timeOfDay < 24);
   });
 
-  it('refuses someone else’s character: 403 from /api/play, and onAuth refuses direct matchmaking', async () => {
+  it('refuses someone else’s character: 403 from /api/play, and refuses direct matchmaking (any region, any character)', async () => {
     const a = await newPlayer(t);
     const b = await newPlayer(t);
     const res = await http(t.url, 'POST', '/api/play', { token: a.token, body: { characterId: b.characterId } });
@@ -52,9 +52,10 @@ describe('region room', function () {
 
     const sdk = new Client(t.url);
     sdk.auth.token = a.token;
-    await assert.rejects(sdk.joinOrCreate('region', { worldId: b.worldId, rx: 0, rz: 0, characterId: b.characterId }), /not yours/);
+    await assert.rejects(sdk.joinOrCreate('region', { worldId: b.worldId, rx: 0, rz: 0, characterId: b.characterId }), /MATCHMAKE_FORBIDDEN/);
+    await assert.rejects(sdk.create('region', { worldId: a.worldId, rx: 777, rz: -777, characterId: a.characterId }), /MATCHMAKE_FORBIDDEN/);
     const anon = new Client(t.url);
-    await assert.rejects(anon.joinOrCreate('region', { worldId: a.worldId, rx: 0, rz: 0, characterId: a.characterId }), /token/);
+    await assert.rejects(anon.joinOrCreate('region', { worldId: a.worldId, rx: 0, rz: 0, characterId: a.characterId }), /MATCHMAKE_FORBIDDEN/);
   });
 
   it('moves: a step is accepted, a teleport is INVALID_MOVE with a correction to the authoritative position', async () => {

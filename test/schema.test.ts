@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Decoder, Encoder, StateView } from '@colyseus/schema';
 import { CharacterState, ChunkState, OWNER, RegionState } from '../schema/index.js';
 import { VoxelWorld, blockToChunk, chunkKey, Block } from '../src/world/index.js';
+import { CHARACTER_FIELDS, CHARACTER_FIELD_NAMES } from '../src/game/character.js';
 
 /** What a client joining with `view` receives as its full state (as Colyseus' SchemaSerializer builds it). */
 function fullSync(encoder: Encoder<RegionState>, view: StateView): RegionState {
@@ -70,5 +71,17 @@ describe('wire schema', () => {
     assert.equal(seen.cooldowns, undefined);
 
     assert.equal(fullSync(encoder, new StateView()).characters.size, 0, 'a view without the character sees none');
+  });
+
+  it('CharacterState carries exactly the record\'s wire fields (src/game/character.ts), each with its audience', () => {
+    const metadata = (CharacterState as unknown as { [Symbol.metadata]: Record<string, { name: string; tag?: number }> })[Symbol.metadata];
+    const fields = new Map(Object.values(metadata).filter((f) => typeof f === 'object' && f && 'name' in f).map((f) => [f.name, f.tag]));
+    const identity = ['id', 'name', 'characterClass'];
+    const wire = CHARACTER_FIELD_NAMES.filter((f) => CHARACTER_FIELDS[f].wire);
+    assert.deepEqual([...fields.keys()].sort(), [...identity, ...wire].sort(), 'schema fields = identity + wire fields of the record');
+    for (const f of wire) {
+      const owner = CHARACTER_FIELDS[f].wire === 'owner';
+      assert.equal(fields.get(f) === OWNER, owner, `${f} is ${owner ? 'owner-only' : 'public'} in the record; the schema must agree`);
+    }
   });
 });

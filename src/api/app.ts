@@ -1,5 +1,5 @@
 /**
- * The Express side-API (PROTOCOL.md, REST part). Mounted into the Colyseus
+ * The Express side-API (docs/protocol.md, REST part). Mounted into the Colyseus
  * transport's Express app by src/server.ts; also usable on its own in tests.
  */
 import express, { type Express } from 'express';
@@ -10,7 +10,7 @@ import { monitor } from '@colyseus/monitor';
 import { errorHandler, notFoundHandler, requestId } from './errors.js';
 import { requireAdminBasic } from './admin-door.js';
 import { requireMetricsToken } from './middleware.js';
-import { runHealthChecks, type HealthCheck } from './health.js';
+import { runHealthChecks, type HealthCheck } from '../health.js';
 import { httpMetrics, type Metrics } from './metrics.js';
 import { authRouter } from './routes/auth.js';
 import { charactersRouter } from './routes/characters.js';

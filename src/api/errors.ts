@@ -1,5 +1,5 @@
 /**
- * The error format of PROTOCOL.md, on every route and every status ≥ 400:
+ * The error format of docs/protocol.md, on every route and every status ≥ 400:
  * `{"error": {"code", "message", "details"?}, "requestId"}`.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';

@@ -1,6 +1,7 @@
 /** Prometheus metrics: process metrics plus an HTTP latency histogram labelled by route template. */
 import type { RequestHandler } from 'express';
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { WriterMetrics } from '../persist/retry.js';
 
 export type Metrics = {
   registry: Registry;
@@ -9,6 +10,8 @@ export type Metrics = {
   tickDuration: Histogram;
   /** Clients connected to region rooms on this process. */
   roomClients: Gauge;
+  /** The rooms' writer (src/persist/writer.ts): dropped and retried writes. */
+  writes: WriterMetrics;
 };
 
 export function createMetrics(): Metrics {
@@ -28,7 +31,14 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
   const roomClients = new Gauge({ name: 'leyline_room_clients', help: 'Clients in region rooms on this process', registers: [registry] });
-  return { registry, httpDuration, tickDuration, roomClients };
+  const dropped = new Counter({ name: 'leyline_writes_dropped_total', help: 'Rows dropped by the rooms\' writer: poison (could never be written) or overflow (buffer full in a long outage)', labelNames: ['kind', 'reason'] as const, registers: [registry] });
+  const retried = new Counter({ name: 'leyline_write_retries_total', help: 'Failed writes scheduled for another attempt', labelNames: ['kind'] as const, registers: [registry] });
+  const writes: WriterMetrics = {
+    poisonDropped: (kind, code, rows) => dropped.inc({ kind, reason: `poison:${code}` }, rows),
+    overflowDropped: (kind, rows) => dropped.inc({ kind, reason: 'overflow' }, rows),
+    retried: (kind) => retried.inc({ kind }),
+  };
+  return { registry, httpDuration, tickDuration, roomClients, writes };
 }
 
 /** Times every request; the route label is the matched template (never the raw URL, to bound cardinality). */

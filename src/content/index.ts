@@ -4,6 +4,7 @@
  * typo in a data file fails at boot, not mid-game.
  */
 import { BIOME_NAMES } from '../world/terrain.js';
+import { RITUAL_KINDS } from '../game/rituals.js';
 import { classes } from './classes.js';
 import { spells } from './spells.js';
 import { items } from './items.js';
@@ -43,8 +44,8 @@ const TIMED_EFFECTS: ReadonlySet<string> = new Set(['buff', 'debuff', 'shield'])
 const POINT_EFFECTS: ReadonlySet<string> = new Set(['terrain', 'teleport', 'summon']);
 const EFFECTS: ReadonlySet<string> = new Set(['damage', 'heal', 'shield', 'buff', 'debuff', 'terrain', 'teleport', 'summon', 'drain']);
 const TARGETS: ReadonlySet<string> = new Set(['self', 'character', 'npc', 'enemy', 'ally', 'point']);
-const RITUAL_KINDS: ReadonlySet<string> = new Set(['raise_earth', 'storm', 'mass_heal', 'purify', 'summon_golem']);
-/** A ritual is a long cast (DESIGN: computed by a worker). */
+const RITUAL_KIND_SET: ReadonlySet<string> = new Set(RITUAL_KINDS);
+/** A ritual is a long cast (docs/design.md: computed by a worker). */
 export const MIN_RITUAL_CAST_MS = 5000;
 
 function indexBy<T>(what: string, rows: readonly T[], key: (row: T) => string): Map<string, T> {
@@ -127,7 +128,7 @@ function checkSpell(s: SpellDef, spellById: ReadonlyMap<string, SpellDef>, npcBy
   if (s.ritual !== s.tags.includes('ritual')) fail(`spell ${s.id} ritual flag and tag disagree`);
   if (s.ritual) {
     if (s.ritualKind === undefined) fail(`${where} is a ritual without a ritualKind`);
-    if (!RITUAL_KINDS.has(s.ritualKind)) fail(`${where} has unknown ritualKind "${s.ritualKind}"`);
+    if (!RITUAL_KIND_SET.has(s.ritualKind)) fail(`${where} has unknown ritualKind "${s.ritualKind}"`);
     if (s.castTimeMs < MIN_RITUAL_CAST_MS) fail(`${where} is a ritual with a short cast (${s.castTimeMs} ms < ${MIN_RITUAL_CAST_MS})`);
   } else if (s.ritualKind !== undefined) {
     fail(`${where} has a ritualKind but is not a ritual`);

@@ -30,8 +30,9 @@ export type SpellEffect = 'damage' | 'heal' | 'shield' | 'buff' | 'debuff' | 'te
  */
 export type SpellTarget = 'self' | 'character' | 'npc' | 'enemy' | 'ally' | 'point';
 
-/** The computation a ritual's worker runs when the cast completes (DESIGN: rituals). */
-export type RitualKind = 'raise_earth' | 'storm' | 'mass_heal' | 'purify' | 'summon_golem';
+/** The computation a ritual's worker runs when the cast completes: a game rule (src/game/rituals.ts). */
+import type { RitualKind } from '../game/rituals.js';
+export type { RitualKind };
 
 export type SpellDef = {
   id: string;
@@ -46,7 +47,7 @@ export type SpellDef = {
   area: number;
   power: number;
   castTimeMs: number;
-  /** Long cast computed by a worker (DESIGN: rituals). */
+  /** Long cast computed by a worker (docs/design.md, Magic model). */
   ritual: boolean;
   /** Raises the caster's corruption. */
   dark: boolean;

@@ -5,6 +5,7 @@
  */
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import type pg from 'pg';
 import type { Logger } from '../log.js';
 import { entities } from './entities/index.js';
 import { migrationsList } from './migrations/index.js';
@@ -18,6 +19,7 @@ export function ormOptions(databaseUrl: string, opts: { schema?: string; poolMax
     entities,
     extensions: [Migrator],
     pool: { min: 0, max: opts.poolMax ?? 10 },
+    driverOptions: { onPoolCreated: releaseDeadClients },
     migrations: {
       migrationsList,
       transactional: true,
@@ -34,6 +36,36 @@ export function ormOptions(databaseUrl: string, opts: { schema?: string; poolMax
     allowGlobalContext: false,
     debug: false,
   };
+}
+
+/**
+ * Gives back to the pool a connection that died while checked out. Kysely 0.29's
+ * ControlledTransaction (MikroORM 7's transactions) releases its connection only after
+ * a successful COMMIT or ROLLBACK; when the connection breaks inside a transaction both
+ * fail and the client is never released (kysely-org/kysely#1990). Each such break
+ * would cost a pool slot for good, and after `pool.max` of them every query waits
+ * forever (test/db.pool.test.ts). Here the first 'end' of a checked-out client releases
+ * it with an error (pg-pool then discards it), and a later release by its holder is a
+ * no-op instead of pg-pool's double-release error.
+ */
+export function releaseDeadClients(pool: pg.Pool): void {
+  const onEnd = new WeakMap<pg.PoolClient, () => void>();
+  pool.on('acquire', (client) => {
+    const c = client as pg.PoolClient;
+    const ended = () => {
+      onEnd.delete(c);
+      const release = c.release;
+      c.release = () => undefined;
+      release.call(c, new Error('connection ended while checked out'));
+    };
+    onEnd.set(c, ended);
+    c.once('end', ended);
+  });
+  pool.on('release', (_err: Error | undefined, client: pg.PoolClient) => {
+    const ended = onEnd.get(client);
+    if (ended) client.removeListener('end', ended);
+    onEnd.delete(client);
+  });
 }
 
 export async function openOrm(databaseUrl: string, log: Logger, opts: { schema?: string; poolMax?: number } = {}): Promise<Orm> {

@@ -4,6 +4,8 @@
  */
 import type { CharacterClassDef, Content } from '../content/index.js';
 import { spawnPoint } from '../world/index.js';
+import { effectiveMaxMana } from './corruption.js';
+import { MOVE_BUDGET_MAX_BLOCKS } from './movement.js';
 
 export type Position = { x: number; y: number; z: number };
 
@@ -15,28 +17,13 @@ export type NewInventoryStack = {
   data: Record<string, unknown>;
 };
 
-/** The plain initial values of a character; the caller adds owner, world and ids. */
-export type NewCharacter = {
-  name: string;
-  characterClass: string;
-  level: number;
-  xp: number;
-  /** Attributes only: hp and mana live in their own (current/max) fields. */
-  stats: Record<string, number>;
-  x: number;
-  y: number;
-  z: number;
-  yaw: number;
-  hp: number;
-  maxHp: number;
-  mana: number;
-  maxMana: number;
-  corruption: number;
-  knownSpells: string[];
-  /** One mastery row per starting spell, so the first cast already has a skill to grow. */
-  skills: { skillId: string }[];
-  inventory: NewInventoryStack[];
-};
+/** The initial values of a new character (the record's fields less what starts empty); the caller adds owner, world and ids. */
+export type NewCharacter = Pick<CharacterIdentity, 'name' | 'characterClass'> &
+  Omit<CharacterFields, 'cooldowns' | 'respawnAt'> & {
+    /** One mastery row per starting spell, so the first cast already has a skill to grow. */
+    skills: { skillId: string }[];
+    inventory: NewInventoryStack[];
+  };
 
 /** Where new characters appear: the centre of block column (8, 8), the first free space above the terrain. */
 export const SPAWN_COLUMN = { x: 8, z: 8 } as const;
@@ -77,5 +64,214 @@ export function newCharacterFor(
       if (!item) throw new Error(`class ${classDef.id}: unknown starting item "${stack.itemId}"`);
       return { slot, itemId: stack.itemId, quantity: stack.quantity, maxStack: item.maxStack, data: {} };
     }),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The character record: ONE list of the fields a character carries between
+// sessions. It drives the live object's type, the snapshot a room hands to
+// persistence, the `characters` columns the store reads and writes, the
+// validation before a write, and which fields are copied to the wire state
+// (and for whom). A new persisted field is one entry here (plus its column in
+// src/db/entities/Character.ts and a migration, and its wire field in
+// schema/RegionState.ts when it is sent).
+
+/** Who a character is: fixed for its life, never written by a room. */
+export type CharacterIdentity = {
+  id: string;
+  userId: string;
+  worldId: string;
+  name: string;
+  characterClass: string;
+};
+
+/** What a room owns and saves while it holds the character. */
+export type CharacterFields = {
+  level: number;
+  xp: number;
+  /** Attributes (strength, intellect, spirit …); hp and mana have their own fields. */
+  stats: Record<string, number>;
+  x: number;
+  y: number;
+  z: number;
+  yaw: number;
+  hp: number;
+  maxHp: number;
+  mana: number;
+  /** Before corruption; the effective cap is `effectiveMaxMana(maxMana, corruption)`. */
+  maxMana: number;
+  corruption: number;
+  knownSpells: string[];
+  /** spellId → server epoch ms at which it is ready again (survives sessions and handoffs). */
+  cooldowns: Map<string, number>;
+  /** Set while dead: epoch ms of the respawn (survives sessions: playing again does not revive). */
+  respawnAt: number | undefined;
+};
+
+/** How a field's value is copied, checked and stored. */
+export type FieldKind = 'int' | 'number' | 'stats' | 'strings' | 'readyAt' | 'optionalTime';
+type KindValue = { int: number; number: number; stats: Record<string, number>; strings: string[]; readyAt: Map<string, number>; optionalTime: number | undefined };
+
+export type FieldSpec<K extends FieldKind = FieldKind> = {
+  kind: K;
+  /** Column of the `characters` table. */
+  column: string;
+  /** PostgreSQL type of the column, as the batched write declares it. */
+  sql: 'int' | 'bigint' | 'float8' | 'jsonb' | 'text[]';
+  min?: number;
+  /** Sent in the wire state: to everyone in view, or to the owner only. Absent: never sent. */
+  wire?: 'public' | 'owner';
+};
+
+type SpecOf<T> = { [K in FieldKind]: KindValue[K] extends T ? (T extends KindValue[K] ? FieldSpec<K> : never) : never }[FieldKind];
+
+export const CHARACTER_FIELDS: { readonly [F in keyof CharacterFields]: SpecOf<CharacterFields[F]> } = {
+  level: { kind: 'int', column: 'level', sql: 'int', min: 1, wire: 'public' },
+  xp: { kind: 'int', column: 'xp', sql: 'bigint', min: 0, wire: 'owner' },
+  stats: { kind: 'stats', column: 'stats', sql: 'jsonb' },
+  x: { kind: 'number', column: 'x', sql: 'float8', wire: 'public' },
+  y: { kind: 'number', column: 'y', sql: 'float8', wire: 'public' },
+  z: { kind: 'number', column: 'z', sql: 'float8', wire: 'public' },
+  yaw: { kind: 'number', column: 'yaw', sql: 'float8', wire: 'public' },
+  hp: { kind: 'number', column: 'hp', sql: 'float8', min: 0, wire: 'public' },
+  maxHp: { kind: 'number', column: 'max_hp', sql: 'float8', min: 0, wire: 'public' },
+  mana: { kind: 'number', column: 'mana', sql: 'float8', min: 0, wire: 'public' },
+  maxMana: { kind: 'number', column: 'max_mana', sql: 'float8', min: 0, wire: 'public' },
+  corruption: { kind: 'number', column: 'corruption', sql: 'float8', min: 0, wire: 'public' },
+  knownSpells: { kind: 'strings', column: 'known_spells', sql: 'text[]', wire: 'owner' },
+  cooldowns: { kind: 'readyAt', column: 'cooldowns', sql: 'jsonb', wire: 'owner' },
+  respawnAt: { kind: 'optionalTime', column: 'respawn_at', sql: 'float8' },
+};
+
+export type CharacterFieldName = keyof CharacterFields;
+export const CHARACTER_FIELD_NAMES = Object.keys(CHARACTER_FIELDS) as CharacterFieldName[];
+
+/** Mastery per spell: successful casts (the `character_skills` rows). */
+export type Mastery = Map<string, { uses: number }>;
+
+/** Everything a character carries between sessions. */
+export type CharacterRecord = CharacterIdentity & CharacterFields & { mastery: Mastery };
+
+/** What a room hands to persistence: a copy of the record, safe to keep after the tick goes on. */
+export type CharacterSnapshot = CharacterRecord;
+
+const copyValue = (kind: FieldKind, v: unknown): unknown => {
+  switch (kind) {
+    case 'stats':
+      return { ...(v as Record<string, number>) };
+    case 'strings':
+      return [...(v as string[])];
+    case 'readyAt':
+      return new Map(v as Map<string, number>);
+    default:
+      return v;
+  }
+};
+
+/** A deep copy of the record's persisted part (the live object goes on changing after this). */
+export function snapshotOf(c: CharacterRecord): CharacterSnapshot {
+  const out = { id: c.id, userId: c.userId, worldId: c.worldId, name: c.name, characterClass: c.characterClass } as CharacterSnapshot;
+  for (const f of CHARACTER_FIELD_NAMES) (out as Record<string, unknown>)[f] = copyValue(CHARACTER_FIELDS[f].kind, c[f]);
+  out.mastery = new Map([...c.mastery].map(([k, m]) => [k, { uses: m.uses }]));
+  out.mana = Math.min(out.mana, out.maxMana); // never store more mana than the cap allows
+  return out;
+}
+
+/** Why a record cannot be stored (mirrors the column types and CHECKs of `characters`), or undefined. */
+export function invalidRecord(c: CharacterRecord): string | undefined {
+  for (const name of CHARACTER_FIELD_NAMES) {
+    const spec: FieldSpec = CHARACTER_FIELDS[name];
+    const v: unknown = c[name];
+    const bad = invalidValue(spec, v);
+    if (bad) return `${name} ${bad}`;
+  }
+  if (c.hp > c.maxHp) return 'hp exceeds maxHp';
+  if (c.mana > c.maxMana) return 'mana exceeds maxMana';
+  for (const [spellId, m] of c.mastery) if (!Number.isSafeInteger(m.uses) || m.uses < 0 || m.uses > INT32_MAX) return `mastery of ${spellId} is not a count`;
+  return undefined;
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+const MAX_ID_LENGTH = 64;
+
+function invalidValue(spec: FieldSpec, v: unknown): string | undefined {
+  const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
+  switch (spec.kind) {
+    case 'int':
+      if (!Number.isSafeInteger(v)) return 'is not an integer';
+      if (spec.sql === 'int' && Math.abs(v as number) > INT32_MAX) return 'is out of range';
+      break;
+    case 'number':
+      if (!finite(v)) return 'is not a finite number';
+      break;
+    case 'stats':
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'is not an object';
+      if (!Object.values(v).every(finite)) return 'has a value that is not a finite number';
+      if (Object.keys(v).some((k) => k.includes('\u0000') || k.length > MAX_ID_LENGTH)) return 'has a key that cannot be stored';
+      return undefined;
+    case 'strings':
+      if (!Array.isArray(v) || !v.every((s) => typeof s === 'string' && s.length > 0 && s.length <= MAX_ID_LENGTH && !s.includes('\u0000'))) return 'is not a list of ids';
+      return undefined;
+    case 'readyAt':
+      if (!(v instanceof Map) || ![...v].every(([k, t]) => typeof k === 'string' && k.length <= MAX_ID_LENGTH && !k.includes('\u0000') && finite(t))) return 'is not a map of ready-at times';
+      return undefined;
+    case 'optionalTime':
+      if (v !== undefined && !finite(v)) return 'is not a time';
+      return undefined;
+  }
+  if (spec.min !== undefined && (v as number) < spec.min) return `is below ${spec.min}`;
+  return undefined;
+}
+
+/** A field's value as its column takes it (JSON for the batched write). */
+export function toColumn(kind: FieldKind, v: unknown): unknown {
+  if (kind === 'readyAt') return Object.fromEntries(v as Map<string, number>);
+  if (kind === 'optionalTime') return v ?? null;
+  return v;
+}
+
+/** A column's value (as the driver returns it) as the field's value. */
+export function fromColumn(kind: FieldKind, v: unknown): unknown {
+  switch (kind) {
+    case 'int':
+    case 'number':
+      return Number(v); // some drivers return numeric columns as strings
+    case 'stats':
+      return { ...(v as Record<string, number>) };
+    case 'strings':
+      return [...((v as string[] | null) ?? [])];
+    case 'readyAt':
+      return new Map(Object.entries((v as Record<string, unknown> | null) ?? {}).map(([k, t]) => [k, Number(t)]));
+    case 'optionalTime':
+      return v === null || v === undefined ? undefined : Number(v);
+  }
+}
+
+/** The value a wire field shows: the field itself, except the mana cap, which shows what corruption leaves of it. */
+export function wireValue<F extends CharacterFieldName>(c: CharacterFields, f: F): CharacterFields[F] {
+  return (f === 'maxMana' ? effectiveMaxMana(c.maxMana, c.corruption) : c[f]) as CharacterFields[F];
+}
+
+/** A character while a region holds it: the record plus what only matters in play. */
+export type LiveCharacter = CharacterRecord & {
+  /** Server time of the last accepted move, and the travel budget left then (blocks). */
+  lastMoveAt: number;
+  moveBudget: number;
+  /** Absorbs damage first; gone when the session ends. */
+  shield?: number;
+};
+
+/**
+ * A stored character entering a region. Death is kept: a character saved dead
+ * respawns at the region spawn when its time comes (never on the spot); one
+ * saved with no hp and no respawn time (older rows) respawns on the next tick.
+ */
+export function enterWorld(r: CharacterRecord, now: number): LiveCharacter {
+  const dead = r.respawnAt !== undefined || !(r.hp > 0);
+  return {
+    ...snapshotOf(r),
+    ...(dead ? { hp: 0, respawnAt: r.respawnAt ?? now } : {}),
+    lastMoveAt: 0,
+    moveBudget: MOVE_BUDGET_MAX_BLOCKS,
   };
 }

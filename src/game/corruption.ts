@@ -1,5 +1,5 @@
 /**
- * Corruption (DESIGN, Magic model): dark spells raise a character's
+ * Corruption (docs/design.md, Magic model): dark spells raise a character's
  * corruption (0..100), which lowers their max mana and decays slowly. Every
  * dark cast also feeds its region's accumulator, which decays with a
  * half-life; past a threshold the region starts a corruption world event,

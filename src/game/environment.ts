@@ -1,6 +1,7 @@
 /**
- * The environment part of "effect = power × mastery × environment" (DESIGN,
- * Magic model): leyline proximity and strength × biome affinity × time of day.
+ * The environment part of "effect = power × mastery × environment"
+ * (docs/design.md, Magic model): leyline proximity and strength × biome
+ * affinity × time of day.
  * Pure tables and arithmetic; the room supplies biome, hour and leyline data.
  *
  * Tables (factor 1 = neutral; elements not listed are neutral everywhere):

@@ -1,5 +1,5 @@
 /**
- * Casting rules (DESIGN, Magic model). `checkCast` validates a cast in a fixed
+ * Casting rules (docs/design.md, Magic model). `checkCast` validates a cast in a fixed
  * order; `resolveCast` turns a valid cast into the ONE change, as data, which
  * the room applies on its tick. Effect = power × mastery × environment.
  *

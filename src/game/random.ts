@@ -1,7 +1,8 @@
 /**
- * Seeded random source for the game rules (DESIGN rule 1). splitmix32 over a
- * 32-bit state: only Math.imul, shifts, + and ×, so every JS engine produces
- * the same sequence for the same seed. Never use Math.random in src/game.
+ * Seeded random source for the game rules (docs/design.md, rule 1).
+ * splitmix32 over a 32-bit state: only Math.imul, shifts, + and ×, so every
+ * JS engine produces the same sequence for the same seed. Never use
+ * Math.random in src/game.
  */
 
 /** Stable 32-bit hash of a string (FNV-1a, then an avalanche so short keys spread). */

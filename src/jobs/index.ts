@@ -6,7 +6,7 @@
  *    workers inside the server.
  * Same processors, same retry/stall rules on both.
  */
-import type { HealthCheck } from '../api/health.js';
+import type { HealthCheck } from '../health.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { BullJobQueue, BullWorkers, type BullDriver, type Tuning } from './bullmq.js';

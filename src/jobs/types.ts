@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Logger } from '../log.js';
+import { RITUAL_KINDS, type RitualEffect } from '../game/rituals.js';
 
 export const QUEUE_NAMES = ['rituals', 'narration', 'agents', 'maintenance'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -12,8 +13,8 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 // ---------------------------------------------------------------------------
 // rituals
 
-export const RITUAL_KINDS = ['raise_earth', 'storm', 'mass_heal', 'purify', 'summon_golem'] as const;
-export type RitualKind = (typeof RITUAL_KINDS)[number];
+// Kinds and effects are game rules (src/game/rituals.ts); this is the payload contract.
+export { RITUAL_KINDS, type RitualKind, type RitualEffect, type BlockEditEffect } from '../game/rituals.js';
 
 const int = z.number().int();
 const coord = z.number().finite();
@@ -43,15 +44,6 @@ export const ritualPayloadSchema = z.object({
   completesAt: int,
 });
 export type RitualPayload = z.infer<typeof ritualPayloadSchema>;
-
-export type BlockEditEffect = { x: number; y: number; z: number; block: number };
-
-export type RitualEffect =
-  | { kind: 'blocks'; edits: BlockEditEffect[] }
-  | { kind: 'heal'; x: number; y: number; z: number; radius: number; amount: number }
-  | { kind: 'damage'; x: number; y: number; z: number; radius: number; amount: number }
-  | { kind: 'event'; event: 'storm' | 'purified'; text: string; durationMs: number }
-  | { kind: 'summon'; npcKind: string; x: number; y: number; z: number };
 
 export type RitualResult = { ritualId: string; status: 'completed'; effects: RitualEffect[] };
 

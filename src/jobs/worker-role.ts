@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config.js';
 import { openOrm, type Orm } from '../db/orm.js';
+import { ShutdownStack } from '../shutdown.js';
 import type { Logger } from '../log.js';
 import { createJobs, type Jobs, type Tuning } from './index.js';
 import { createProcessors } from './processors/index.js';
@@ -26,19 +27,12 @@ export async function startWorkerRole(config: Config, log: Logger, opts: WorkerR
         'in the embedded mode the server runs its workers in-process',
     );
   }
-  const undo: { name: string; run: () => Promise<unknown> }[] = [];
+  const undo = new ShutdownStack(log);
   let done: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown') =>
     (done ??= (async () => {
       log.info({ reason }, 'worker shutting down');
-      for (const step of undo.reverse()) {
-        try {
-          await step.run();
-          log.debug({ step: step.name }, 'shutdown step done');
-        } catch (err) {
-          log.error({ err, step: step.name }, 'shutdown step failed');
-        }
-      }
+      await undo.runAll();
       log.info('worker shutdown complete');
     })());
 
@@ -47,16 +41,16 @@ export async function startWorkerRole(config: Config, log: Logger, opts: WorkerR
     if (config.databaseUrl) {
       orm = await openOrm(config.databaseUrl, log.child({ module: 'db' }), { poolMax: 2 });
       const o = orm;
-      undo.push({ name: 'database', run: () => o.close() });
+      undo.push('database', () => o.close());
     } else {
       log.warn('no DATABASE_URL: this worker does not run the maintenance queue');
     }
     const jobs = createJobs(config, { databaseUrl: config.databaseUrl, log: log.child({ module: 'jobs' }), inProcessWorkers: true, tuning: opts.tuning });
-    undo.push({ name: 'job queue', run: () => jobs.queue.close() });
+    undo.push('job queue', () => jobs.queue.close());
     let processors = createProcessors({ maintenance: orm ? { db: orm } : undefined });
     if (opts.wrapProcessors) processors = opts.wrapProcessors(processors);
     jobs.workers!.start(processors);
-    undo.push({ name: 'job workers', run: () => jobs.workers!.close() });
+    undo.push('job workers', () => jobs.workers!.close());
     log.info({ backend: jobs.kind, queues: Object.keys(processors), concurrency: config.workerConcurrency }, 'worker ready');
     return { jobs, shutdown };
   } catch (err) {

@@ -1,5 +1,5 @@
 /**
- * Persister: dirty tracking + batched flush (DESIGN rule 3, "No database in the tick").
+ * Persister: dirty tracking + batched flush (docs/design.md rule 3, "No database in the tick").
  *
  * Rooms call `markCharacter` / `markChunk` from the tick: O(1), synchronous, no I/O.
  * A mark stores a snapshot *function*, called only at flush time, so an entity marked
@@ -7,44 +7,43 @@
  * everything dirty synchronously (so marks made while it writes land in a fresh dirty
  * set), writes it in one transaction and, on failure, puts back whatever was not
  * marked again meanwhile: no state is lost while the database is away.
+ *
+ * Failures follow the shared policy (retry.ts): a transient one keeps the state dirty
+ * and retries with backoff (for as long as the room runs: dirty state is bounded by
+ * the room's entities, and a newer mark replaces an older snapshot); a poison one
+ * (a snapshot the database can never accept) is isolated by bisecting the batch, the
+ * snapshot that fails alone is dropped and logged once at error level, and every
+ * other snapshot is written.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.js';
-import type { CharacterSnapshot, ChunkSnapshot, RejectedSnapshot, SaveBatch, SaveResult } from './store.js';
+import {
+  DEFAULT_RETRY_POLICY, PoisonReporter, RateLimitedWarning, backoffMs, classifyFailure, isolatePoison,
+  type RetryPolicy, type WriterMetrics,
+} from './retry.js';
+import { chunkRowKey, type CharacterSnapshot, type ChunkSnapshot, type RejectedSnapshot, type SaveBatch, type SaveResult } from './store.js';
+import { nodeTimers, sleep, within, type Timers } from './timers.js';
+
+export { nodeTimers, type Timers } from './timers.js';
 
 /** The slice of WorldStore the persister needs. */
 export interface BatchWriter {
   saveBatch(batch: SaveBatch): Promise<SaveResult>;
 }
 
-/** Injectable clock and timers (tests, simulations). `keepAlive` timers hold the process open. */
-export type Timers = {
-  now(): number;
-  random(): number;
-  setTimeout(fn: () => void, ms: number, opts?: { keepAlive?: boolean }): unknown;
-  clearTimeout(handle: unknown): void;
-};
-
-export const nodeTimers: Timers = {
-  now: () => Date.now(),
-  random: Math.random,
-  setTimeout(fn, ms, opts) {
-    const t = setTimeout(fn, ms);
-    if (!opts?.keepAlive) t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
 export type PersisterOptions = {
   store: BatchWriter;
   log: Logger;
   /** PERSIST_INTERVAL_MS. */
   intervalMs?: number;
-  /** First retry delay after a failed flush; doubles per consecutive failure up to `retryMaxMs`. */
+  /** Shorthands for `policy.baseMs` / `policy.maxMs`. */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  policy?: Partial<RetryPolicy>;
   timers?: Partial<Timers>;
+  metrics?: WriterMetrics;
+  /** Shared with the other logs of a writer, so poison log lines are limited together. */
+  poison?: PoisonReporter;
 };
 
 export type FlushResult = {
@@ -53,7 +52,10 @@ export type FlushResult = {
   /** Snapshots in this flush's batch. */
   characters: number;
   chunks: number;
-  /** Snapshots the store refused as invalid; they are dropped, not retried (they could never succeed). */
+  /**
+   * Snapshots dropped, not retried (they could never succeed): refused by the store's
+   * checks, or isolated after the database refused them (reason starts with the SQLSTATE).
+   */
   rejected: RejectedSnapshot[];
   durationMs: number;
   error?: Error;
@@ -77,14 +79,18 @@ export type PersisterStats = {
 /** `gen` increases with every mark: a put-back never replaces a newer mark. `last` is the latest taken snapshot. */
 type Entry<T> = { snapshot: () => T; gen: number; last?: T };
 type Taken<T> = { key: string; entry: Entry<T>; value: T };
+type Item = { kind: 'character'; t: Taken<CharacterSnapshot> } | { kind: 'chunk'; t: Taken<ChunkSnapshot> };
 
 export class Persister extends EventEmitter<{ flush: [FlushResult] }> {
   private readonly store: BatchWriter;
   private readonly log: Logger;
   private readonly timers: Timers;
   private readonly intervalMs: number;
-  private readonly retryBaseMs: number;
-  private readonly retryMaxMs: number;
+  private readonly policy: RetryPolicy;
+  private readonly metrics: WriterMetrics | undefined;
+  private readonly poison: PoisonReporter;
+  private readonly failing: RateLimitedWarning;
+  private unknownStreak = 0;
 
   private characters = new Map<string, Entry<CharacterSnapshot>>();
   private chunks = new Map<string, Entry<ChunkSnapshot>>();
@@ -116,15 +122,22 @@ export class Persister extends EventEmitter<{ flush: [FlushResult] }> {
     this.log = opts.log;
     this.timers = { ...nodeTimers, ...opts.timers };
     this.intervalMs = opts.intervalMs ?? 5000;
-    this.retryBaseMs = opts.retryBaseMs ?? 250;
-    this.retryMaxMs = opts.retryMaxMs ?? 10_000;
+    this.policy = {
+      ...DEFAULT_RETRY_POLICY,
+      ...opts.policy,
+      ...(opts.retryBaseMs !== undefined ? { baseMs: opts.retryBaseMs } : {}),
+      ...(opts.retryMaxMs !== undefined ? { maxMs: opts.retryMaxMs } : {}),
+    };
+    this.metrics = opts.metrics;
+    this.poison = opts.poison ?? new PoisonReporter(this.log, this.timers, this.policy, this.metrics);
+    this.failing = new RateLimitedWarning(this.log, this.timers, this.policy.warnEveryMs, 'persist: flush failed; state kept dirty');
   }
 
   markCharacter(id: string, snapshot: () => CharacterSnapshot): void {
     this.characters.set(id, { snapshot, gen: ++this.gen });
   }
 
-  /** `key` identifies the chunk (e.g. `chunkKey(snapshot)`); one pending write per key. */
+  /** `key` identifies the chunk (e.g. the world's `cx,cy,cz` chunk key); one pending write per key. */
   markChunk(key: string, snapshot: () => ChunkSnapshot): void {
     this.chunks.set(key, { snapshot, gen: ++this.gen });
   }
@@ -147,6 +160,11 @@ export class Persister extends EventEmitter<{ flush: [FlushResult] }> {
       failures: this.failures,
       rejected: this.rejectedTotal,
     };
+  }
+
+  /** Resolves once the writes queued so far have settled (tests, diagnostics). */
+  idle(): Promise<void> {
+    return this.tail.then(() => undefined);
   }
 
   /** Flushes every `intervalMs` (only when something is dirty). Idempotent. */
@@ -238,28 +256,62 @@ export class Persister extends EventEmitter<{ flush: [FlushResult] }> {
     if (chars.length === 0 && chunks.length === 0) return { ok: true, characters: 0, chunks: 0, rejected: [], durationMs: 0 };
 
     this.inFlight = chars.length + chunks.length;
-    let result: FlushResult;
-    try {
-      const saved = await this.store.saveBatch({ characters: chars.map((t) => t.value), chunks: chunks.map((t) => t.value) });
-      result = { ok: true, characters: chars.length, chunks: chunks.length, rejected: saved.rejected, durationMs: this.timers.now() - t0 };
+    const rejected: RejectedSnapshot[] = [];
+    // Atomic (saveBatch is one transaction); what the store's own checks refuse is collected.
+    const write = async (items: Item[]) => {
+      const saved = await this.store.saveBatch({
+        characters: items.flatMap((i) => (i.kind === 'character' ? [i.t.value] : [])),
+        chunks: items.flatMap((i) => (i.kind === 'chunk' ? [i.t.value] : [])),
+      });
       for (const r of saved.rejected) this.log.error(r, 'persist: invalid snapshot dropped');
-      this.rejectedTotal += saved.rejected.length;
+      rejected.push(...saved.rejected);
+    };
+    const items: Item[] = [...chars.map((t) => ({ kind: 'character' as const, t })), ...chunks.map((t) => ({ kind: 'chunk' as const, t }))];
+    let error: Error | undefined;
+    try {
+      await write(items);
+    } catch (e) {
+      const failure = classifyFailure(e);
+      if (failure.kind === 'unknown') this.unknownStreak++;
+      let keep: Item[] = items;
+      if (failure.kind === 'poison' || (failure.kind === 'unknown' && this.unknownStreak >= this.policy.unknownAttempts)) {
+        const iso = await isolatePoison(items, write, e);
+        for (const p of iso.poisoned) {
+          const key = p.row.kind === 'character' ? p.row.t.value.id : chunkRowKey(p.row.t.value);
+          rejected.push({ kind: p.row.kind, key: String(key), reason: `${p.failure.code}: ${p.failure.message}` });
+          this.poison.dropped(p.row.kind, p.failure, { key }, p.error);
+        }
+        keep = iso.remaining;
+        e = iso.transient?.error;
+      }
+      if (e !== undefined) {
+        error = e instanceof Error ? e : new Error(String(e));
+        this.putBack(this.characters, keep.flatMap((i) => (i.kind === 'character' ? [i.t] : [])));
+        this.putBack(this.chunks, keep.flatMap((i) => (i.kind === 'chunk' ? [i.t] : [])));
+      }
+    } finally {
+      this.inFlight = 0;
+    }
+    this.rejectedTotal += rejected.length;
+    let result: FlushResult;
+    if (!error) {
+      result = { ok: true, characters: chars.length, chunks: chunks.length, rejected, durationMs: this.timers.now() - t0 };
+      if (this.consecutiveFailures > 0) {
+        this.log.info({ failedAttempts: this.consecutiveFailures }, 'persist: flushes succeed again');
+        this.failing.reset();
+      }
+      this.unknownStreak = 0;
       this.consecutiveFailures = 0;
       this.lastError = undefined;
       this.lastSuccessAt = this.timers.now();
-    } catch (e) {
-      const error = e instanceof Error ? e : new Error(String(e));
-      this.putBack(this.characters, chars);
-      this.putBack(this.chunks, chunks);
+    } else {
       this.consecutiveFailures++;
       this.failures++;
       this.lastError = error.message;
-      result = { ok: false, characters: chars.length, chunks: chunks.length, rejected: [], durationMs: this.timers.now() - t0, error };
+      this.metrics?.retried?.(chars.length > 0 ? 'character' : 'chunk');
+      result = { ok: false, characters: chars.length, chunks: chunks.length, rejected, durationMs: this.timers.now() - t0, error };
       const retryInMs = this.scheduleRetry();
-      const level = this.consecutiveFailures >= 5 ? 'error' : 'warn';
-      this.log[level]({ err: error, attempt: this.consecutiveFailures, retryInMs, pending: this.pending }, 'persist: flush failed; state kept dirty');
-    } finally {
-      this.inFlight = 0;
+      this.failing.hit({ err: error, code: classifyFailure(error).code, attempt: this.consecutiveFailures, retryInMs, pending: this.pending });
     }
     this.flushes++;
     this.lastFlushMs = result.durationMs;
@@ -309,10 +361,8 @@ export class Persister extends EventEmitter<{ flush: [FlushResult] }> {
     }
   }
 
-  /** Exponential backoff with jitter in [½, 1] of the step, so many servers do not retry in lockstep. */
   private backoff(attempt: number): number {
-    const step = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(attempt - 1, 30));
-    return Math.round(step * (0.5 + this.timers.random() * 0.5));
+    return backoffMs(this.policy, attempt, this.timers.random);
   }
 
   private scheduleRetry(): number | undefined {
@@ -328,17 +378,11 @@ export class Persister extends EventEmitter<{ flush: [FlushResult] }> {
 
   /** Kept alive: used by stop() and handoffs, whose callers wait on the outcome. */
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.timers.setTimeout(resolve, ms, { keepAlive: true }));
+    return sleep(this.timers, ms);
   }
 
   /** `p`'s value, or undefined once `ms` have passed (p keeps running; its outcome is still recorded). */
   private within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-    return new Promise((resolve, reject) => {
-      const t = this.timers.setTimeout(() => resolve(undefined), ms, { keepAlive: true });
-      p.then(
-        (v) => (this.timers.clearTimeout(t), resolve(v)),
-        (e) => (this.timers.clearTimeout(t), reject(e)),
-      );
-    });
+    return within(this.timers, p, ms);
   }
 }

@@ -1,40 +1,21 @@
 /**
- * WorldStore: the only door between rooms and PostgreSQL (DESIGN: "Rooms reach the
+ * WorldStore: the only door between rooms and PostgreSQL (docs/design.md: "Rooms reach the
  * database only through `persist`"). It speaks plain data (snapshots), never entities,
  * so a room can never hold a managed entity that some later flush would write behind
  * its back. Every call forks the EntityManager: no identity map outlives an operation.
  */
 import type { EntityManager, QueryResult } from '@mikro-orm/postgresql';
-import { Character, CharacterSkill, InventoryItem, World, WorldEvent } from '../db/entities/index.js';
-import type { CharacterStats } from '../db/entities/index.js';
+import { Character, CharacterSkill, InventoryItem, World } from '../db/entities/index.js';
+import { CHARACTER_FIELDS, CHARACTER_FIELD_NAMES, fromColumn, invalidRecord, toColumn, type CharacterSnapshot } from '../game/character.js';
+import { masteryState } from '../game/magic.js';
+import { REGION_CHUNKS } from '../world/index.js';
+import { ensureMagicEventPartitions } from '../db/partitions.js';
+import { RejectedWrite } from './retry.js';
+import { cleanJson, cleanText } from './sanitize.js';
+
+export type { CharacterSnapshot };
 
 export type WorldInfo = { id: string; name: string; seed: number; worldType: string };
-
-/** A character's persisted state; the live part (see `saveBatch`) is owned by the room holding it. */
-export type CharacterSnapshot = {
-  id: string;
-  userId: string;
-  worldId: string;
-  name: string;
-  characterClass: string;
-  level: number;
-  xp: number;
-  stats: CharacterStats;
-  x: number;
-  y: number;
-  z: number;
-  yaw: number;
-  hp: number;
-  maxHp: number;
-  mana: number;
-  maxMana: number;
-  corruption: number;
-  knownSpells: string[];
-  /** Mastery per spell (character_skills); saved when present. */
-  skills?: SkillSnapshot[];
-};
-
-export type SkillSnapshot = { skillId: string; uses: number; level: number; mastery: number };
 
 /** One cast attempt for magic_events (appended in batches, off the tick). */
 export type MagicEventRow = {
@@ -51,8 +32,27 @@ export type MagicEventRow = {
   data: Record<string, unknown>;
 };
 
+/** A timed event in a region (world_events); written with status 'active'. */
+export type WorldEventRow = {
+  worldId: string;
+  rx: number | null;
+  rz: number | null;
+  kind: string;
+  startsAt: Date;
+  endsAt: Date | null;
+  data: Record<string, unknown>;
+};
+
 export type LootDrop = { itemId: string; quantity: number };
 export type InventoryRow = { slot: number; itemId: string; quantity: number; maxStack: number };
+/** The game's stacking rule: where drops go in the inventory, and what does not fit. Pure: it may run once per attempt. */
+export type PlaceLoot = (slots: InventoryRow[]) => { slots: InventoryRow[]; overflow: LootDrop[] };
+export type GrantResult = {
+  slots: InventoryRow[];
+  overflow: LootDrop[];
+  /** The grant id had been applied before (a retry after a lost commit acknowledgement): nothing changed now. */
+  duplicate: boolean;
+};
 
 /** A chunk's edits against generated terrain: `edits[localIndex] = blockId`. */
 export type ChunkSnapshot = {
@@ -78,8 +78,6 @@ export type SaveResult = {
   rejected: RejectedSnapshot[];
 };
 
-/** Region = 8×8 chunk columns (DESIGN "World model"). */
-export const REGION_CHUNKS = 8;
 /** Rows per statement: bounds the size of one JSON parameter while keeping 1,000 rows to 2 statements. */
 const ROWS_PER_STATEMENT = 500;
 const CHUNK_VOLUME = 16 * 16 * 16;
@@ -87,7 +85,8 @@ const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const chunkKey = (c: Pick<ChunkSnapshot, 'worldId' | 'cx' | 'cy' | 'cz'>): string => `${c.worldId}:${c.cx},${c.cy},${c.cz}`;
+/** A chunk row's identity across worlds (the world's own `chunkKey` is `cx,cy,cz`). */
+export const chunkRowKey = (c: Pick<ChunkSnapshot, 'worldId' | 'cx' | 'cy' | 'cz'>): string => `${c.worldId}:${c.cx},${c.cy},${c.cz}`;
 
 /*
  * Batched writes pass the whole batch as ONE json parameter and expand it server-side with
@@ -97,20 +96,16 @@ export const chunkKey = (c: Pick<ChunkSnapshot, 'worldId' | 'cx' | 'cy' | 'cz'>)
  * Numbers survive exactly: JSON.stringify prints the shortest round-trip decimal.
  */
 
-// Only live-state columns; identity (user, world, name, class) is never written from a room.
-// `deleted_at is null`: a character deleted through the API while a snapshot was in
-// flight stays deleted. (Two batches overlap only briefly during a handoff; a deadlock
-// there aborts one transaction, which the persister retries like any failed flush.)
+// Only the record's fields (src/game/character.ts); identity (user, world, name, class) is
+// never written from a room. `deleted_at is null`: a character deleted through the API while
+// a snapshot was in flight stays deleted. (Two batches overlap only briefly during a handoff;
+// a deadlock there aborts one transaction, which the persister retries like any failed flush.)
+const CHARACTER_COLUMNS = CHARACTER_FIELD_NAMES.map((f) => CHARACTER_FIELDS[f]);
 const UPDATE_CHARACTERS = `
 update characters as c set
-  level = v.level, xp = v.xp, stats = v.stats,
-  x = v.x, y = v.y, z = v.z, yaw = v.yaw,
-  hp = v.hp, max_hp = v.max_hp, mana = v.mana, max_mana = v.max_mana,
-  corruption = v.corruption, known_spells = v.known_spells, updated_at = now()
+  ${CHARACTER_COLUMNS.map((f) => `${f.column} = v.${f.column}`).join(', ')}, updated_at = now()
 from (
-  select * from json_to_recordset(?::json) as r(
-    id uuid, level int, xp bigint, stats jsonb, x float8, y float8, z float8, yaw float8,
-    hp float8, max_hp float8, mana float8, max_mana float8, corruption float8, known_spells text[])
+  select * from json_to_recordset(?::json) as r(id uuid, ${CHARACTER_COLUMNS.map((f) => `${f.column} ${f.sql}`).join(', ')})
 ) as v
 where c.id = v.id and c.deleted_at is null`;
 
@@ -145,6 +140,11 @@ from json_to_recordset(?::json) as r(created_at timestamptz, world_id uuid, char
   code text, effect float8, mana_spent float8, rx int, rz int, data jsonb)
 left join characters c on c.id = r.character_id`;
 
+const INSERT_WORLD_EVENTS = `
+insert into world_events (id, world_id, rx, rz, kind, status, starts_at, ends_at, data, created_at)
+select gen_random_uuid(), r.world_id, r.rx, r.rz, r.kind, 'active', r.starts_at, r.ends_at, coalesce(r.data, '{}'::jsonb), now()
+from json_to_recordset(?::json) as r(world_id uuid, rx int, rz int, kind text, starts_at timestamptz, ends_at timestamptz, data jsonb)`;
+
 export class WorldStore {
   constructor(private readonly em: EntityManager) {}
 
@@ -156,59 +156,67 @@ export class WorldStore {
 
   async loadCharacter(id: string): Promise<CharacterSnapshot | undefined> {
     if (!UUID.test(id)) return undefined;
-    const c = await this.em.fork().findOne(Character, { id, deletedAt: null });
+    const em = this.em.fork();
+    const c = await em.findOne(Character, { id, deletedAt: null });
     if (!c) return undefined;
-    return {
-      id: c.id,
-      userId: c.user.id,
-      worldId: c.world.id,
-      name: c.name,
-      characterClass: c.characterClass,
-      level: c.level,
-      xp: c.xp,
-      stats: { ...c.stats },
-      // MikroORM types double columns as string | number (some drivers return strings); pg returns numbers.
-      x: Number(c.x),
-      y: Number(c.y),
-      z: Number(c.z),
-      yaw: Number(c.yaw),
-      hp: Number(c.hp),
-      maxHp: Number(c.maxHp),
-      mana: Number(c.mana),
-      maxMana: Number(c.maxMana),
-      corruption: Number(c.corruption),
-      knownSpells: [...c.knownSpells],
-      skills: (await this.em.fork().find(CharacterSkill, { character: c.id })).map((k) => ({
-        skillId: k.skillId, uses: k.uses, level: k.level, mastery: Number(k.mastery),
-      })),
-    };
-  }
-
-  /** Appends cast attempts to magic_events (partitioned by month) in one statement. */
-  async appendMagicEvents(rows: readonly MagicEventRow[]): Promise<number> {
-    if (rows.length === 0) return 0;
-    let n = 0;
-    const json = rows.map((r) => ({
-      created_at: r.createdAt.toISOString(), world_id: r.worldId, character_id: r.characterId, spell_id: r.spellId.slice(0, 64),
-      success: r.success, code: r.code, effect: r.effect, mana_spent: r.manaSpent, rx: r.rx, rz: r.rz, data: r.data,
-    }));
-    for (const part of slices(json)) n += (await this.em.fork().execute<QueryResult>(INSERT_MAGIC_EVENTS, [JSON.stringify(part)], 'run')).affectedRows;
-    return n;
+    const skills = await em.find(CharacterSkill, { character: c.id });
+    const record = { id: c.id, userId: c.user.id, worldId: c.world.id, name: c.name, characterClass: c.characterClass } as CharacterSnapshot;
+    const row = c as unknown as Record<string, unknown>;
+    for (const f of CHARACTER_FIELD_NAMES) (record as Record<string, unknown>)[f] = fromColumn(CHARACTER_FIELDS[f].kind, row[f]);
+    record.mastery = new Map(skills.map((k) => [k.skillId, { uses: k.uses }]));
+    return record;
   }
 
   /**
-   * Loot is written through at once (a player must never lose a drop to a crash):
-   * one transaction that locks the character's inventory, stacks the drops with
-   * `place` (the game's stacking rule) and writes the changed slots.
+   * Appends cast attempts to magic_events (partitioned by month): all rows in ONE
+   * transaction (one statement per 500 rows), so a failed batch wrote nothing and can be
+   * retried or bisected as a whole. Text is cleaned first (no NUL can reach a column).
    */
-  async addLoot(
-    characterId: string,
-    place: (slots: InventoryRow[]) => { slots: InventoryRow[]; overflow: LootDrop[] },
-  ): Promise<{ slots: InventoryRow[]; overflow: LootDrop[] }> {
+  async appendMagicEvents(rows: readonly MagicEventRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    return this.insertMagicEvents(rows.map(magicEventRecord));
+  }
+
+  /**
+   * The insert behind appendMagicEvents, for records already cleaned (protected: a test
+   * writes uncleaned ones). A month without a partition (maintenance creates this and
+   * next month's daily) is created here once and the batch tried again; a row for a
+   * month still without one (a clock far off) then fails the batch as poison.
+   */
+  protected async insertMagicEvents(records: readonly object[]): Promise<number> {
+    const insert = () =>
+      this.em.fork().transactional(async (tx) => {
+        let n = 0;
+        for (const part of slices(records)) n += (await tx.execute<QueryResult>(INSERT_MAGIC_EVENTS, [JSON.stringify(part)], 'run')).affectedRows;
+        return n;
+      });
+    try {
+      return await insert();
+    } catch (err) {
+      if (!noPartition(err)) throw err;
+      await ensureMagicEventPartitions(this.em.fork(), new Date());
+      return insert();
+    }
+  }
+
+  /**
+   * Loot is written through at once (a player must never lose a drop to a crash), once:
+   * one transaction locks the character, checks that `grantId` was not applied yet,
+   * stacks the drops with `place` (the game's stacking rule), writes the changed slots
+   * and records `grantId` in loot_grants. A retry with the same id after a lost commit
+   * acknowledgement finds the grant and changes nothing (`duplicate`, with the overflow
+   * of the first application).
+   */
+  async grantLoot(characterId: string, grantId: string, place: PlaceLoot): Promise<GrantResult> {
+    if (!UUID.test(grantId)) throw new RejectedWrite('grantId is not a uuid');
+    if (!UUID.test(characterId)) throw new RejectedWrite('characterId is not a uuid');
     return this.em.fork().transactional(async (tx) => {
+      // Serializes grants per character: a concurrent attempt with the same id waits here, then sees the grant.
       await tx.execute('select id from characters where id = ? for update', [characterId]);
       const before = await tx.find(InventoryItem, { character: characterId }, { orderBy: { slot: 'asc' } });
       const rows = before.map((r) => ({ slot: r.slot, itemId: r.itemId, quantity: r.quantity, maxStack: r.maxStack }));
+      const [prior] = await tx.execute<{ overflow: LootDrop[] }[]>('select overflow from loot_grants where grant_id = ?', [grantId]);
+      if (prior) return { slots: rows, overflow: prior.overflow, duplicate: true };
       const result = place(rows);
       const bySlot = new Map(before.map((r) => [r.slot, r]));
       for (const s of result.slots) {
@@ -220,14 +228,29 @@ export class WorldStore {
         }
       }
       await tx.flush();
-      return result;
+      await tx.execute('insert into loot_grants (grant_id, character_id, overflow, created_at) values (?, ?, ?::jsonb, now())', [
+        grantId,
+        characterId,
+        JSON.stringify(cleanJson(result.overflow)),
+      ]);
+      return { ...result, duplicate: false };
     });
   }
 
-  async recordWorldEvent(e: { worldId: string; rx: number; rz: number; kind: string; startsAt: Date; endsAt: Date; data: Record<string, unknown> }): Promise<void> {
-    const em = this.em.fork();
-    em.create(WorldEvent, { world: e.worldId, rx: e.rx, rz: e.rz, kind: e.kind, status: 'active', startsAt: e.startsAt, endsAt: e.endsAt, data: e.data });
-    await em.flush();
+  /** One world event (see recordWorldEvents). */
+  async recordWorldEvent(e: WorldEventRow): Promise<void> {
+    await this.recordWorldEvents([e]);
+  }
+
+  /** Inserts world events in one statement and transaction; text is cleaned first. */
+  async recordWorldEvents(rows: readonly WorldEventRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const json = rows.map(worldEventRecord);
+    return this.em.fork().transactional(async (tx) => {
+      let n = 0;
+      for (const part of slices(json)) n += (await tx.execute<QueryResult>(INSERT_WORLD_EVENTS, [JSON.stringify(part)], 'run')).affectedRows;
+      return n;
+    });
   }
 
   /**
@@ -267,20 +290,24 @@ export class WorldStore {
     const chunks = new Map<string, ChunkSnapshot>();
     for (const c of batch.chunks) {
       const reason = invalidChunk(c);
-      const key = chunkKey(c);
+      const key = chunkRowKey(c);
       if (reason) rejected.push({ kind: 'chunk', key, reason });
       else if ((chunks.get(key)?.version ?? -1) <= c.version) chunks.set(key, c);
     }
     if (characters.size === 0 && chunks.size === 0) return { characters: 0, chunks: 0, rejected };
 
-    const charRows = [...characters.values()].map((c) => ({
-      id: c.id, level: c.level, xp: c.xp, stats: c.stats, x: c.x, y: c.y, z: c.z, yaw: c.yaw,
-      hp: c.hp, max_hp: c.maxHp, mana: c.mana, max_mana: c.maxMana, corruption: c.corruption, known_spells: c.knownSpells,
-    }));
+    const charRows = [...characters.values()].map((c) => {
+      const row: Record<string, unknown> = { id: c.id };
+      for (const f of CHARACTER_FIELD_NAMES) row[CHARACTER_FIELDS[f].column] = toColumn(CHARACTER_FIELDS[f].kind, c[f]);
+      return row;
+    });
     const chunkRows = [...chunks.values()].map((c) => ({ world_id: c.worldId, cx: c.cx, cy: c.cy, cz: c.cz, version: c.version, edits: c.edits }));
 
     const skillRows = [...characters.values()].flatMap((c) =>
-      (c.skills ?? []).map((k) => ({ character_id: c.id, skill_id: k.skillId, level: k.level, mastery: k.mastery, uses: k.uses })),
+      [...c.mastery].map(([skillId, m]) => {
+        const st = masteryState(m.uses);
+        return { character_id: c.id, skill_id: skillId, level: st.level, mastery: st.mastery, uses: st.uses };
+      }),
     );
 
     return this.em.fork().transactional(async (tx) => {
@@ -294,27 +321,42 @@ export class WorldStore {
   }
 }
 
-function* slices<T>(rows: T[]): Generator<T[]> {
+function* slices<T>(rows: readonly T[]): Generator<T[]> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) yield rows.slice(i, i + ROWS_PER_STATEMENT);
+}
+
+/** "no partition of relation … found for row" (23514 raised by partition routing). */
+const noPartition = (err: unknown): boolean =>
+  !!err && typeof err === 'object' && (err as { code?: unknown }).code === '23514' && (err as { routine?: unknown }).routine === 'ExecFindPartition';
+
+const iso = (d: Date, field: string): string => {
+  if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new RejectedWrite(`${field} is not a valid date`);
+  return d.toISOString();
+};
+
+/** A magic_events record with text made writable (no NUL, no lone surrogate) and cut to the column widths. */
+export function magicEventRecord(r: MagicEventRow): Record<string, unknown> {
+  return {
+    created_at: iso(r.createdAt, 'createdAt'), world_id: r.worldId, character_id: r.characterId,
+    spell_id: cleanText(String(r.spellId), 64), success: r.success, code: r.code == null ? null : cleanText(String(r.code), 32),
+    effect: r.effect, mana_spent: r.manaSpent, rx: r.rx, rz: r.rz, data: cleanJson(r.data ?? {}),
+  };
+}
+
+function worldEventRecord(e: WorldEventRow): Record<string, unknown> {
+  return {
+    world_id: e.worldId, rx: e.rx, rz: e.rz, kind: cleanText(String(e.kind), 32),
+    starts_at: iso(e.startsAt, 'startsAt'), ends_at: e.endsAt == null ? null : iso(e.endsAt, 'endsAt'), data: cleanJson(e.data ?? {}),
+  };
 }
 
 const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
 const int32 = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= INT32_MIN && (n as number) <= INT32_MAX;
 
-/** Mirrors the column types and CHECK constraints of `characters` (src/db/entities/Character.ts). */
+/** The record's own checks (src/game/character.ts) plus the id the UPDATE joins on. */
 function invalidCharacter(c: CharacterSnapshot): string | undefined {
   if (typeof c.id !== 'string' || !UUID.test(c.id)) return 'id is not a uuid';
-  for (const k of ['x', 'y', 'z', 'yaw', 'hp', 'maxHp', 'mana', 'maxMana', 'corruption'] as const) {
-    if (!finite(c[k])) return `${k} is not a finite number`;
-  }
-  if (!int32(c.level) || c.level < 1) return 'level must be an integer >= 1';
-  if (!Number.isSafeInteger(c.xp) || c.xp < 0) return 'xp must be a safe integer >= 0';
-  if (c.hp < 0 || c.hp > c.maxHp) return 'hp outside [0, maxHp]';
-  if (c.mana < 0 || c.mana > c.maxMana) return 'mana outside [0, maxMana]';
-  if (c.corruption < 0) return 'corruption < 0';
-  if (!Array.isArray(c.knownSpells) || !c.knownSpells.every((s) => typeof s === 'string')) return 'knownSpells is not a string array';
-  if (typeof c.stats !== 'object' || c.stats === null || !Object.values(c.stats).every(finite)) return 'stats has a non-finite value';
-  return undefined;
+  return invalidRecord(c);
 }
 
 function invalidChunk(c: ChunkSnapshot): string | undefined {

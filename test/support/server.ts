@@ -61,7 +61,7 @@ export async function bootTestServer(env: Record<string, string> = {}): Promise<
   };
 }
 
-/** Every error response follows PROTOCOL.md's format: status, code, message and a request id. */
+/** Every error response follows docs/protocol.md's format: status, code, message and a request id. */
 export function assertError(res: { status: number; body: any }, status: number, code: string): void {
   assert.equal(res.status, status, JSON.stringify(res.body));
   assert.equal(res.body?.error?.code, code);

@@ -1,5 +1,5 @@
 /**
- * A player's characters (PROTOCOL.md: `/api/characters`). REST only creates,
+ * A player's characters (docs/protocol.md: `/api/characters`). REST only creates,
  * reads and retires characters; their live fields belong to the room that
  * holds them ("one writer per character"), see `CharactersRouterOptions.isLive`.
  */
@@ -19,8 +19,8 @@ export const MAX_CHARACTERS_PER_USER = 8;
 export type CharactersRouterOptions = {
   /**
    * True while a room holds the character. Such a character has one writer, the
-   * room, so REST refuses to change it (409 `CHARACTER_IN_PLAY`). Until rooms
-   * exist nothing is ever live; the room work must pass its presence lookup here.
+   * room, so REST refuses to change it (409 `CHARACTER_IN_PLAY`). The server
+   * passes the live-character registry's lookup; without one nothing is live.
    */
   isLive?: (characterId: string) => Promise<boolean>;
   maxPerUser?: number;

@@ -1,5 +1,5 @@
 /**
- * Public, read-only catalogues of the game's static content (PROTOCOL.md:
+ * Public, read-only catalogues of the game's static content (docs/protocol.md:
  * `GET /api/content/*`). They come from src/content, not the database, so a
  * menu can render before any table is seeded; only recipe ids need the DB.
  */
@@ -38,7 +38,7 @@ export function contentRouter(em: EntityManager): Router {
     ritual: s.ritual,
     prerequisites: [...s.prerequisites],
     tags: [...s.tags],
-    // Beyond PROTOCOL.md's list: what a client needs to aim and show a spell.
+    // Beyond docs/protocol.md's list: what a client needs to aim and show a spell.
     area: s.area,
     castTimeMs: s.castTimeMs,
     dark: s.dark,

@@ -7,8 +7,9 @@ import { World } from './World.js';
 export type CharacterStats = Record<string, number>;
 
 /**
- * A player character in one world. Live fields (position, hp, mana, corruption,
- * known spells) are written by the room that holds the character (DESIGN rule 2).
+ * A player character in one world. The record's fields (src/game/character.ts:
+ * position, hp, mana, cooldowns …) are written by the room that holds the character
+ * (docs/design.md rule 2).
  * Deleting sets `deletedAt`; the name is only reserved among live characters.
  */
 export const Character = defineEntity({
@@ -35,6 +36,11 @@ export const Character = defineEntity({
     maxMana: p.double(),
     corruption: p.double().default(0),
     knownSpells: p.array().default([]),
+    /** spellId → epoch ms when ready again (src/game/character.ts CHARACTER_FIELDS). */
+    // onCreate: the column default alone would make MikroORM insert the JSON string "{}".
+    cooldowns: p.json<Record<string, number>>().default('{}').onCreate(() => ({})),
+    /** Epoch ms of the respawn while dead; null when alive. */
+    respawnAt: p.double().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
     deletedAt: p.datetime().nullable(),

@@ -21,6 +21,7 @@ import { WorldEvent } from './WorldEvent.js';
 import { CraftingRecipe } from './CraftingRecipe.js';
 import { Spell } from './Spell.js';
 import { MagicEvent } from './MagicEvent.js';
+import { LootGrant } from './LootGrant.js';
 
 export {
   User,
@@ -46,6 +47,7 @@ export {
   CraftingRecipe,
   Spell,
   MagicEvent,
+  LootGrant,
 };
 export type { IUser } from './User.js';
 export type { ISession } from './Session.js';
@@ -72,6 +74,7 @@ export { WORLD_EVENT_STATUSES } from './WorldEvent.js';
 export type { ICraftingRecipe, RecipeIngredient } from './CraftingRecipe.js';
 export type { ISpell } from './Spell.js';
 export type { IMagicEvent } from './MagicEvent.js';
+export type { ILootGrant } from './LootGrant.js';
 
 /** Every entity, for MikroORM discovery. */
 export const entities = [
@@ -98,4 +101,5 @@ export const entities = [
   CraftingRecipe,
   Spell,
   MagicEvent,
+  LootGrant,
 ];

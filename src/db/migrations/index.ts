@@ -1,10 +1,14 @@
 import { Migration20261122000000_initial } from './Migration20261122000000_initial.js';
 import { Migration20261122010000_spell_analytics } from './Migration20261122010000_spell_analytics.js';
+import { Migration20261130000000_character_cooldowns } from './Migration20261130000000_character_cooldowns.js';
+import { Migration20261130010000_loot_grants } from './Migration20261130010000_loot_grants.js';
 import { Migration20261130060000_login_addresses } from './Migration20261130060000_login_addresses.js';
 
 /** Checked-in migrations, in order. New ones are appended (see `npm run db:migration:create`). */
 export const migrationsList = [
   { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
   { name: 'Migration20261122010000_spell_analytics', class: Migration20261122010000_spell_analytics },
+  { name: 'Migration20261130000000_character_cooldowns', class: Migration20261130000000_character_cooldowns },
+  { name: 'Migration20261130010000_loot_grants', class: Migration20261130010000_loot_grants },
   { name: 'Migration20261130060000_login_addresses', class: Migration20261130060000_login_addresses },
 ] as { name: string; class: new (...args: any[]) => any }[];

@@ -3,7 +3,7 @@ import type { Processors } from '../types.js';
 import { createMaintenanceProcessor, type MaintenanceDeps } from './maintenance.js';
 import { ritualProcessor } from './ritual.js';
 
-export { computeRitual, ritualProcessor, raiseEarthRadius } from './ritual.js';
+export { computeRitual, ritualProcessor } from './ritual.js';
 export { createMaintenanceProcessor, type MaintenanceDeps } from './maintenance.js';
 
 export type ProcessorDeps = {

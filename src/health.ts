@@ -1,4 +1,4 @@
-/** Health of the parts the server depends on, for `GET /api/health`. */
+/** Health of the parts a process depends on (database, Redis, queue), reported by `GET /api/health`. */
 export type HealthStatus = 'ok' | 'down' | 'disabled';
 export type HealthCheck = { name: string; check(): Promise<HealthStatus> };
 

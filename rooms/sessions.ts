@@ -1,0 +1,142 @@
+/**
+ * Who plays which character in a region room, and every way a character
+ * leaves it: leave, drop past the reconnection window, kick, takeover,
+ * handoff, dispose. Each exit saves the character and releases its claim
+ * once; concurrent exits share that one release.
+ */
+import type { Client, Presence } from '@colyseus/core';
+import { snapshotOf } from '../src/game/character.js';
+import type { RegionSim } from '../src/game/region/index.js';
+import type { TokenBucket } from '../src/game/ratelimit.js';
+import type { Logger } from '../src/log.js';
+import type { Interest, RegionWriter } from './ports.js';
+import { liveCharacters, playRegion } from './registry.js';
+import type { WireSync } from './sync.js';
+
+export const CLOSE_TAKEN_OVER = 4001; // another session took this character
+export const CLOSE_RATE_LIMITED = 4002; // sustained message flood
+export const CLOSE_HANDOFF = 4003; // character moved to another region
+export const CLOSE_LOGGED_OUT = 4004; // the session's login was revoked (logout)
+
+/** What onAuth hands to onJoin. (Not `sessionId`: Colyseus would take that as the seat's session id.) */
+export type AuthData = { userId: string; characterId: string; token: string; loginSessionId: string };
+export type Session = AuthData & { bucket: TokenBucket; gone?: boolean };
+
+export const sessionOf = (client: Client): Session | undefined => client.userData as Session | undefined;
+
+export class Sessions {
+  private readonly byCharacter = new Map<string, Client>();
+  private readonly releasing = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly room: { roomId: string; worldId: string; presence: Presence; log: Logger },
+    private readonly sim: RegionSim,
+    private readonly wire: WireSync,
+    private readonly writer: RegionWriter,
+    private readonly interest: Interest,
+  ) {}
+
+  clientOf(characterId: string): Client | undefined {
+    return this.byCharacter.get(characterId);
+  }
+
+  /** The client now playing `characterId`: a previous session of it is taken over. */
+  bind(characterId: string, client: Client): void {
+    const previous = this.byCharacter.get(characterId);
+    if (previous && previous !== client) this.close(previous, CLOSE_TAKEN_OVER, 'this character was taken over by another session');
+    this.byCharacter.set(characterId, client);
+  }
+
+  /** The same session came back (reconnection): its new client object replaces the old one. */
+  rebind(characterId: string, client: Client): void {
+    this.byCharacter.set(characterId, client);
+  }
+
+  isCurrent(client: Client): boolean {
+    const s = sessionOf(client);
+    return !!s && !s.gone && this.byCharacter.get(s.characterId) === client;
+  }
+
+  /** Ends a session from the server side; the character stays until released. */
+  close(client: Client, code: number, reason: string): void {
+    const s = sessionOf(client);
+    if (s) {
+      s.gone = true;
+      if (this.byCharacter.get(s.characterId) === client) this.byCharacter.delete(s.characterId);
+    }
+    this.interest.detach(client.sessionId);
+    client.leave(code, reason);
+  }
+
+  /** Ends a session and lets its character go (kick, logout): saved and released, never left behind in the world. */
+  async kick(client: Client, code: number, reason: string): Promise<void> {
+    const s = sessionOf(client);
+    const current = this.isCurrent(client);
+    this.close(client, code, reason);
+    if (s && current) await this.release(s.characterId);
+  }
+
+  /** The clients of a login session (all its characters here). */
+  clientsOfLogin(sessionId: string): Client[] {
+    return [...this.byCharacter.values()].filter((c) => sessionOf(c)?.loginSessionId === sessionId);
+  }
+
+  /** Final save of a character leaving this room, then it is no longer live here. Concurrent callers share one release. */
+  release(characterId: string): Promise<void> {
+    let p = this.releasing.get(characterId);
+    if (!p) {
+      p = this.doRelease(characterId).finally(() => this.releasing.delete(characterId));
+      this.releasing.set(characterId, p);
+    }
+    return p;
+  }
+
+  /** Takeover from /api/play or another room: close the session, save, release. False when the character is not here. */
+  async evict(characterId: string): Promise<boolean> {
+    const client = this.byCharacter.get(characterId);
+    if (client) this.close(client, CLOSE_TAKEN_OVER, 'this character was taken over by another session');
+    const inFlight = this.releasing.get(characterId);
+    if (inFlight) {
+      await inFlight;
+      return true;
+    }
+    if (!this.sim.characters.has(characterId)) return false;
+    await this.release(characterId);
+    return true;
+  }
+
+  /** The character walked into a neighbour region: save it, take it out of this room, reserve its seat there (any process), send `handoff`. */
+  async handoff(characterId: string, rx: number, rz: number): Promise<void> {
+    const client = this.byCharacter.get(characterId);
+    const s = client && sessionOf(client);
+    try {
+      await this.release(characterId);
+      if (!client || !s) return;
+      s.gone = true;
+      this.interest.detach(client.sessionId);
+      const reservation = await playRegion({ worldId: this.room.worldId, rx, rz, characterId }, s.token);
+      client.send('handoff', { reservation });
+    } catch (err) {
+      this.room.log.warn({ err, characterId, rx, rz }, 'handoff failed; the client must ask /api/play again');
+      client?.send('handoff', { error: 'HANDOFF_FAILED' });
+      client?.leave(CLOSE_HANDOFF, 'handoff failed');
+    }
+  }
+
+  /** Room disposal: claims of characters still here are released (the writer's final flush saved them). */
+  async releaseAllClaims(): Promise<void> {
+    const registry = liveCharacters(this.room.presence);
+    await Promise.all([...this.sim.characters.keys()].map((id) => registry.release(id, this.room.roomId)));
+  }
+
+  private async doRelease(characterId: string): Promise<void> {
+    const live = this.sim.removeCharacter(characterId);
+    this.byCharacter.delete(characterId);
+    this.wire.removeCharacter(characterId);
+    if (live) {
+      this.writer.markCharacter(characterId, () => snapshotOf(live));
+      await this.writer.flushCharacterNow(characterId);
+    }
+    await liveCharacters(this.room.presence).release(characterId, this.room.roomId);
+  }
+}

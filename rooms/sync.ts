@@ -1,0 +1,97 @@
+/**
+ * The sync step: after a tick, copy what the simulation changed into the
+ * wire state. Character fields and who sees them come from the one record
+ * (src/game/character.ts CHARACTER_FIELDS); nothing here decides a rule.
+ */
+import type { ArraySchema, MapSchema } from '@colyseus/schema';
+import { CHARACTER_FIELDS, CHARACTER_FIELD_NAMES, wireValue, type CharacterFieldName, type LiveCharacter } from '../src/game/character.js';
+import type { RegionSim, TickEvents } from '../src/game/region/index.js';
+import { ChunkState, LeylineState, NpcState, type CharacterState, type RegionState } from '../schema/index.js';
+
+const WIRE_FIELDS = CHARACTER_FIELD_NAMES.filter((f) => CHARACTER_FIELDS[f].wire !== undefined);
+
+/** Copies a character's wire fields onto its state object; only changed values are written (and encoded). */
+export function syncCharacter(st: CharacterState, c: LiveCharacter): void {
+  const target = st as unknown as Record<CharacterFieldName, unknown>;
+  for (const f of WIRE_FIELDS) {
+    const kind = CHARACTER_FIELDS[f].kind;
+    if (kind === 'readyAt') {
+      const map = target[f] as MapSchema<number>;
+      for (const [k, v] of c.cooldowns) if (map.get(k) !== v) map.set(k, v);
+    } else if (kind === 'strings') {
+      const list = target[f] as ArraySchema<string>;
+      const want = c[f] as string[];
+      if (list.length !== want.length || want.some((s, i) => list[i] !== s)) {
+        list.clear();
+        list.push(...want);
+      }
+    } else {
+      const v = wireValue(c, f);
+      if (target[f] !== v) target[f] = v;
+    }
+  }
+}
+
+export class WireSync {
+  constructor(
+    private readonly state: RegionState,
+    private readonly newCharacter: () => CharacterState,
+  ) {}
+
+  /** The region's static and loaded parts: identity, leylines, NPCs, edited chunks. */
+  init(sim: RegionSim, worldId: string): void {
+    Object.assign(this.state, { worldId, rx: sim.rx, rz: sim.rz, timeOfDay: sim.hour });
+    sim.leylines.forEach((l, i) => {
+      this.state.leylines.push(Object.assign(new LeylineState(), { id: l.id, x1: l.x1, z1: l.z1, x2: l.x2, z2: l.z2, strength: sim.leylineStrengths[i] }));
+    });
+    for (const n of sim.npcs.values()) this.state.npcs.set(n.id, Object.assign(new NpcState(), { id: n.id, kind: n.kind, x: n.x, y: n.y, z: n.z, hp: n.hp, maxHp: n.maxHp }));
+    for (const key of sim.chunkVersions.keys()) this.chunk(sim, key);
+  }
+
+  addCharacter(c: LiveCharacter): void {
+    const st = this.newCharacter();
+    Object.assign(st, { id: c.id, name: c.name, characterClass: c.characterClass });
+    syncCharacter(st, c);
+    this.state.characters.set(c.id, st);
+  }
+
+  removeCharacter(id: string): void {
+    this.state.characters.delete(id);
+  }
+
+  /** One tick's changes; returns the keys of chunks that got their first edit (new to the views). */
+  tick(sim: RegionSim, ev: TickEvents): string[] {
+    this.state.tick += 1;
+    this.state.timeOfDay = sim.hour;
+    for (const id of ev.characters) {
+      const live = sim.characters.get(id);
+      const st = this.state.characters.get(id);
+      if (live && st) syncCharacter(st, live);
+    }
+    for (const id of ev.npcs) {
+      const n = sim.npcs.get(id);
+      const st = this.state.npcs.get(id);
+      if (n && st) Object.assign(st, { x: n.x, y: n.y, z: n.z, hp: n.hp });
+    }
+    const added: string[] = [];
+    for (const b of ev.blocks) if (this.chunk(sim, b.key)) added.push(b.key);
+    if (ev.leylines) this.state.leylines.forEach((st, i) => (st.strength = sim.leylineStrengths[i] ?? st.strength));
+    return added;
+  }
+
+  /** Brings a chunk's state in line with the world's edits; true when the chunk state was created. */
+  private chunk(sim: RegionSim, key: string): boolean {
+    let chunk = this.state.chunks.get(key);
+    const created = !chunk;
+    if (!chunk) {
+      const [cx, cy, cz] = key.split(',').map(Number) as [number, number, number];
+      chunk = Object.assign(new ChunkState(), { cx, cy, cz });
+      this.state.chunks.set(key, chunk);
+    }
+    chunk.version = sim.chunkVersions.get(key) ?? 0;
+    const edits = sim.world.editsOf(key);
+    for (const [i, b] of edits) if (chunk.edits.get(String(i)) !== b) chunk.edits.set(String(i), b);
+    for (const i of chunk.edits.keys()) if (!edits.has(Number(i))) chunk.edits.delete(i);
+    return created;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * `cast`: checks in protocol order (src/game/magic.ts), then one change:
+ * mana, cooldown, mastery, corruption; then the effects land at once, or a
+ * ritual starts (computed by a worker, applied on a later tick).
+ */
+import { biomeAt } from '../../world/index.js';
+import type { LiveCharacter } from '../character.js';
+import { addRegionCorruption, effectiveMaxMana, gainCorruption } from '../corruption.js';
+import { leylineProximity } from '../leylines.js';
+import { resolveCast, type CastCandidate, type CastTarget } from '../magic.js';
+import { seedFrom } from '../random.js';
+import type { RegionContext } from '../region/context.js';
+import { applyEffects } from '../region/effects.js';
+import type { TickEvents } from '../region/events.js';
+import type { RitualStart } from '../rituals.js';
+import type { Refusal, Vec3 } from '../types.js';
+import type { Reply } from './types.js';
+
+export type CastCommand = { kind: 'cast'; characterId: string; spellId: string; targetId?: string; point?: Vec3 };
+
+/** What the event log records for a spell id that is not in the catalogue (never the client's raw string). */
+export const UNKNOWN_SPELL_ID = '(unknown)';
+
+export function cast(r: RegionContext, c: LiveCharacter, cmd: CastCommand, now: number, ev: TickEvents): Reply {
+  const spell = r.catalogue.spellById.get(cmd.spellId);
+  // An unknown targetId leaves no target: checkCast then refuses in its own order (INVALID_TARGET last).
+  const target = targetOf(r, cmd);
+  const alive = c.respawnAt === undefined && c.hp > 0;
+  const out = resolveCast({
+    spell,
+    spellId: cmd.spellId,
+    caster: { ...c, alive },
+    target,
+    now,
+    env: envAt(r, c, now),
+    candidates: spell && spell.area > 0 ? candidates(r) : [],
+  });
+  if (!out.ok) return logRefusal(ev, c, spell ? cmd.spellId : UNKNOWN_SPELL_ID, out);
+
+  // The one change.
+  c.mana = Math.max(0, c.mana - out.manaSpent);
+  c.cooldowns.set(out.spellId, out.cooldownUntil);
+  c.mastery.set(out.spellId, { uses: out.masteryAfter.uses });
+  if (out.corruptionGained > 0) {
+    c.corruption = gainCorruption(c.corruption, out.corruptionGained);
+    c.mana = Math.min(c.mana, effectiveMaxMana(c.maxMana, c.corruption));
+    r.corruption = addRegionCorruption(r.corruption, out.corruptionGained, now);
+  }
+  ev.characters.add(c.id);
+
+  if (out.ritual) {
+    const ritualId = r.newId();
+    const start: RitualStart = {
+      ritualId, casterId: c.id, spellId: out.spellId, ritualKind: out.ritualKind ?? 'storm', aim: out.aim,
+      power: Math.round(spell!.power * out.factors.mastery * out.factors.environment * 100) / 100,
+      seed: seedFrom(r.seed, ritualId), startedAt: now, completesAt: out.completesAt,
+    };
+    r.rituals.start(start);
+    ev.rituals.push(start);
+    ev.casts.push({ characterId: c.id, spellId: out.spellId, success: true, code: null, effect: 0, manaSpent: out.manaSpent, factors: out.factors });
+    return { ok: true, data: { ritualId, completesAt: out.completesAt, manaSpent: out.manaSpent, factors: out.factors } };
+  }
+
+  const applied = applyEffects(r, c.id, out.effects, now, ev);
+  ev.casts.push({ characterId: c.id, spellId: out.spellId, success: true, code: null, effect: applied, manaSpent: out.manaSpent, factors: out.factors });
+  ev.spells.push({ casterId: c.id, spellId: out.spellId, aim: out.aim, effects: out.effects });
+  return { ok: true, data: { manaSpent: out.manaSpent, cooldownUntil: out.cooldownUntil, effects: out.effects, factors: out.factors } };
+}
+
+function targetOf(r: RegionContext, cmd: CastCommand): CastTarget | undefined {
+  if (cmd.targetId !== undefined) {
+    const npc = r.npcs.get(cmd.targetId);
+    if (npc) {
+      const def = r.catalogue.npcByKind.get(npc.kind);
+      return { kind: 'npc', id: npc.id, x: npc.x, y: npc.y, z: npc.z, alive: npc.state !== 'dead', hostile: def?.hostile ?? true };
+    }
+    const c = r.characters.get(cmd.targetId);
+    if (c) return { kind: 'character', id: c.id, x: c.x, y: c.y, z: c.z, alive: c.respawnAt === undefined && c.hp > 0 };
+    return undefined;
+  }
+  return cmd.point ? { kind: 'point', ...cmd.point } : undefined;
+}
+
+function candidates(r: RegionContext): CastCandidate[] {
+  const out: CastCandidate[] = [];
+  for (const n of r.npcs.values()) {
+    if (n.state !== 'dead') out.push({ kind: 'npc', id: n.id, x: n.x, y: n.y, z: n.z, alive: true, hostile: r.catalogue.npcByKind.get(n.kind)?.hostile ?? true });
+  }
+  for (const c of r.characters.values()) {
+    if (c.respawnAt === undefined && c.hp > 0) out.push({ kind: 'character', id: c.id, x: c.x, y: c.y, z: c.z, alive: true });
+  }
+  return out;
+}
+
+function envAt(r: RegionContext, p: Vec3, now: number) {
+  const ley = leylineProximity(p.x, p.z, r.leylines, now);
+  return { biome: biomeAt(r.seed, Math.floor(p.x), Math.floor(p.z)), hour: r.hour, leyline: { distance: ley.distance, strength: ley.strength } };
+}
+
+function logRefusal(ev: TickEvents, c: LiveCharacter, spellId: string, refusal: Refusal): Refusal {
+  ev.casts.push({ characterId: c.id, spellId, success: false, code: refusal.code, effect: 0, manaSpent: 0 });
+  return refusal;
+}

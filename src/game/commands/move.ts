@@ -1,0 +1,32 @@
+/** `move`: a client's new position, checked against the world and its travel budget. */
+import { regionOfBlock } from '../../world/index.js';
+import type { LiveCharacter } from '../character.js';
+import { checkMove, moveBudgetAt } from '../movement.js';
+import type { RegionContext } from '../region/context.js';
+import type { TickEvents } from '../region/events.js';
+import { refuse, type Vec3 } from '../types.js';
+import type { Reply } from './types.js';
+
+export type MoveCommand = { kind: 'move'; characterId: string; to: Vec3 & { yaw?: number } };
+
+export function move(r: RegionContext, c: LiveCharacter, cmd: MoveCommand, now: number, ev: TickEvents): Reply {
+  if (c.respawnAt !== undefined) return refuse('INVALID_MOVE', 'you are dead; wait to respawn');
+  const verdict = checkMove(r.world, c, cmd.to, now);
+  if (!verdict.ok) {
+    ev.corrections.push({ characterId: c.id, x: c.x, y: c.y, z: c.z });
+    return verdict;
+  }
+  c.moveBudget = moveBudgetAt(c, now) - Math.hypot(cmd.to.x - c.x, cmd.to.z - c.z);
+  c.lastMoveAt = now;
+  c.x = cmd.to.x;
+  c.y = cmd.to.y;
+  c.z = cmd.to.z;
+  if (cmd.to.yaw !== undefined) c.yaw = cmd.to.yaw;
+  ev.characters.add(c.id);
+  const at = regionOfBlock(c.x, c.z);
+  if (at.rx !== r.rx || at.rz !== r.rz) {
+    r.frozen.add(c.id); // no more inputs here until the handoff is done
+    ev.crossings.push({ characterId: c.id, ...at });
+  }
+  return { ok: true, data: { x: c.x, y: c.y, z: c.z } };
+}

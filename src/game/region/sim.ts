@@ -1,0 +1,211 @@
+/**
+ * The authoritative simulation of one region: the voxel world, the live
+ * characters and NPCs in it, and the inputs queued against them. Handlers
+ * enqueue commands; `step()` applies them in arrival order on the tick (so a
+ * tick sees a consistent world), then runs the region's systems: vitals,
+ * NPCs, ritual results, corruption, day clock, leylines, gravity. Pure: no
+ * framework, no database; time comes in as arguments, randomness from a
+ * source seeded by the world seed and region, ids from an injected source.
+ */
+import { chunkKey, spawnPoint, VoxelWorld } from '../../world/index.js';
+import { enterWorld, type CharacterRecord, type LiveCharacter } from '../character.js';
+import { timeOfDay } from '../clock.js';
+import { newRegionCorruption, regionCorruptionEvent } from '../corruption.js';
+import { leylinesForRegion, leylineStrength } from '../leylines.js';
+import { addToInventory, type Drop, type InventorySlot } from '../loot.js';
+import { applyGravity, unstuck } from '../movement.js';
+import { Rng, seedFrom } from '../random.js';
+import { RitualBook, type RitualEffect } from '../rituals.js';
+import { refuse } from '../types.js';
+import { applyCommand, type Command, type Reply } from '../commands/index.js';
+import { EMPTY_CATALOGUE, type MagicCatalogue, type RegionContext } from './context.js';
+import { applyRitualEffect } from './effects.js';
+import { emptyEvents, type TickEvents } from './events.js';
+import { NPCS_PER_REGION, spawnRegionNpcs, stepNpcs } from './npcs.js';
+import { stepVitals } from './vitals.js';
+
+/** Inputs waiting for the next tick, per region. Full → refused (the stated overload rule). */
+export const MAX_QUEUED_COMMANDS = 2048;
+export const INVENTORY_SLOTS = 36;
+/** Leyline strengths drift over minutes: recomputed once a second is smooth enough. */
+export const LEYLINE_UPDATE_MS = 1000;
+const CORRUPTION_CHECK_MS = 1000;
+
+export type RegionSimOptions = {
+  cacheChunks?: number;
+  /** Spells, NPC kinds and loot; without it the region has movement, blocks and chat only. */
+  catalogue?: MagicCatalogue;
+  /** Ids of rituals and loot grants (unique across restarts in production: uuids). Default: a counter. */
+  newId?: () => string;
+  /** Epoch ms at creation (NPC spawn times, corruption clock). */
+  now?: number;
+  npcCount?: number;
+  /** Real ms per in-game day; without it `hour` stays where it is set. */
+  dayLengthMs?: number;
+};
+
+export class RegionSim {
+  readonly world: VoxelWorld;
+  private readonly r: RegionContext;
+  private queue: { cmd: Command; resolve: (r: Reply) => void }[] = [];
+  private readonly dayLengthMs: number | undefined;
+  private lastLeylineUpdate = -Infinity;
+  private lastCorruptionCheck = 0;
+  /** Current strength of each leyline (same order as `leylines`). */
+  readonly leylineStrengths: number[];
+
+  constructor(
+    readonly seed: number,
+    readonly rx: number,
+    readonly rz: number,
+    opts: RegionSimOptions = {},
+  ) {
+    const now = opts.now ?? 0;
+    const catalogue = opts.catalogue ?? EMPTY_CATALOGUE;
+    let counter = 0;
+    this.world = new VoxelWorld(seed, { cacheChunks: opts.cacheChunks ?? 1024 });
+    const cx = rx * 128 + 64, cz = rz * 128 + 64;
+    this.r = {
+      seed, rx, rz, world: this.world, catalogue,
+      characters: new Map(), chunkVersions: new Map(), frozen: new Set(), npcs: new Map(),
+      leylines: leylinesForRegion(seed, rx, rz),
+      spawn: { x: cx + 0.5, y: spawnPoint(seed, cx, cz), z: cz + 0.5 },
+      rng: new Rng(seedFrom(seed, 'region', rx, rz)),
+      newId: opts.newId ?? (() => `${rx},${rz}:${++counter}`),
+      rituals: new RitualBook(),
+      hour: 12,
+      corruption: newRegionCorruption(now),
+    };
+    for (const n of spawnRegionNpcs(seed, rx, rz, catalogue, opts.catalogue ? (opts.npcCount ?? NPCS_PER_REGION) : 0, now)) this.r.npcs.set(n.id, n);
+    this.dayLengthMs = opts.dayLengthMs;
+    if (this.dayLengthMs) this.r.hour = timeOfDay(now, this.dayLengthMs);
+    this.leylineStrengths = this.r.leylines.map((l) => leylineStrength(l.baseStrength, l.id, now));
+  }
+
+  get characters(): ReadonlyMap<string, LiveCharacter> {
+    return this.r.characters;
+  }
+  get npcs(): RegionContext['npcs'] {
+    return this.r.npcs;
+  }
+  get leylines(): RegionContext['leylines'] {
+    return this.r.leylines;
+  }
+  get chunkVersions(): ReadonlyMap<string, number> {
+    return this.r.chunkVersions;
+  }
+  get spawn() {
+    return this.r.spawn;
+  }
+  /** In-game hour (0..24). */
+  get hour(): number {
+    return this.r.hour;
+  }
+  set hour(h: number) {
+    this.r.hour = h;
+  }
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  loadChunk(cx: number, cy: number, cz: number, version: number, edits: Iterable<readonly [number, number]>): void {
+    const key = chunkKey(cx, cy, cz);
+    this.world.loadEdits(key, edits);
+    this.r.chunkVersions.set(key, version);
+  }
+
+  /** A stored character enters (see `enterWorld`), lifted out of blocks if the terrain changed while it was away. */
+  enter(record: CharacterRecord, now: number): LiveCharacter {
+    return this.addCharacter(enterWorld(record, now));
+  }
+
+  /** Adds a live character (handed over as it is), lifting it out of blocks if needed. */
+  addCharacter(c: LiveCharacter): LiveCharacter {
+    Object.assign(c, unstuck(this.world, c));
+    this.r.characters.set(c.id, c);
+    this.r.frozen.delete(c.id);
+    return c;
+  }
+
+  /** Takes a character out; its rituals are cancelled (their outcomes go to `ev` when given). */
+  removeCharacter(id: string, ev?: TickEvents): LiveCharacter | undefined {
+    const c = this.r.characters.get(id);
+    if (c) ev?.ritualOutcomes.push(...this.r.rituals.cancelOf(id));
+    this.r.characters.delete(id);
+    this.r.frozen.delete(id);
+    return c;
+  }
+
+  freeze(id: string): void {
+    this.r.frozen.add(id);
+  }
+
+  enqueue(cmd: Command): Promise<Reply> {
+    if (this.queue.length >= MAX_QUEUED_COMMANDS) return Promise.resolve(refuse('RATE_LIMITED', 'the region is overloaded; try again'));
+    return new Promise((resolve) => this.queue.push({ cmd, resolve }));
+  }
+
+  /** A ritual's result arrives (any time, any number of times, from any worker): applied once, on the next step. */
+  ritualResult(ritualId: string, effects: readonly RitualEffect[]): void {
+    this.r.rituals.result(ritualId, effects);
+  }
+
+  ritualFailed(ritualId: string): void {
+    this.r.rituals.failed(ritualId);
+  }
+
+  isPending(ritualId: string): boolean {
+    return this.r.rituals.isPending(ritualId);
+  }
+
+  /** The inventory after adding drops (the room writes it through to the database at once). */
+  placeLoot<S extends InventorySlot>(slots: readonly S[], drops: readonly Drop[]) {
+    return addToInventory(slots, drops, INVENTORY_SLOTS, (id) => this.r.catalogue.maxStackOf(id));
+  }
+
+  /** One tick: queued inputs in order, then the region's systems. */
+  step(now: number, dtMs: number): TickEvents {
+    const r = this.r;
+    const ev = emptyEvents();
+    if (this.dayLengthMs) r.hour = timeOfDay(now, this.dayLengthMs);
+    if (now - this.lastLeylineUpdate >= LEYLINE_UPDATE_MS) {
+      this.lastLeylineUpdate = now;
+      r.leylines.forEach((l, i) => (this.leylineStrengths[i] = leylineStrength(l.baseStrength, l.id, now)));
+      ev.leylines = true;
+    }
+
+    const queue = this.queue;
+    this.queue = [];
+    for (const { cmd, resolve } of queue) {
+      const c = r.characters.get(cmd.characterId);
+      if (!c || r.frozen.has(c.id)) {
+        resolve(refuse('NOT_IN_REGION', 'your character is not in this region'));
+        continue;
+      }
+      resolve(applyCommand(r, c, cmd, now, ev));
+    }
+
+    stepVitals(r.characters.values(), r.spawn, now, dtMs, ev);
+    stepNpcs(r, now, dtMs, ev);
+    for (const o of r.rituals.take()) {
+      for (const e of o.effects) applyRitualEffect(r, o.casterId, e, now, ev);
+      ev.ritualOutcomes.push(o);
+    }
+    if (now - this.lastCorruptionCheck >= CORRUPTION_CHECK_MS) {
+      this.lastCorruptionCheck = now;
+      const { state, start } = regionCorruptionEvent(r.corruption, now);
+      r.corruption = state;
+      if (start) ev.worldEvents.push(start);
+    }
+
+    for (const c of r.characters.values()) {
+      if (r.frozen.has(c.id) || c.respawnAt !== undefined) continue;
+      const y = applyGravity(this.world, c, now, dtMs);
+      if (y !== undefined) {
+        c.y = y;
+        ev.characters.add(c.id);
+      }
+    }
+    return ev;
+  }
+}
