@@ -23,6 +23,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ipKeyGenerator } from 'express-rate-limit';
 import { Session, User, type IUser } from '../db/entities/index.js';
+import { FAMILIAR_ADDRESS_MS } from '../db/prune.js';
 import { TokenService } from './tokens.js';
 
 const MINUTE_MS = 60_000;
@@ -40,7 +41,7 @@ export const LOGIN_RULES = {
   /** An hour without attempts from unfamiliar addresses and the account's count starts over. */
   accountQuietMs: 60 * MINUTE_MS,
   /** An address the account logged in or registered from within this long is familiar. */
-  familiarForMs: 90 * 24 * 60 * MINUTE_MS,
+  familiarForMs: FAMILIAR_ADDRESS_MS, // 90 days; also what the prune job keeps
 } as const;
 export type LoginRules = { [K in keyof typeof LOGIN_RULES]: number };
 

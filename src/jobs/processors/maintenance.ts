@@ -4,13 +4,13 @@
  *  - refresh_spell_analytics: REFRESH MATERIALIZED VIEW [CONCURRENTLY] spell_analytics
  *    (skipped while the view does not exist);
  *  - ensure_partitions: the next magic_events monthly partitions;
- *  - prune_auth: expired/revoked sessions and stale login-address rows (src/auth/prune.ts).
+ *  - prune_auth: expired/revoked sessions and stale login-address rows (src/db/prune.ts).
  * The database handle is injected (the server passes its ORM; `npm run worker`
  * opens one when DATABASE_URL is set).
  */
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
-import { pruneAuthRecords } from '../../auth/prune.js';
 import { ensureMagicEventPartitions } from '../../db/partitions.js';
+import { pruneAuthRecords } from '../../db/prune.js';
 import { maintenancePayloadSchema, parsePayload, type MaintenanceResult, type Processor } from '../types.js';
 
 export type MaintenanceDeps = {

@@ -1,15 +1,17 @@
 /**
- * Pruning of the accounts' bookkeeping, run by the `prune_auth` maintenance
- * job (src/jobs/processors/maintenance.ts) every hour:
+ * Pruning of the accounts' bookkeeping (src/auth/accounts.ts), run by the
+ * `prune_auth` maintenance job (src/jobs/processors/maintenance.ts) every hour:
  *  - sessions that expired or were revoked more than a day ago (a token of
  *    such a session is refused anyway; the day keeps them for incident look-ups);
  *  - login_addresses rows that no longer matter: not locked, not familiar
- *    (no success within LOGIN_RULES.familiarForMs) and no failure in the last
+ *    (no success within FAMILIAR_ADDRESS_MS) and no failure in the last
  *    day — a guesser's many addresses do not pile up.
  * Deletes run in batches so a large backlog never holds long locks.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { LOGIN_RULES } from './accounts.js';
+
+/** An address an account logged in or registered from within this long is familiar to it (LOGIN_RULES.familiarForMs). */
+export const FAMILIAR_ADDRESS_MS = 90 * 24 * 60 * 60 * 1000;
 
 export const SESSION_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** Failures older than this no longer keep an address's row. */
@@ -33,7 +35,7 @@ async function deleteInBatches(em: EntityManager, table: string, key: string, wh
 export async function pruneAuthRecords(em: EntityManager, now = new Date()): Promise<{ sessions: number; loginAddresses: number }> {
   const sessionsBefore = new Date(now.getTime() - SESSION_RETENTION_MS);
   const sessions = await deleteInBatches(em, 'sessions', 'id', 'expires_at < ? or revoked_at < ?', [sessionsBefore, sessionsBefore]);
-  const familiarSince = new Date(now.getTime() - LOGIN_RULES.familiarForMs);
+  const familiarSince = new Date(now.getTime() - FAMILIAR_ADDRESS_MS);
   const failuresSince = new Date(now.getTime() - LOGIN_FAILURE_RETENTION_MS);
   const loginAddresses = await deleteInBatches(
     em,
