@@ -28,7 +28,7 @@ import { createJobs, createProcessors, jobsRunInProcess, scheduleMaintenance } f
 import { WorldStore } from './persist/store.js';
 import { randomUUID } from 'node:crypto';
 import { regionRoom } from '../rooms/RegionRoom.js';
-import type { RegionRoomDeps, RoomSeams } from '../rooms/ports.js';
+import { LOGOUT_CHANNEL, type RegionRoomDeps, type RoomSeams } from '../rooms/ports.js';
 import { ShutdownStack } from './shutdown.js';
 import { RegionWriter } from './persist/writer.js';
 import { createPlay } from '../rooms/play.js';
@@ -128,6 +128,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
       playRateLimit: { perUserPerMin: config.playRateLimitPerMin, perAddressPerMin: config.playRateLimitPerIpPerMin },
       metricsToken: config.metricsToken,
       play: createPlay(store, scale.presence),
+      onLogout: (sessionId) => scale.presence.publish(LOGOUT_CHANNEL, { sessionId }),
       isLive: async (id) => (await liveCharacters(scale.presence).holders(id)).length > 0,
     });
 

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { LocalPresence, type Presence } from '@colyseus/core';
+import { Client } from '@colyseus/sdk';
 import { RedisPresence } from '@colyseus/redis-presence';
 import { Character } from '../src/db/entities/index.js';
 import { leaseKeys, RegionHeld, takeRegionLease } from '../rooms/lease.js';
@@ -114,6 +115,18 @@ describe('region room trust boundaries', function () {
     const dead = await rooms.enter(p);
     assert.equal(me(dead, p).hp, 0);
     assert.equal((await dead.request('move', { x: me(dead, p).x + 0.2, y: me(dead, p).y, z: me(dead, p).z })).code, 'INVALID_MOVE');
+  });
+
+  it('logout closes that login\'s live sessions (4004) and they cannot reconnect', async () => {
+    const p = await alone();
+    const room = await rooms.enter(p);
+    const token = room.reconnectionToken;
+    const closed = new Promise<number>((resolve) => room.onLeave((code: number) => resolve(code)));
+    assert.equal((await http(t.url, 'POST', '/api/auth/logout', { token: p.token })).status, 204);
+    assert.equal(await closed, 4004);
+    rooms.forget(room);
+    await assert.rejects(new Client(t.url).reconnect(token));
+    assert.equal((await play(t, p)).status, 401, 'the token is revoked');
   });
 
   it('a full region refuses /api/play with 503 REGION_FULL instead of starting a second room', async () => {

@@ -34,6 +34,8 @@ export type ApiDeps = {
   metricsToken?: string;
   /** Seat reservations for /api/play (the rooms' matchmaking); absent → the route is not mounted. */
   play?: PlayFn;
+  /** A login session was revoked: its live room sessions are closed (rooms/ports.ts LOGOUT_CHANNEL). */
+  onLogout?: (sessionId: string) => Promise<void> | void;
   /** Whether a character is live in a room right now (REST must not change it then). */
   isLive?: (characterId: string) => Promise<boolean>;
 };
@@ -55,7 +57,7 @@ export function createApi(deps: ApiDeps): Express {
     const report = await runHealthChecks(deps.health);
     res.status(report.status === 'ok' ? 200 : 503).json(report);
   });
-  api.use(authRouter(deps.accounts, deps.authRateLimitPerMin));
+  api.use(authRouter(deps.accounts, deps.authRateLimitPerMin, deps.onLogout));
   api.use(worldsRouter(deps.em));
   if (deps.play) api.use(playRouter(deps.accounts, deps.play, deps.playRateLimit));
   api.use(contentRouter(deps.em));

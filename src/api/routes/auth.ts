@@ -29,7 +29,8 @@ function toApiError(err: unknown): unknown {
   return new ApiError(STATUS[err.code], err.code, err.message);
 }
 
-export function authRouter(accounts: AccountService, rateLimitPerMin: number): Router {
+/** `onLogout`: the login session just revoked (the server closes its live room sessions). */
+export function authRouter(accounts: AccountService, rateLimitPerMin: number, onLogout?: (sessionId: string) => Promise<void> | void): Router {
   const r = Router();
   const limited = rateLimitPerMinute(rateLimitPerMin);
 
@@ -48,7 +49,9 @@ export function authRouter(accounts: AccountService, rateLimitPerMin: number): R
   });
 
   r.post('/auth/logout', requireAuth(accounts), async (_req, res) => {
-    await accounts.logout(auth(res).sessionId);
+    const sessionId = auth(res).sessionId;
+    await accounts.logout(sessionId);
+    await onLogout?.(sessionId);
     res.status(204).end();
   });
 
