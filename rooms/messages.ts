@@ -4,10 +4,15 @@
  * here, at the boundary; the rules live in src/game/commands.
  */
 import { z } from 'zod';
+import { CATALOGUE_ID } from '../src/content/index.js';
 import type { Command } from '../src/game/region/index.js';
 
 const coord = z.number().finite().min(-1e7).max(1e7);
 const blockCoord = z.number().int().min(-1e7).max(1e7);
+/** Catalogue ids (spells …) as clients send them: nothing else ever reaches the rules, the logs or the tables. */
+const catalogueId = z.string().regex(CATALOGUE_ID, 'an id is 1–64 of a-z, 0-9 and _');
+/** Entity ids (characters are uuids, NPCs `npc:rx,rz:n`). */
+const entityId = z.string().regex(/^[a-z0-9_:,-]{1,64}$/, 'not an entity id');
 
 export const moveMsg = z.object({ x: coord, y: coord, z: coord, yaw: z.number().finite().optional() }).strict();
 export const blockMsg = z
@@ -15,7 +20,7 @@ export const blockMsg = z
   .strict();
 export const chatMsg = z.object({ text: z.string().max(1000) }).strict();
 export const castMsg = z
-  .object({ spellId: z.string().min(1).max(64), targetId: z.string().min(1).max(64).optional(), x: coord.optional(), y: coord.optional(), z: coord.optional() })
+  .object({ spellId: catalogueId, targetId: entityId.optional(), x: coord.optional(), y: coord.optional(), z: coord.optional() })
   .strict()
   .refine((m) => [m.x, m.y, m.z].every((v) => v === undefined) || [m.x, m.y, m.z].every((v) => v !== undefined), 'x, y and z come together');
 

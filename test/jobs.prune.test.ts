@@ -117,4 +117,29 @@ describe('maintenance: prune_auth', function () {
       { id: 'maintenance-prune-auth', task: 'prune_auth', everyMs: HOUR },
     );
   });
+
+  it('prune_loot_grants deletes grant ids older than a week, keeps newer ones', async () => {
+    const now = new Date();
+    const tag = randomBytes(4).toString('hex');
+    const [user] = await sql<{ id: string }>(
+      `insert into users (id, username, email, password_hash, created_at, updated_at) values (?, ?, ?, 'x', now(), now()) returning id`,
+      [randomUUID(), `loot_${tag}`, `l${tag}@example.com`],
+    );
+    const [world] = await sql<{ id: string }>(`insert into worlds (id, name, seed, created_at) values (?, ?, 1, now()) returning id`, [randomUUID(), `w_${tag}`]);
+    const [ch] = await sql<{ id: string }>(
+      `insert into characters (id, user_id, world_id, name, character_class, hp, max_hp, mana, max_mana, created_at, updated_at)
+       values (?, ?, ?, ?, 'mage', 10, 10, 5, 5, now(), now()) returning id`,
+      [randomUUID(), user!.id, world!.id, `c_${tag}`],
+    );
+    const old = randomUUID(), fresh = randomUUID();
+    for (const [id, ageMs] of [[old, 8 * DAY], [fresh, 6 * DAY]] as const) {
+      await sql(`insert into loot_grants (grant_id, character_id, created_at) values (?, ?, ?)`, [id, ch!.id, new Date(now.getTime() - ageMs)]);
+    }
+    const processors = createProcessors({ maintenance: { db: orm, now: () => now } });
+    const ctx = { jobId: 'prune-loot', attempt: 1, log: testLog, signal: new AbortController().signal };
+    const r = await processors.maintenance!({ task: 'prune_loot_grants' }, ctx);
+    assert.deepEqual(r.pruned, { lootGrants: 1 });
+    const left = (await sql<{ grant_id: string }>(`select grant_id from loot_grants where character_id = ?`, [ch!.id])).map((x) => x.grant_id);
+    assert.deepEqual(left, [fresh]);
+  });
 });

@@ -58,6 +58,10 @@ describe('magic in region rooms', function () {
     assert.equal((await room.request('cast', { spellId: 'arcane_bolt' })).code, 'INVALID_TARGET');
     assert.equal((await room.request('cast', { spellId: 42 })).code, 'BAD_MESSAGE');
     assert.equal((await room.request('cast', { spellId: 'fireball', x: 1 })).code, 'BAD_MESSAGE');
+    for (const spellId of ['\u0000bolt', 'Arcane_Bolt', 'a'.repeat(65), '', 'bolt; drop table']) {
+      assert.equal((await room.request('cast', { spellId })).code, 'BAD_MESSAGE', `spellId ${JSON.stringify(spellId)}`);
+    }
+    assert.equal((await room.request('cast', { spellId: 'arcane_bolt', targetId: 'X\u0000' })).code, 'BAD_MESSAGE');
 
     // The warrior sees the mage, but not its cooldowns, xp or known spells.
     const seen = await until(theirs, (s) => s.characters.get(p.characterId), 'other sees mage');

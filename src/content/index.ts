@@ -48,11 +48,16 @@ const RITUAL_KIND_SET: ReadonlySet<string> = new Set(RITUAL_KINDS);
 /** A ritual is a long cast (docs/design.md: computed by a worker). */
 export const MIN_RITUAL_CAST_MS = 5000;
 
+/** The shape of every catalogue id. */
+export const CATALOGUE_ID = /^[a-z0-9_]{1,64}$/;
+
 function indexBy<T>(what: string, rows: readonly T[], key: (row: T) => string): Map<string, T> {
   const map = new Map<string, T>();
   for (const row of rows) {
     const k = key(row);
     if (map.has(k)) throw new Error(`content: duplicate ${what} "${k}"`);
+    // Clients send these ids; the room accepts only this shape (rooms/messages.ts), so every id must have it.
+    if (!CATALOGUE_ID.test(k)) throw new Error(`content: ${what} id "${k}" is not 1–64 of a-z, 0-9 and _`);
     map.set(k, row);
   }
   return map;

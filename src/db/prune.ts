@@ -7,6 +7,8 @@
  *    (no success within FAMILIAR_ADDRESS_MS) and no failure in the last
  *    day — a guesser's many addresses do not pile up.
  * Deletes run in batches so a large backlog never holds long locks.
+ * Also the loot grant ids (`prune_loot_grants`, daily): a grant's id only has
+ * to outlive the retries of that grant (seconds), a week is plenty.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 
@@ -48,4 +50,10 @@ export async function pruneAuthRecords(em: EntityManager, now = new Date()): Pro
     [now, familiarSince, failuresSince],
   );
   return { sessions, loginAddresses };
+}
+
+export const LOOT_GRANT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+export async function pruneLootGrants(em: EntityManager, now = new Date()): Promise<number> {
+  return deleteInBatches(em, 'loot_grants', 'grant_id', 'created_at < ?', [new Date(now.getTime() - LOOT_GRANT_RETENTION_MS)]);
 }

@@ -11,6 +11,7 @@ export const MAINTENANCE_SCHEDULES: readonly { id: string; task: MaintenanceTask
   { id: 'maintenance-refresh-spell-analytics', task: 'refresh_spell_analytics', everyMs: 60_000 },
   { id: 'maintenance-ensure-partitions', task: 'ensure_partitions', everyMs: 6 * 60 * 60 * 1000 },
   { id: 'maintenance-prune-auth', task: 'prune_auth', everyMs: 60 * 60 * 1000 },
+  { id: 'maintenance-prune-loot-grants', task: 'prune_loot_grants', everyMs: 24 * 60 * 60 * 1000 },
 ];
 
 export async function scheduleMaintenance(

@@ -79,7 +79,7 @@ export type AgentResult = { agentId: string; actions: Record<string, unknown>[] 
 // ---------------------------------------------------------------------------
 // maintenance
 
-export const MAINTENANCE_TASKS = ['refresh_spell_analytics', 'ensure_partitions', 'prune_auth'] as const;
+export const MAINTENANCE_TASKS = ['refresh_spell_analytics', 'ensure_partitions', 'prune_auth', 'prune_loot_grants'] as const;
 export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[number];
 export const maintenancePayloadSchema = z.object({ task: z.enum(MAINTENANCE_TASKS) });
 export type MaintenancePayload = z.infer<typeof maintenancePayloadSchema>;
@@ -91,7 +91,7 @@ export type MaintenanceResult = {
   /** ensure_partitions: partitions created. */
   created?: number;
   /** prune_auth: rows deleted. */
-  pruned?: { sessions: number; loginAddresses: number };
+  pruned?: { sessions: number; loginAddresses: number } | { lootGrants: number };
   durationMs: number;
 };
 

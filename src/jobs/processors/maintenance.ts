@@ -4,13 +4,14 @@
  *  - refresh_spell_analytics: REFRESH MATERIALIZED VIEW [CONCURRENTLY] spell_analytics
  *    (skipped while the view does not exist);
  *  - ensure_partitions: the next magic_events monthly partitions;
- *  - prune_auth: expired/revoked sessions and stale login-address rows (src/db/prune.ts).
+ *  - prune_auth: expired/revoked sessions and stale login-address rows (src/db/prune.ts);
+ *  - prune_loot_grants: loot grant ids older than a week (a retry comes within seconds).
  * The database handle is injected (the server passes its ORM; `npm run worker`
  * opens one when DATABASE_URL is set).
  */
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import { ensureMagicEventPartitions } from '../../db/partitions.js';
-import { pruneAuthRecords } from '../../db/prune.js';
+import { pruneAuthRecords, pruneLootGrants } from '../../db/prune.js';
 import { maintenancePayloadSchema, parsePayload, type MaintenanceResult, type Processor } from '../types.js';
 
 export type MaintenanceDeps = {
@@ -62,6 +63,10 @@ export function createMaintenanceProcessor(deps: MaintenanceDeps): Processor<'ma
       case 'prune_auth': {
         const pruned = await pruneAuthRecords(em, deps.now?.() ?? new Date());
         r = { status: 'done', pruned };
+        break;
+      }
+      case 'prune_loot_grants': {
+        r = { status: 'done', pruned: { lootGrants: await pruneLootGrants(em, deps.now?.() ?? new Date()) } };
         break;
       }
     }
