@@ -162,6 +162,10 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     if (!this.sim.characters.has(characterId)) {
       // Another room may still hold it (a race with /api/play's eviction): evict, it saves first.
       await liveCharacters(this.presence).evictElsewhere(characterId, this.roomId);
+      // It may have left this room while the database was away: its last state is then still
+      // in this room's writer, newer than the row. Write it first, or the load below is stale
+      // (and the next save would overwrite the newer state with it).
+      await this.writer.flushCharacterNow(characterId);
       const record = await this.deps.loader.loadCharacter(characterId);
       if (!record || record.userId !== auth.userId) throw new ServerError(403, 'that character is not yours');
       const r = regionOfBlock(record.x, record.z);

@@ -55,8 +55,8 @@ export type BullDriver = {
 
 const MAX_TRACKED = 10_000; // pending ids / delivered ids remembered per queue
 const POLL_BATCH = 100; // pending ids checked per queue per poll
-const MISSING_GRACE_MS = 10_000;
-const POLL_CALL_TIMEOUT_MS = 5000; // a poll never hangs on an unreachable backend // a pending id whose job is gone is reported lost only after this
+const MISSING_GRACE_MS = 10_000; // a pending id whose job is gone is dropped only after this
+const POLL_CALL_TIMEOUT_MS = 5000; // a poll never hangs on an unreachable backend
 
 /** Insertion-ordered set that forgets its oldest entries beyond `max`. */
 class BoundedSet {
@@ -222,8 +222,11 @@ export class BullJobQueue implements JobQueue {
             if (state === 'completed') this.deliver(name, jobId, job.returnvalue as JobOutcome<QueueName>);
             else this.deliver(name, jobId, { error: job.failedReason || 'job failed' });
           } else if (state === 'unknown' && Date.now() - since > MISSING_GRACE_MS) {
-            this.log.warn({ queue: name, jobId }, 'pending job vanished before its outcome was seen');
-            this.deliver(name, jobId, { error: 'job outcome lost: the job is no longer stored' });
+            // Gone from the store without an outcome (a Redis restarted empty, an eviction): that
+            // is not a failed job, and none is delivered. The consumer's own deadline handles it
+            // (a room computes the ritual itself); a failure here would pre-empt that.
+            this.log.warn({ queue: name, jobId }, 'pending job vanished before its outcome was seen; no outcome will be delivered');
+            p.delete(jobId);
           } else if (p.has(jobId)) {
             // Still running or delayed: move to the back so long-delayed jobs do not hog the batch.
             p.delete(jobId);

@@ -28,7 +28,9 @@ export interface JobQueue {
    * Delivers, in this process, the outcome of jobs of `name` that finish —
    * wherever the worker ran — once per job id: the result, or `{ error }`
    * after the last attempt failed. Jobs this process enqueued are also
-   * delivered if they finished while nobody listened. Other processes'
+   * delivered if they finished while nobody listened; one that vanishes from
+   * the store without an outcome (a Redis restarted empty) is never
+   * delivered, as it did not fail. Other processes'
    * jobs may be delivered too: a handler ignores ids it does not know.
    * Returns the unsubscribe function (a no-op one once the queue is closed).
    */

@@ -4,7 +4,8 @@
  * (ECONNREFUSED, as a stopped server), `up()` accepts again on the same port, and
  * `loseNextCommitAck()` lets the next COMMIT reach the server but cuts the client's
  * connection before the server's answer arrives: the transaction is committed and the
- * client sees a broken connection (a lost commit acknowledgement).
+ * client sees a broken connection (a lost commit acknowledgement), and
+ * `holdCommitAfter()` keeps a transaction open on the server until its client dies.
  */
 import net from 'node:net';
 import { freePort } from '../../src/net.js';
@@ -13,6 +14,7 @@ export class PgProxy {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
   private losingAck = false;
+  private holding: { statement: RegExp; resolve: () => void } | undefined;
   /** Commit acknowledgements swallowed so far. */
   lostAcks = 0;
 
@@ -58,10 +60,23 @@ export class PgProxy {
     this.losingAck = true;
   }
 
+  /**
+   * Holds back the COMMIT of the next transaction that ran a statement matching
+   * `statement`: the transaction stays open on the server (its writes done, not
+   * committed) and nothing more from that connection is forwarded. Resolves when the
+   * COMMIT is held: the moment to kill the client mid-transaction. When the client's
+   * connection then closes, the server rolls the transaction back.
+   */
+  holdCommitAfter(statement: RegExp): Promise<void> {
+    return new Promise((resolve) => (this.holding = { statement, resolve }));
+  }
+
   private accept(client: net.Socket): void {
     const upstream = net.connect(this.target.port, this.target.host);
     this.sockets.add(client).add(upstream);
     let commitSent = false;
+    let matched = false;
+    let held = false;
     const close = () => {
       client.destroy();
       upstream.destroy();
@@ -69,8 +84,20 @@ export class PgProxy {
       this.sockets.delete(upstream);
     };
     client.on('data', (chunk) => {
+      if (held) return;
+      const query = chunk[0] === 0x51 ? chunk.subarray(5).toString('latin1') : '';
+      const isCommit = /^commit\b/i.test(query);
+      const hold = this.holding;
+      if (hold && !matched && hold.statement.test(chunk.toString('latin1'))) matched = true;
+      if (hold && matched && isCommit) {
+        this.holding = undefined;
+        held = true;
+        hold.resolve();
+        return;
+      }
+      if (isCommit || /^rollback\b/i.test(query)) matched = false;
       // A simple-query message ('Q') carrying COMMIT: let it through, swallow its answer.
-      if (this.losingAck && chunk[0] === 0x51 && /^commit\b/i.test(chunk.subarray(5).toString('latin1'))) {
+      if (this.losingAck && isCommit) {
         this.losingAck = false;
         commitSent = true;
       }
