@@ -26,7 +26,7 @@ import { LOGOUT_CHANNEL, type Interest, type RegionRoomDeps, type RegionWriter, 
 import { isInternal, LEASE_WAIT_MS, liveCharacters, pendingSeats, SEAT_RESERVATION_S } from './registry.js';
 import { RegionHeld, takeRegionLease, type RegionLease } from './lease.js';
 import { content } from './content.js';
-import { CLOSE_LOGGED_OUT, CLOSE_RATE_LIMITED, Sessions, sessionOf, type AuthData, type Session } from './sessions.js';
+import { CLOSE_LOGGED_OUT, CLOSE_RATE_LIMITED, CLOSE_REGION_MOVED, Sessions, sessionOf, type AuthData, type Session } from './sessions.js';
 import { WireSync } from './sync.js';
 
 const HARD_MESSAGES_PER_SECOND = 120; // Colyseus drops a client past this; our own limiter answers RATE_LIMITED well below it
@@ -112,7 +112,8 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     // One live room per region: wait (briefly) for a predecessor's final flush, then load what it saved.
     this.lease = await takeRegionLease(this.presence, { worldId: world.id, rx: opts.rx, rz: opts.rz, roomId: this.roomId }, {
       waitMs: LEASE_WAIT_MS,
-      onLost: () => log.error({ room: this.roomId, rx: opts.rx, rz: opts.rz }, 'region lease lost to another room'),
+      onLost: () => void this.regionLost(),
+      onRestored: () => void this.regionRestored(),
     }).catch((err: unknown) => {
       throw err instanceof RegionHeld ? new ServerError(503, `REGION_BUSY: ${err.message}`) : err;
     });
@@ -221,6 +222,20 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   }
 
   // ---- internals ----
+
+  /** Another room holds the region now (presence lost its data and a new room started): hand the players over and stop. */
+  private async regionLost(): Promise<void> {
+    this.deps.log.error({ room: this.roomId, rx: this.state.rx, rz: this.state.rz }, 'region lease lost to another room: players sent back to /api/play');
+    await this.sessions?.evacuate(CLOSE_REGION_MOVED, 'this region moved to another room; ask /api/play again');
+    this.disconnect();
+  }
+
+  /** Presence restarted empty and this room kept its region: publish its listing and its characters' claims again. */
+  private async regionRestored(): Promise<void> {
+    this.deps.log.warn({ room: this.roomId }, 'region lease restored after presence lost its data');
+    await this.setMatchmaking({ maxClients: this.maxClients }); // writes the whole listing back
+    await this.sessions?.reclaimAll();
+  }
 
   private tick(): void {
     const endTimer = this.deps.metrics.tickTimer();

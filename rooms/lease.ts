@@ -11,6 +11,8 @@
 import type { Presence } from '@colyseus/core';
 
 export const LEASE_TTL_S = 30;
+/** Renewals are two presence calls: cheap enough to notice a lost region within 2 s. */
+export const RENEW_MS = 2000;
 
 export type RegionLease = { release(): Promise<void> };
 
@@ -33,7 +35,17 @@ export const leaseKeys = (worldId: string, rx: number, rz: number) => {
 export async function takeRegionLease(
   presence: Presence,
   where: { worldId: string; rx: number; rz: number; roomId: string },
-  opts: { waitMs: number; retryMs?: number; ttlS?: number; onLost?: () => void },
+  opts: {
+    waitMs: number;
+    retryMs?: number;
+    ttlS?: number;
+    /** How often the holder renews (and notices a loss). */
+    renewMs?: number;
+    /** Another room holds the region now: this one must stop being its writer. */
+    onLost?: () => void;
+    /** The keys were gone (presence restarted empty) and this room took the region back: re-publish what else was lost. */
+    onRestored?: () => void;
+  },
 ): Promise<RegionLease> {
   const k = leaseKeys(where.worldId, where.rx, where.rz);
   const ttlS = opts.ttlS ?? LEASE_TTL_S;
@@ -49,17 +61,31 @@ export async function takeRegionLease(
   await presence.expire(k.counter, ttlS);
   await presence.setex(k.owner, where.roomId, ttlS);
   let lost = false;
+  let busy = false; // one renewal at a time: calls queued during an outage must not race each other on reconnect
   const renew = setInterval(() => {
+    if (busy || lost) return;
+    busy = true;
     void (async () => {
-      if ((await presence.get(k.owner)) !== where.roomId) {
-        if (!lost) opts.onLost?.();
+      const owner = await presence.get(k.owner);
+      if (!owner && (await presence.incr(k.counter)) === 1) {
+        // Both keys gone (presence restarted empty, or this room stalled past the TTL) and nobody took
+        // the region meanwhile: it is this room's again.
+        await presence.expire(k.counter, ttlS);
+        await presence.setex(k.owner, where.roomId, ttlS);
+        opts.onRestored?.();
+        return;
+      }
+      if (owner !== where.roomId) {
         lost = true;
+        opts.onLost?.();
         return;
       }
       await presence.expire(k.counter, ttlS);
       await presence.setex(k.owner, where.roomId, ttlS);
-    })().catch(() => undefined); // presence unreachable: the next renewal tries again
-  }, (ttlS * 1000) / 3);
+    })()
+      .catch(() => undefined) // presence unreachable: the next renewal tries again
+      .finally(() => (busy = false));
+  }, opts.renewMs ?? RENEW_MS);
   renew.unref();
   return {
     async release() {

@@ -12,10 +12,14 @@
 import { matchMaker, type Presence } from '@colyseus/core';
 import type { CharacterSnapshot } from '../src/game/character.js';
 import { regionOfBlock } from '../src/world/index.js';
+import type { Logger } from '../src/log.js';
 import type { RegionLoader } from './ports.js';
 import { liveCharacters, pendingSeats, playRegion, playRoom, ROOM_NAME } from './registry.js';
 
-export type PlayErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'REGION_FULL' | 'REGION_BUSY';
+export type PlayErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'REGION_FULL' | 'REGION_BUSY' | 'UNAVAILABLE';
+
+/** A seat that takes longer than this (presence or the database unreachable) is refused with UNAVAILABLE. */
+const PLAY_TIMEOUT_MS = 8000; // above LEASE_WAIT_MS: a region whose last room is still saving gets its new room in time
 
 export class PlayError extends Error {
   constructor(readonly code: PlayErrorCode, message: string) {
@@ -25,7 +29,7 @@ export class PlayError extends Error {
 
 export type PlayResult = { reservation: matchMaker.ISeatReservation; region: { rx: number; rz: number } };
 
-export function createPlay(loader: Pick<RegionLoader, 'loadCharacter'>, presence: Presence) {
+export function createPlay(loader: Pick<RegionLoader, 'loadCharacter'>, presence: Presence, log: Logger) {
   const pending = pendingSeats(presence);
   const registry = liveCharacters(presence);
 
@@ -49,7 +53,7 @@ export function createPlay(loader: Pick<RegionLoader, 'loadCharacter'>, presence
     const key = `${userId}:${characterId}`;
     let p = inFlight.get(key);
     if (!p) {
-      p = seat(userId, characterId, token).finally(() => inFlight.delete(key));
+      p = withTimeout(seat(userId, characterId, token), log).finally(() => inFlight.delete(key));
       inFlight.set(key, p);
     }
     return p;
@@ -82,3 +86,19 @@ export function createPlay(loader: Pick<RegionLoader, 'loadCharacter'>, presence
   }
 }
 export type Play = ReturnType<typeof createPlay>;
+
+/** Any failure that is not a refusal (presence, driver or database away) becomes UNAVAILABLE, within PLAY_TIMEOUT_MS. */
+function withTimeout<T>(p: Promise<T>, log: Logger): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PlayError('UNAVAILABLE', 'matchmaking is unavailable; try again shortly')), PLAY_TIMEOUT_MS);
+  });
+  p.catch(() => undefined); // settles after the timeout: not an unhandled rejection
+  return Promise.race([p, late])
+    .catch((err: unknown) => {
+      if (err instanceof PlayError) throw err;
+      log.warn({ err }, 'play: no seat (matchmaking unavailable)');
+      throw new PlayError('UNAVAILABLE', 'matchmaking is unavailable; try again shortly');
+    })
+    .finally(() => clearTimeout(timer));
+}

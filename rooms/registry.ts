@@ -22,7 +22,7 @@ export const SEAT_RESERVATION_S = 15;
 const EVICT_TIMEOUT_MS = 10_000; // the holder saves the character before answering
 const INTERNAL_HEADER = 'x-leyline-internal';
 const INTERNAL_SECRET = randomBytes(24).toString('hex'); // this process's own matchmaking calls
-export const LEASE_WAIT_MS = 10_000; // how long a new region room waits for the previous one to finish its final flush
+export const LEASE_WAIT_MS = 6_000; // how long a new region room waits for the previous one to finish its final flush
 
 /** True when this process's server code asked for the seat (never a client's /matchmake request). */
 export function isInternal(ctx: AuthContext | undefined): boolean {

@@ -17,6 +17,7 @@ export const CLOSE_TAKEN_OVER = 4001; // another session took this character
 export const CLOSE_RATE_LIMITED = 4002; // sustained message flood
 export const CLOSE_HANDOFF = 4003; // character moved to another region
 export const CLOSE_LOGGED_OUT = 4004; // the session's login was revoked (logout)
+export const CLOSE_REGION_MOVED = 4005; // another room holds the region now: ask /api/play again
 
 /** What onAuth hands to onJoin. (Not `sessionId`: Colyseus would take that as the seat's session id.) */
 export type AuthData = { userId: string; characterId: string; token: string; loginSessionId: string };
@@ -121,6 +122,18 @@ export class Sessions {
       client?.send('handoff', { error: 'HANDOFF_FAILED' });
       client?.leave(CLOSE_HANDOFF, 'handoff failed');
     }
+  }
+
+  /** Everyone out (the region moved to another room): each character saved and released. */
+  async evacuate(code: number, reason: string): Promise<void> {
+    await Promise.all([...this.byCharacter.values()].map((c) => this.kick(c, code, reason)));
+    await Promise.all([...this.sim.characters.keys()].map((id) => this.release(id)));
+  }
+
+  /** After presence lost its data (Redis restarted empty): claim again every character this room holds. */
+  async reclaimAll(): Promise<void> {
+    const registry = liveCharacters(this.room.presence);
+    await Promise.all([...this.sim.characters.keys()].map((id) => registry.claim(id, this.room.roomId)));
   }
 
   /** Room disposal: claims of characters still here are released (the writer's final flush saved them). */

@@ -127,7 +127,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
       authRateLimitPerMin: config.authRateLimitPerMin,
       playRateLimit: { perUserPerMin: config.playRateLimitPerMin, perAddressPerMin: config.playRateLimitPerIpPerMin },
       metricsToken: config.metricsToken,
-      play: createPlay(store, scale.presence),
+      play: createPlay(store, scale.presence, log.child({ module: 'play' })),
       onLogout: (sessionId) => scale.presence.publish(LOGOUT_CHANNEL, { sessionId }),
       isLive: async (id) => (await liveCharacters(scale.presence).holders(id)).length > 0,
     });

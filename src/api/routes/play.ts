@@ -27,7 +27,7 @@ export function playRouter(accounts: AccountService, play: PlayFn, limits: PlayR
       const code = (err as { code?: unknown }).code;
       if (code === 'NOT_FOUND') throw new ApiError(404, 'NOT_FOUND', (err as Error).message);
       if (code === 'FORBIDDEN') throw new ApiError(403, 'FORBIDDEN', (err as Error).message);
-      if (code === 'REGION_FULL' || code === 'REGION_BUSY') throw new ApiError(503, code, (err as Error).message);
+      if (code === 'REGION_FULL' || code === 'REGION_BUSY' || code === 'UNAVAILABLE') throw new ApiError(503, code, (err as Error).message);
       throw err;
     }
   });
