@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from './pg.js';
 import { deleteRedisPrefix } from './jobs.js';
@@ -21,7 +21,12 @@ export type TestServer = {
   stop(): Promise<void>;
 };
 
-export async function bootTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export type BootOptions = {
+  /** The server's logger (e.g. `captureLog()` from ./capture-log.js); default: pino at TEST_LOG_LEVEL, silent unless set. */
+  log?: Logger;
+};
+
+export async function bootTestServer(env: Record<string, string> = {}, opts: BootOptions = {}): Promise<TestServer> {
   const db = await createTestDatabase();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-test-'));
   const config = loadConfig({
@@ -41,7 +46,7 @@ export async function bootTestServer(env: Record<string, string> = {}): Promise<
   });
   let server: RunningServer;
   try {
-    server = await startServer(config, createLogger(config.logLevel));
+    server = await startServer(config, opts.log ?? createLogger(config.logLevel));
   } catch (err) {
     await db.drop();
     throw err;
