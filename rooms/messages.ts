@@ -8,13 +8,15 @@ import { CATALOGUE_ID } from '../src/content/index.js';
 import type { Command } from '../src/game/region/index.js';
 
 const coord = z.number().finite().min(-1e7).max(1e7);
+// Radians, any turn count; float32 on the wire, where a larger finite value (1e308) would arrive as Infinity.
+const angle = z.number().finite().min(-1e7).max(1e7);
 const blockCoord = z.number().int().min(-1e7).max(1e7);
 /** Catalogue ids (spells …) as clients send them: nothing else ever reaches the rules, the logs or the tables. */
 const catalogueId = z.string().regex(CATALOGUE_ID, 'an id is 1–64 of a-z, 0-9 and _');
 /** Entity ids (characters are uuids, NPCs `npc:rx,rz:n`). */
 const entityId = z.string().regex(/^[a-z0-9_:,-]{1,64}$/, 'not an entity id');
 
-export const moveMsg = z.object({ x: coord, y: coord, z: coord, yaw: z.number().finite().optional() }).strict();
+export const moveMsg = z.object({ x: coord, y: coord, z: coord, yaw: angle.optional() }).strict();
 export const blockMsg = z
   .object({ action: z.enum(['break', 'place']), x: blockCoord, y: blockCoord, z: blockCoord, block: z.number().int().min(0).max(255).optional() })
   .strict();

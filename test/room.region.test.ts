@@ -105,7 +105,7 @@ describe('region room', function () {
   it('survives junk and floods: BAD_MESSAGE, unknown types ignored, RATE_LIMITED, then a disconnect; the server stays up', async () => {
     const p = await newPlayer(t);
     const room = await enter(p);
-    for (const junk of [undefined, 'garbage', 42, [], { x: 'a' }, { x: 1, y: 2, z: 3, extra: true }, { x: NaN, y: 0, z: 0 }]) {
+    for (const junk of [undefined, 'garbage', 42, [], { x: 'a' }, { x: 1, y: 2, z: 3, extra: true }, { x: NaN, y: 0, z: 0 }, { x: 1, y: 2, z: 3, yaw: 1e308 }]) {
       const r = await room.request('move', junk);
       assert.deepEqual([r.ok, r.code], [false, 'BAD_MESSAGE'], JSON.stringify(junk));
     }
