@@ -77,6 +77,19 @@ describe('region room trust boundaries', function () {
     assert.equal(new Set(seats.map((s) => s.body.reservation.sessionId)).size, 1, JSON.stringify(seats.map((s) => s.body)));
   });
 
+  it('an id in capitals names the same character: one pending seat, and no DELETE while it is in play', async () => {
+    // PostgreSQL compares uuids ignoring case; the presence keys (pending seats, live claims) are strings.
+    const p = await alone();
+    const upper = { ...p, characterId: p.characterId.toUpperCase() };
+    const seats = [await play(t, p), await play(t, upper)];
+    assert.deepEqual(seats.map((s) => s.status), [200, 200]);
+    assert.equal(seats[1]!.body.reservation.sessionId, seats[0]!.body.reservation.sessionId, 'the pending seat is reused');
+    await rooms.enter(p);
+    const del = await http(t.url, 'DELETE', `/api/characters/${upper.characterId}`, { token: p.token });
+    assert.equal(del.status, 409, JSON.stringify(del.body));
+    assert.equal(del.body.error.code, 'CHARACTER_IN_PLAY');
+  });
+
   it('playing again while the room holds the character keeps the live object: cooldowns stay, same room', async () => {
     const p = await alone();
     const first = await rooms.enter(p);

@@ -66,7 +66,8 @@ const detail = (c: ICharacter, inventory: readonly InventoryView[]) => ({
 function parseId(raw: unknown): string {
   const id = idParam.safeParse(raw);
   if (!id.success) throw badRequest('character id must be a uuid', [{ path: 'id', message: id.error.issues[0]!.message }]);
-  return id.data;
+  // Lower-cased: the database matches a uuid in any case, but `isLive` looks the string up in presence.
+  return id.data.toLowerCase();
 }
 
 /** A live character of the caller: 404 if unknown or deleted (for anyone), 403 if someone else's. */

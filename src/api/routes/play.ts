@@ -7,7 +7,8 @@ import { auth, bearerToken, rateLimitPerMinute, requireAuth } from '../middlewar
 /** Seat reservations come from the rooms' matchmaking; the API only sees this function. */
 export type PlayFn = (userId: string, characterId: string, token: string) => Promise<{ reservation: unknown; region: { rx: number; rz: number } }>;
 
-const playBody = z.object({ characterId: z.uuid() }).strict();
+// Lower-cased: the database matches a uuid in any case, but pending seats and live claims are keyed by the string.
+const playBody = z.object({ characterId: z.uuid().transform((id) => id.toLowerCase()) }).strict();
 
 /** `PLAY_RATE_LIMIT_PER_MIN` and `PLAY_RATE_LIMIT_PER_IP_PER_MIN`. */
 export type PlayRateLimit = { perUserPerMin: number; perAddressPerMin: number };
