@@ -5,7 +5,7 @@
  * boot in reverse order (stop accepting → close server → close database →
  * stop embedded PostgreSQL) and is safe to call twice.
  */
-import { Server } from '@colyseus/core';
+import { createRouter, Server } from '@colyseus/core';
 import type { Application } from 'express';
 import { WebSocketTransport } from '@colyseus/ws-transport';
 import type { Express } from 'express';
@@ -145,6 +145,9 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
         app.use(api);
       },
     });
+    // Colyseus' own HTTP routes (/matchmake: the SDK's reconnect) take JSON only. Its body parser answers a body that
+    // is not what its content type says (multipart/form-data that is not) with a 500 and a stack trace on stderr.
+    server.router = createRouter({}, { allowedMediaTypes: ['application/json'] });
     server.define(ROOM_NAME, regionRoom(roomDeps, opts.roomSeams)).filterBy(['worldId', 'rx', 'rz']);
     opts.defineRooms?.(server, roomDeps);
     await server.listen(config.port, config.host);

@@ -56,6 +56,9 @@ describe('region room', function () {
     await assert.rejects(sdk.create('region', { worldId: a.worldId, rx: 777, rz: -777, characterId: a.characterId }), /MATCHMAKE_FORBIDDEN/);
     const anon = new Client(t.url);
     await assert.rejects(anon.joinOrCreate('region', { worldId: a.worldId, rx: 0, rz: 0, characterId: a.characterId }), /MATCHMAKE_FORBIDDEN/);
+    // The matchmaking routes take JSON only (a body that is not what its content type says was a 500).
+    const multipart = await fetch(`${t.url}/matchmake/joinOrCreate/region`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: '{}' });
+    assert.equal(multipart.status, 415);
   });
 
   it('moves: a step is accepted, a teleport is INVALID_MOVE with a correction to the authoritative position', async () => {
