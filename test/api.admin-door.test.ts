@@ -69,6 +69,7 @@ describe('admin door (/admin/monitor)', () => {
       assertError(none, 401, 'UNAUTHORIZED');
       assert.match(none.headers.get('www-authenticate') ?? '', /^Basic/);
       assertError(await monitor('/', { authorization: basic(player, PASSWORD) }), 403, 'FORBIDDEN');
+      assertError(await monitor('/', { authorization: basic('\u0000', '\u0000') }), 401, 'UNAUTHORIZED'); // NUL: nobody's name, not a 500
       const ok = await monitor('/', asAdmin());
       assert.equal(ok.status, 200);
       assert.equal(ok.headers.get('x-frame-options'), 'DENY');

@@ -89,6 +89,8 @@ describe('auth API', () => {
       assert.equal(typeof ok.body.token, 'string');
       assertError(await login({ username: u.username, password: 'wrong password' }), 401, 'INVALID_CREDENTIALS');
       assertError(await login({ username: 'nobody_here', password: 'whatever1' }), 401, 'INVALID_CREDENTIALS');
+      // PostgreSQL text cannot hold NUL: such a name is nobody's, not a 500.
+      assertError(await login({ username: `${u.username}\u0000`, password: u.password }), 401, 'INVALID_CREDENTIALS');
     });
 
     it('locks the account for an address after 5 failures in a row from it: 423 ACCOUNT_LOCKED even with the right password', async () => {

@@ -127,14 +127,14 @@ export class AccountService {
    * lock or slow the admin's logins. Unknown users cost the same bcrypt compare.
    */
   async checkPassword(input: { username: string; password: string }): Promise<(PublicUser & { role: string }) | undefined> {
-    const user = await this.em.fork().findOne(User, { username: input.username.toLowerCase() });
+    const user = await findByUsername(this.em.fork(), input.username);
     const ok = await bcrypt.compare(input.password, user?.passwordHash ?? (await this.dummyHash));
     return user && ok ? { ...publicUser(user), role: user.role } : undefined;
   }
 
   private async checkCredentials(em: EntityManager, input: { username: string; password: string }, address: string, now: Date): Promise<IUser> {
     const r = this.rules;
-    const user = await em.findOne(User, { username: input.username.toLowerCase() });
+    const user = await findByUsername(em, input.username);
     if (!user) {
       await bcrypt.compare(input.password, await this.dummyHash);
       throw new AccountError('INVALID_CREDENTIALS', 'wrong username or password');
@@ -235,6 +235,12 @@ export class AccountService {
     await em.flush();
     return this.tokens.sign(userId, session.id);
   }
+}
+
+/** The account of a username as a client typed it. PostgreSQL text cannot hold NUL: such a name is nobody's (not a query error). */
+function findByUsername(em: EntityManager, username: string): Promise<IUser | null> {
+  if (username.includes('\u0000')) return Promise.resolve(null);
+  return em.findOne(User, { username: username.toLowerCase() });
 }
 
 function takenError(field: 'username' | 'email'): AccountError {
