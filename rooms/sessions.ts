@@ -10,14 +10,15 @@ import type { RegionSim } from '../src/game/region/index.js';
 import type { TokenBucket } from '../src/game/ratelimit.js';
 import type { Logger } from '../src/log.js';
 import type { Interest, RegionWriter } from './ports.js';
-import { liveCharacters, playRegion } from './registry.js';
+import { liveCharacters, pendingSeats, playRegion } from './registry.js';
 import type { WireSync } from './sync.js';
 
-export const CLOSE_TAKEN_OVER = 4001; // another session took this character
-export const CLOSE_RATE_LIMITED = 4002; // sustained message flood
-export const CLOSE_HANDOFF = 4003; // character moved to another region
-export const CLOSE_LOGGED_OUT = 4004; // the session's login was revoked (logout)
-export const CLOSE_REGION_MOVED = 4005; // another room holds the region now: ask /api/play again
+// 41xx: Colyseus' own close codes are 4000–4003 and 4010 (shutdown, error, failed reconnect …).
+export const CLOSE_TAKEN_OVER = 4101; // another session took this character
+export const CLOSE_RATE_LIMITED = 4102; // sustained message flood
+export const CLOSE_HANDOFF = 4103; // character moved to another region
+export const CLOSE_LOGGED_OUT = 4104; // the session's login was revoked (logout)
+export const CLOSE_REGION_MOVED = 4105; // another room holds the region now: ask /api/play again
 
 /** What onAuth hands to onJoin. (Not `sessionId`: Colyseus would take that as the seat's session id.) */
 export type AuthData = { userId: string; characterId: string; token: string; loginSessionId: string };
@@ -116,6 +117,8 @@ export class Sessions {
       s.gone = true;
       this.interest.detach(client.sessionId);
       const reservation = await playRegion({ worldId: this.room.worldId, rx, rz, characterId }, s.token);
+      // In no room until the seat is used: recorded as pending, so REST still sees it in play.
+      await pendingSeats(this.room.presence).set(characterId, { reservation, region: { rx, rz } });
       client.send('handoff', { reservation });
     } catch (err) {
       this.room.log.warn({ err, characterId, rx, rz }, 'handoff failed; the client must ask /api/play again');

@@ -32,7 +32,7 @@ import { LOGOUT_CHANNEL, type RegionRoomDeps, type RoomSeams } from '../rooms/po
 import { ShutdownStack } from './shutdown.js';
 import { RegionWriter } from './persist/writer.js';
 import { createPlay } from '../rooms/play.js';
-import { liveCharacters, ROOM_NAME } from '../rooms/registry.js';
+import { liveCharacters, pendingSeats, ROOM_NAME } from '../rooms/registry.js';
 
 const WS_MAX_PAYLOAD_BYTES = 64 * 1024; // client messages are small; the transport default (4 KB) is too tight for chat bursts
 const PARTITION_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000; // month boundaries are rare; checking 4×/day is plenty
@@ -129,7 +129,8 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
       metricsToken: config.metricsToken,
       play: createPlay(store, scale.presence, log.child({ module: 'play' })),
       onLogout: (sessionId) => scale.presence.publish(LOGOUT_CHANNEL, { sessionId }),
-      isLive: async (id) => (await liveCharacters(scale.presence).holders(id)).length > 0,
+      // Live: held by a room, or on its way into one (a seat handed out and not used yet, e.g. mid-handoff).
+      isLive: async (id) => (await liveCharacters(scale.presence).holders(id)).length > 0 || (await pendingSeats(scale.presence).get(id)) !== undefined,
     });
 
     const server = new Server({

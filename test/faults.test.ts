@@ -463,7 +463,7 @@ describe('faults (real processes, no mocks)', function () {
     // Redis restarted empty loses the region lease, the room listing and the live-character claims.
     // Within a renewal (2 s) the room either takes its region back (and publishes its listing and
     // claims again) or, when a new room took the region first, sends its players to /api/play
-    // (close 4005) and stops: never two live rooms for one region for longer than that.
+    // (close 4105) and stops: never two live rooms for one region for longer than that.
     it('one live room per region after Redis restarts empty', async function () {
       const a = new Bot(await newAccount(base), 4, 3);
       const b = new Bot(await newAccount(base), 4, 4);
@@ -478,7 +478,7 @@ describe('faults (real processes, no mocks)', function () {
       await b.join(base);
       if (b.room.roomId !== a.room.roomId) {
         // The new room won the region: the old one hands its player over.
-        assert.equal(await aClosed, 4005);
+        assert.equal(await aClosed, 4105);
         await a.join(base);
       }
       assert.equal(a.room.roomId, b.room.roomId, 'both players end up in the one room of their region');

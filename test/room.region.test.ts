@@ -121,7 +121,7 @@ describe('region room', function () {
     const left = new Promise<number>((resolve) => room.onLeave((code: number) => resolve(code)));
     const replies = await Promise.all(Array.from({ length: 110 }, () => room.request('chat', { text: 'spam' }).catch(() => ({ ok: false, code: 'CLOSED' }))));
     assert.ok(replies.some((r) => r.code === 'RATE_LIMITED'), 'some messages were rate limited');
-    assert.equal(await left, 4002);
+    assert.equal(await left, 4102);
     assert.equal((await http(t.url, 'GET', '/api/health')).status, 200);
   });
 
@@ -209,7 +209,7 @@ describe('region room', function () {
     assert.match(msg.from, /^Hero /);
   });
 
-  it('a second /api/play takes over a live character: the old session closes (4001), the new one has its state', async () => {
+  it('a second /api/play takes over a live character: the old session closes (4101), the new one has its state', async () => {
     const p = await newPlayer(t);
     const spot = walkableStrip(p.seed, 10, 4);
     await placeCharacter(t, p, spot.x, spot.z, spot.y);
@@ -218,7 +218,7 @@ describe('region room', function () {
     assert.equal((await first.request('move', { x: c.x + 0.5, y: c.y, z: c.z })).ok, true);
     const closed = new Promise<number>((resolve) => first.onLeave((code: number) => resolve(code)));
     const second = await enter(p);
-    assert.equal(await closed, 4001);
+    assert.equal(await closed, 4101);
     assert.ok(Math.abs(me(second, p).x - (c.x + 0.5)) < 1e-4, 'the moved position carried over');
   });
 

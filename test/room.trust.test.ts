@@ -64,7 +64,7 @@ describe('region room trust boundaries', function () {
     assert.equal(await gauge(t), before + 2);
     const left = new Promise<number>((resolve) => room.onLeave((code: number) => resolve(code)));
     await Promise.all(Array.from({ length: 110 }, () => room.request('chat', { text: 'spam' }).catch(() => undefined)));
-    assert.equal(await left, 4002);
+    assert.equal(await left, 4102);
     rooms.forget(room);
     await eventually(async () => (await http(t.url, 'DELETE', `/api/characters/${p.characterId}`, { token: p.token })).status === 204, 'the character can be deleted');
     assert.equal(await gauge(t), before + 1, 'the flooder no longer counts; the bystander does');
@@ -98,7 +98,7 @@ describe('region room trust boundaries', function () {
     const readyAt = cast.data.cooldownUntil as number;
     const closed = new Promise<number>((resolve) => first.onLeave((code: number) => resolve(code)));
     const second = await rooms.enter(p);
-    assert.equal(await closed, 4001);
+    assert.equal(await closed, 4101);
     assert.equal(second.roomId, first.roomId);
     await until(second, (s) => s.characters.get(p.characterId)?.cooldowns?.get('mana_shield') === readyAt, 'cooldown kept');
     assert.equal((await second.request('cast', { spellId: 'mana_shield' })).code, 'ON_COOLDOWN');
@@ -130,13 +130,13 @@ describe('region room trust boundaries', function () {
     assert.equal((await dead.request('move', { x: me(dead, p).x + 0.2, y: me(dead, p).y, z: me(dead, p).z })).code, 'INVALID_MOVE');
   });
 
-  it('logout closes that login\'s live sessions (4004) and they cannot reconnect', async () => {
+  it('logout closes that login\'s live sessions (4104) and they cannot reconnect', async () => {
     const p = await alone();
     const room = await rooms.enter(p);
     const token = room.reconnectionToken;
     const closed = new Promise<number>((resolve) => room.onLeave((code: number) => resolve(code)));
     assert.equal((await http(t.url, 'POST', '/api/auth/logout', { token: p.token })).status, 204);
-    assert.equal(await closed, 4004);
+    assert.equal(await closed, 4104);
     rooms.forget(room);
     await assert.rejects(new Client(t.url).reconnect(token));
     assert.equal((await play(t, p)).status, 401, 'the token is revoked');
