@@ -1,0 +1,823 @@
+// Issue-9 benchmark (a script, not a test): Leyline's region rooms against the naive peer, same bots, same run.
+//
+//   npm run bench [-- --scenarios crowd,spread,border --crowd 100,300,500 --spread 100,300,500 --border 100
+//                     --capacity 700,900 --warmup 5 --duration 15 --bot-procs 2 --cpu-prof …]   (--help lists all)
+//
+// Bots (loadtest/walker.ts, written from docs/protocol.md) run in their own processes (loadtest/bot-proc.ts). They
+// register, create a character, take a seat (POST /api/play; the naive peer: the bench route /bench/play), follow
+// `handoff` messages, and walk at walking speed with 10 moves/s, each a legal step on the generated terrain.
+// Scenarios, each run once against Leyline and once against the naive peer (loadtest/naive.ts: one room, a players
+// map without @view, the same movement checks), each run on a fresh server child (loadtest/server.ts):
+//   crowd  — everyone starts at the world spawn (src/game/character.ts defaultSpawn: a four-region corner) and
+//            wanders within --roam blocks of it;
+//   spread — players over 64 regions (8×8), each wandering around a spot near its region's centre;
+//   border — walkers going back and forth across the border between regions (0,0) and (1,0).
+// The capacity curve is the crowd stepped up (--crowd sizes, then --capacity sizes while a variant still holds 20 Hz).
+// Figures: view completeness (of the other players within 32 blocks, by the bots' own authoritative positions, the
+// share in each client's state, sampled every --sample-ms), bytes/client/s read on the sockets, server CPU (the
+// child's process.cpuUsage) and RSS, tick and patch p50/p99 (room seams), move → own position in a patch, handoffs.
+// Writes loadtest/results.md, loadtest/bench-*.svg and one JSON line (prefix "BENCH ") on stdout.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { REGION_SIZE, regionOfBlock, spawnPoint } from '../src/world/index.js';
+import { defaultSpawn } from '../src/game/character.js';
+import type { ServerStats } from './server.js';
+import type { BotReply, BotRequest, BotSpec, Collected, Judged } from './bot-proc.js';
+import type { Account, Plan, Pos } from './walker.js';
+import { barChart, lineChart } from './svg.js';
+import { summarizeProfile, type ProfileSummary } from './profile.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const VIEW_RADIUS_BLOCKS = 32; // completeness: the other players within this horizontal distance
+const BANDS = [8, 16, 32]; // completeness by distance band, blocks
+const TICK_BUDGET_MS = 50; // 20 Hz
+const STOP_TIMEOUT_MS = 20_000;
+
+const { values: args } = parseArgs({
+  options: {
+    scenarios: { type: 'string', default: 'crowd,spread,border' },
+    crowd: { type: 'string', default: '100,300,500' },
+    spread: { type: 'string', default: '100,300,500' },
+    border: { type: 'string', default: '100' },
+    capacity: { type: 'string', default: '700,900' }, // crowd sizes beyond --crowd, run while a variant holds 20 Hz ("" for none)
+    variants: { type: 'string', default: 'leyline,naive' },
+    warmup: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '15' },
+    'sample-ms': { type: 'string', default: '1000' },
+    speed: { type: 'string', default: '4.3' }, // blocks/s: walking (the server allows up to 7)
+    'move-ms': { type: 'string', default: '100' },
+    roam: { type: 'string', default: '24' },
+    'border-reach': { type: 'string', default: '16' }, // border walkers turn this many blocks past the border
+    'bot-procs': { type: 'string', default: '2' },
+    'join-concurrency': { type: 'string', default: '16' },
+    observers: { type: 'string', default: '100' }, // bots per run that decode every patch (completeness, latency); the rest only count bytes
+    probes: { type: 'string', default: '4' }, // observers per run that count decoded field changes (where the bytes go)
+    'view-radius': { type: 'string' }, // VIEW_RADIUS_CHUNKS for the server (default: the server's default)
+    'cpu-prof': { type: 'boolean', default: false },
+    'prof-top': { type: 'string', default: '20' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  const src = await fs.readFile(fileURLToPath(import.meta.url), 'utf8');
+  console.log(src.split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
+  console.log('\nOptions (defaults):\n' + src.slice(src.indexOf('options: {'), src.indexOf('help: {')).split('\n').slice(1).map((l) => '  ' + l.trim()).join('\n'));
+  process.exit(0);
+}
+const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+const ints = (name: string, s: string | undefined, min: number, max: number) =>
+  list(s).map((x) => {
+    const n = Number(x);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}: ${x} is not an integer in ${min}..${max}`);
+    return n;
+  });
+const num = (name: keyof typeof args, min: number, max: number): number => {
+  const n = Number(args[name]);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be in ${min}..${max}, got ${args[name]}`);
+  return n;
+};
+type Scenario = 'crowd' | 'spread' | 'border';
+type VariantName = 'leyline' | 'naive';
+const SCENARIOS = list(args.scenarios) as Scenario[];
+for (const s of SCENARIOS) if (!['crowd', 'spread', 'border'].includes(s)) throw new Error(`--scenarios: unknown ${s}`);
+const VARIANTS = list(args.variants) as VariantName[];
+for (const v of VARIANTS) if (!['leyline', 'naive'].includes(v)) throw new Error(`--variants: unknown ${v}`);
+const P = {
+  crowd: ints('crowd', args.crowd, 2, 3000),
+  spread: ints('spread', args.spread, 2, 3000),
+  border: ints('border', args.border, 2, 3000),
+  capacity: ints('capacity', args.capacity, 2, 3000),
+  warmupS: num('warmup', 0, 120),
+  durationS: num('duration', 2, 600),
+  sampleMs: num('sample-ms', 100, 10_000),
+  speed: num('speed', 0.5, 7),
+  moveMs: num('move-ms', 20, 1000),
+  roam: num('roam', 4, 60),
+  borderReach: num('border-reach', 4, 60),
+  botProcs: num('bot-procs', 1, 8),
+  joinConcurrency: num('join-concurrency', 1, 64),
+  observers: num('observers', 1, 3000),
+  probes: num('probes', 0, 50),
+  profTop: num('prof-top', 5, 200),
+  viewRadius: args['view-radius'] === undefined ? undefined : num('view-radius', 1, 8),
+  cpuProf: args['cpu-prof']!,
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type Quant = { p50: number; p99: number; n: number };
+const quantile = (s: number[], q: number) => (s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]! : NaN);
+const q = (xs: number[]): Quant => {
+  const s = Float64Array.from(xs).sort();
+  return { p50: quantile(s as unknown as number[], 0.5), p99: quantile(s as unknown as number[], 0.99), n: xs.length };
+};
+
+// ---- processes ----
+
+/** Every child still running: stopped by the cleanup (SIGINT too). */
+const children = new Set<{ stop(): Promise<void> }>();
+// Variables from the developer's shell that would change what is measured.
+const SCRUB = ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'PUBLIC_ADDRESS', 'PORT', 'HOST', 'DATA_DIR', 'LOG_LEVEL', 'VIEW_RADIUS_CHUNKS', 'TICK_RATE_HZ', 'PATCH_RATE_MS', 'JOBS_PREFIX', 'JOBS_IN_PROCESS', 'REGION_SEATS', 'NODE_OPTIONS'];
+const childEnv = (env: Record<string, string>) => ({ ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !SCRUB.includes(k))), ...env });
+
+async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(t);
+  }
+}
+
+/** A pino line's message and error message, shortened: what groups warnings. */
+function warningKey(line: string): string {
+  try {
+    const j = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+    const err = (j.err?.message ?? '').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '…').slice(0, 120);
+    return `${j.level === 40 ? 'warn' : j.level === 50 ? 'error' : 'fatal'}: ${j.msg ?? ''}${err ? ` (${err})` : ''}`;
+  } catch {
+    return line.slice(0, 160);
+  }
+}
+
+class ServerChild {
+  /** Output lines at warn level and above (pino: 40+), counted by message. */
+  warnings = 0;
+  readonly warningsByKey = new Map<string, number>();
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+    private readonly lines: string[],
+    private readonly exited: Promise<unknown>,
+  ) {}
+
+  static async start(env: Record<string, string>, execArgv: string[] = []): Promise<ServerChild> {
+    const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', path.join(ROOT, 'loadtest/server.ts')], {
+      cwd: ROOT,
+      env: childEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const lines: string[] = [];
+    let self: ServerChild | undefined;
+    for (const s of [child.stdout!, child.stderr!]) {
+      readline.createInterface({ input: s }).on('line', (l) => {
+        if (lines.push(l) > 200) lines.shift();
+        if (self && /"level":(40|50|60)\b/.test(l)) {
+          self.warnings++;
+          const k = warningKey(l);
+          self.warningsByKey.set(k, (self.warningsByKey.get(k) ?? 0) + 1);
+        }
+      });
+    }
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const port = await new Promise<number>((resolve, reject) => {
+      child.on('message', (m: { type?: string; port?: number }) => m?.type === 'ready' && resolve(m.port!));
+      void exited.then(() => reject(new Error(`server child exited during boot:\n${lines.slice(-30).join('\n')}`)));
+    }).catch((err: unknown) => {
+      child.kill('SIGKILL');
+      throw err;
+    });
+    self = new ServerChild(child, port, lines, exited);
+    children.add(self);
+    return self;
+  }
+
+  call<T>(type: string, reply: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const on = (m: { type?: string }) => {
+        if (m?.type !== reply) return;
+        this.child.off('message', on);
+        resolve(m as T);
+      };
+      this.child.on('message', on);
+      void this.exited.then(() => reject(new Error(`server child exited:\n${this.lines.slice(-30).join('\n')}`)));
+      this.child.send({ type });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await stopChild(this.child, this.exited);
+    children.delete(this);
+  }
+}
+
+/** The bot processes: requests by sequence number, answers as promises. */
+class BotProc {
+  private seq = 0;
+  private readonly waiting = new Map<number, { resolve(v: any): void; reject(e: Error): void }>();
+  private readonly exited: Promise<unknown>;
+  private constructor(readonly child: ChildProcess, private readonly lines: string[]) {
+    this.exited = new Promise((resolve) => child.once('exit', resolve));
+    child.on('message', (m: BotReply) => {
+      const w = this.waiting.get(m.seq);
+      if (!w) return;
+      this.waiting.delete(m.seq);
+      if (m.error) w.reject(new Error(`bot process: ${m.error}`));
+      else w.resolve(m);
+    });
+    void this.exited.then(() => {
+      for (const w of this.waiting.values()) w.reject(new Error(`bot process exited:\n${lines.slice(-20).join('\n')}`));
+      this.waiting.clear();
+    });
+  }
+
+  static async start(): Promise<BotProc> {
+    const child = fork(path.join(ROOT, 'loadtest/bot-proc.ts'), [], {
+      cwd: ROOT,
+      execArgv: ['--import', 'tsx'],
+      env: childEnv({ NODE_ENV: 'production' }),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const lines: string[] = [];
+    for (const s of [child.stdout!, child.stderr!]) readline.createInterface({ input: s }).on('line', (l) => void (lines.push(l) > 100 && lines.shift()));
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', () => reject(new Error(`bot process exited during boot:\n${lines.join('\n')}`)));
+    });
+    const p = new BotProc(child, lines);
+    children.add(p);
+    return p;
+  }
+
+  call<T = Record<string, unknown>>(req: BotRequest): Promise<T> {
+    const seq = ++this.seq;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(seq, { resolve, reject });
+      this.child.send({ ...req, seq });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.child.disconnect();
+    await stopChild(this.child, this.exited);
+    children.delete(this);
+  }
+}
+
+/** CPU of the whole machine (all cores, jiffies) from /proc/stat: what others used during a window. */
+async function machineBusyS(): Promise<number> {
+  try {
+    const f = (await fs.readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = f as number[];
+    return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / 100; // USER_HZ = 100
+  } catch {
+    return NaN;
+  }
+}
+
+// ---- layouts ----
+
+type RunSpec = BotSpec & { start: Pos; region: string };
+
+/** A small deterministic PRNG (mulberry32): layouts are the same in every run of a scenario. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const at = (seed: number, x: number, z: number): Pos => ({ x: Math.floor(x) + 0.5, y: spawnPoint(seed, Math.floor(x), Math.floor(z)), z: Math.floor(z) + 0.5 });
+const regionKey = (p: Pos) => {
+  const r = regionOfBlock(p.x, p.z);
+  return `${r.rx},${r.rz}`;
+};
+
+function layout(scenario: Scenario, accounts: Account[], seed: number): RunSpec[] {
+  const r = rng(accounts.length * 7919 + scenario.length);
+  // Observers spread evenly over the bots (every k-th); the first few of them are probes.
+  const n = accounts.length, obs = Math.min(P.observers, n);
+  const observer = (i: number) => (i * obs) % n < obs;
+  const probe = (i: number) => observer(i) && Math.floor((i * obs) / n) < P.probes;
+  if (scenario === 'crowd') {
+    const s = defaultSpawn(seed);
+    return accounts.map((account, i) => ({ account, observer: observer(i), probe: probe(i), start: s, region: regionKey(s), plan: { kind: 'wander', home: { x: s.x, z: s.z }, roam: P.roam } }));
+  }
+  if (scenario === 'spread') {
+    // 8×8 regions, rx and rz in 0..7: bot i in region i mod 64, around a spot within 16 blocks of its centre.
+    return accounts.map((account, i) => {
+      const k = i % 64;
+      const cx = (k % 8) * REGION_SIZE + REGION_SIZE / 2, cz = Math.floor(k / 8) * REGION_SIZE + REGION_SIZE / 2;
+      const start = at(seed, cx + (r() - 0.5) * 32, cz + (r() - 0.5) * 32);
+      const plan: Plan = { kind: 'wander', home: { x: start.x, z: start.z }, roam: P.roam };
+      return { account, observer: observer(i), probe: probe(i), start, region: regionKey(start), plan };
+    });
+  }
+  // Border walkers: along x = 128 (regions (0,0) | (1,0)), z spread over the border's length, each between
+  // --border-reach blocks on either side, starting at a random point of its line.
+  const bx = REGION_SIZE;
+  return accounts.map((account, i) => {
+    const z = 4 + ((i + r()) * (REGION_SIZE - 8)) / accounts.length;
+    const start = at(seed, bx - P.borderReach + r() * 2 * P.borderReach, z);
+    const plan: Plan = { kind: 'shuttle', a: { x: bx - P.borderReach, z: start.z }, b: { x: bx + P.borderReach, z: start.z } };
+    return { account, observer: observer(i), probe: probe(i), start, region: regionKey(start), plan };
+  });
+}
+
+// ---- one run ----
+
+type Completeness = {
+  /** Σ seen ÷ Σ expected over every observer and sample. */
+  share: number;
+  samples: number;
+  /** Per observer and sample (observers with someone in range): share quantiles and how often it was 100 %. */
+  clientP10: number;
+  clientP50: number;
+  allSeenShare: number;
+  /** Mean per observer and sample: other players within the radius, and of them in its state. */
+  expectedMean: number;
+  seenMean: number;
+  bands: { upTo: number; share: number; expected: number }[];
+};
+
+type RunResult = {
+  scenario: Scenario;
+  variant: VariantName;
+  bots: number;
+  label: string;
+  joined: number;
+  joinFailed: number;
+  joinErrors: string[];
+  joinS: number;
+  connected: number;
+  serverClients: number;
+  rooms: number;
+  windowS: number;
+  completeness: Completeness;
+  bytesPerClientS: number;
+  frameBytesPerClientS: number;
+  framesPerClientS: Record<string, number>;
+  moveToPatchMs: Quant;
+  handoffMs: Quant;
+  handoffs: number;
+  handoffsPerS: number;
+  handoffFailures: number;
+  rejoins: number;
+  closes: Record<string, number>;
+  movesPerBotS: number;
+  stuckPerBotS: number;
+  refusals: Record<string, number>;
+  requestFailures: number;
+  serverCpuPct: number;
+  serverRssMb: number;
+  serverHeapMb: number;
+  tickMs: Quant;
+  patchMs: Quant;
+  ticksPerRoomS: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  holds20Hz: boolean;
+  botsCpuPct: number;
+  othersCpuPct: number;
+  loadAvg: number;
+  probes: number;
+  fieldChangesPerProbeS: Record<string, number>;
+  /** Whole run: server log lines at warn and above, by message. */
+  serverWarnings: number;
+  serverWarningsByMessage: Record<string, number>;
+  profile?: ProfileSummary;
+};
+
+type Ctx = { env: Record<string, string>; procs: BotProc[]; db: pg.Client; world: { id: string; seed: number }; profDir?: string };
+
+async function resetPositions(db: pg.Client, specs: RunSpec[]): Promise<void> {
+  await db.query(
+    `update characters c set x = v.x, y = v.y, z = v.z, hp = c.max_hp, respawn_at = null
+       from unnest($1::uuid[], $2::float8[], $3::float8[], $4::float8[]) as v(id, x, y, z) where c.id = v.id`,
+    [specs.map((s) => s.account.characterId), specs.map((s) => s.start.x), specs.map((s) => s.start.y), specs.map((s) => s.start.z)],
+  );
+}
+
+async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], ctx: Ctx): Promise<RunResult> {
+  const label = `${scenario}-${specs.length}-${variant}`;
+  process.stderr.write(`running ${label}: ${P.warmupS} s warm-up + ${P.durationS} s … (load ${os.loadavg()[0]!.toFixed(2)})\n`);
+  await resetPositions(ctx.db, specs);
+  const execArgv = ctx.profDir ? ['--cpu-prof', '--cpu-prof-dir', ctx.profDir, '--cpu-prof-name', `${label}.cpuprofile`] : [];
+  const srv = await ServerChild.start(ctx.env, execArgv);
+  const endpoint = `http://127.0.0.1:${srv.port}`;
+  const procs = ctx.procs;
+  const share = (xs: RunSpec[]) => procs.map((_, j) => xs.filter((_, i) => i % procs.length === j));
+  const joinReq = (bots: RunSpec[], concurrency: number): BotRequest => ({
+    cmd: 'join', endpoint, variant, worldId: ctx.world.id, seed: ctx.world.seed, speed: P.speed, moveMs: P.moveMs,
+    bots: bots.map(({ account, plan, observer, probe }) => ({ account, plan, observer, probe })), concurrency,
+  });
+  try {
+    // The first bot of each room creates it; the rest then join concurrently.
+    const t0 = performance.now();
+    const firstOf = new Map<string, RunSpec>();
+    for (const s of specs) if (!firstOf.has(variant === 'naive' ? '' : s.region)) firstOf.set(variant === 'naive' ? '' : s.region, s);
+    const firsts = [...firstOf.values()];
+    const rest = specs.filter((s) => !firsts.includes(s));
+    const joins: { joined: number; failed: number; errors: string[] }[] = [];
+    for (const [j, part] of share(firsts).entries()) if (part.length) joins.push(await procs[j]!.call(joinReq(part, 4)));
+    joins.push(...(await Promise.all(share(rest).map((part, j) => procs[j]!.call<{ joined: number; failed: number; errors: string[] }>(joinReq(part, Math.max(1, Math.round(P.joinConcurrency / procs.length))))))));
+    const joinS = (performance.now() - t0) / 1000;
+    const joined = joins.reduce((a, j) => a + j.joined, 0);
+    const joinFailed = joins.reduce((a, j) => a + j.failed, 0);
+    if (joinFailed) process.stderr.write(`  ${joinFailed} joins failed: ${joins.flatMap((j) => j.errors).slice(0, 3).join('; ')}\n`);
+
+    await Promise.all(procs.map((p) => p.call({ cmd: 'start' })));
+    await sleep(P.warmupS * 1000);
+
+    // ---- the window ----
+    const load0 = os.loadavg()[0]!;
+    const busy0 = await machineBusyS();
+    const self0 = process.cpuUsage();
+    await Promise.all([srv.call('reset', 'reset-done'), ...procs.map((p) => p.call({ cmd: 'window' }))]);
+    const w0 = performance.now();
+    const judged: Judged[] = [];
+    for (let k = 1; ; k++) {
+      const due = w0 + k * P.sampleMs;
+      if (due > w0 + P.durationS * 1000) break;
+      await sleep(Math.max(0, due - performance.now()));
+      const snaps = await Promise.all(procs.map((p) => p.call<{ positions: [string, number, number][] }>({ cmd: 'snap' })));
+      const positions = snaps.flatMap((s) => s.positions);
+      judged.push(...(await Promise.all(procs.map((p) => p.call<Judged>({ cmd: 'judge', positions, radius: VIEW_RADIUS_BLOCKS, bands: BANDS })))));
+    }
+    await sleep(Math.max(0, w0 + P.durationS * 1000 - performance.now()));
+    const [stats, ...collected] = await Promise.all([srv.call<ServerStats>('stats', 'stats'), ...procs.map((p) => p.call<Collected>({ cmd: 'collect' }))]);
+    const windowS = (performance.now() - w0) / 1000;
+    const busy1 = await machineBusyS();
+    const selfCpu = process.cpuUsage(self0);
+    const botsCpuS = collected.reduce((a, c) => a + c.cpuUs, 0) / 1e6;
+    const othersCpuPct = ((busy1 - busy0 - stats.cpuUs / 1e6 - botsCpuS - (selfCpu.user + selfCpu.system) / 1e6) / windowS) * 100;
+
+    // ---- figures ----
+    const sumJ = (f: (j: Judged) => number) => judged.reduce((a, j) => a + f(j), 0);
+    const shares = Float64Array.from(judged.flatMap((j) => j.shares)).sort();
+    const observers = sumJ((j) => j.observers);
+    const completeness: Completeness = {
+      share: sumJ((j) => j.seen) / sumJ((j) => j.expected),
+      samples: judged.length / procs.length,
+      clientP10: quantile(shares as unknown as number[], 0.1),
+      clientP50: quantile(shares as unknown as number[], 0.5),
+      allSeenShare: shares.filter((s) => s >= 1).length / shares.length,
+      expectedMean: sumJ((j) => j.expected) / observers,
+      seenMean: sumJ((j) => j.seen) / observers,
+      bands: BANDS.map((upTo, b) => {
+        const e = sumJ((j) => j.bands[b]!.expected);
+        return { upTo, expected: e, share: sumJ((j) => j.bands[b]!.seen) / e };
+      }),
+    };
+    const total = <K extends keyof Collected>(k: K) => collected.reduce((a, c) => a + (c[k] as number), 0);
+    const merged = (k: 'framesByCode' | 'refusals' | 'closes' | 'fieldChanges') => {
+      const out: Record<string, number> = {};
+      for (const c of collected) for (const [key, v] of Object.entries(c[k])) out[key] = (out[key] ?? 0) + v;
+      return out;
+    };
+    const bots = specs.length;
+    const probes = total('probes');
+    const tickMs = q(stats.tickMs), patchMs = q(stats.patchMs);
+    const loopDelayP99Ms = stats.loopDelayP99Ms;
+    const result: RunResult = {
+      scenario, variant, bots, label, joined, joinFailed, joinErrors: joins.flatMap((j) => j.errors).slice(0, 5), joinS,
+      connected: total('connected'),
+      serverClients: stats.ccu,
+      rooms: stats.rooms,
+      windowS,
+      completeness,
+      bytesPerClientS: total('socketBytes') / windowS / bots,
+      frameBytesPerClientS: total('frameBytes') / windowS / bots,
+      framesPerClientS: Object.fromEntries(Object.entries(merged('framesByCode')).map(([k, v]) => [k, v / windowS / bots])),
+      moveToPatchMs: q(collected.flatMap((c) => c.latenciesMs)),
+      handoffMs: q(collected.flatMap((c) => c.handoffMs)),
+      handoffs: total('handoffs'),
+      handoffsPerS: total('handoffs') / windowS,
+      handoffFailures: total('handoffFailures'),
+      rejoins: total('rejoins'),
+      closes: merged('closes'),
+      movesPerBotS: total('moves') / windowS / bots,
+      stuckPerBotS: total('stuck') / windowS / bots,
+      refusals: merged('refusals'),
+      requestFailures: total('requestFailures'),
+      serverCpuPct: (stats.cpuUs / 1000 / stats.wallMs) * 100,
+      serverRssMb: stats.rssBytes / 2 ** 20,
+      serverHeapMb: stats.heapUsedBytes / 2 ** 20,
+      tickMs,
+      patchMs,
+      ticksPerRoomS: stats.ticks / (stats.wallMs / 1000) / Math.max(1, stats.rooms),
+      loopDelayP99Ms,
+      loopDelayMaxMs: stats.loopDelayMaxMs,
+      holds20Hz: loopDelayP99Ms <= TICK_BUDGET_MS && tickMs.p99 + patchMs.p99 <= TICK_BUDGET_MS,
+      botsCpuPct: (botsCpuS / windowS) * 100,
+      othersCpuPct,
+      loadAvg: load0,
+      probes,
+      fieldChangesPerProbeS: Object.fromEntries(Object.entries(merged('fieldChanges')).map(([k, v]) => [k, probes ? v / windowS / probes : NaN])),
+      serverWarnings: 0,
+      serverWarningsByMessage: {},
+    };
+    await Promise.all(procs.map((p) => p.call({ cmd: 'stop' })));
+    await srv.stop();
+    result.serverWarnings = srv.warnings;
+    result.serverWarningsByMessage = Object.fromEntries(srv.warningsByKey);
+    if (ctx.profDir) {
+      const file = path.join(ctx.profDir, `${label}.cpuprofile`);
+      result.profile = await summarizeProfile(file, ROOT, { fromUs: stats.windowStartUs, toUs: stats.nowUs }, P.profTop).catch((err: unknown) => {
+        process.stderr.write(`  no profile for ${label}: ${(err as Error).message}\n`);
+        return undefined;
+      });
+    }
+    const c = result.completeness;
+    process.stderr.write(
+      `  sees ${pct(c.share)}, ${f(result.bytesPerClientS)} B/client/s, move→patch ${pair(result.moveToPatchMs, 0)} ms, server CPU ${f(result.serverCpuPct, 0)} %, tick p99 ${f(tickMs.p99, 1)} ms, ${f(result.handoffsPerS, 1)} handoffs/s, bots CPU ${f(result.botsCpuPct, 0)} %, others ${f(othersCpuPct, 0)} %\n`,
+    );
+    return result;
+  } finally {
+    await Promise.all(procs.map((p) => p.call({ cmd: 'stop' }).catch(() => undefined)));
+    await srv.stop();
+  }
+}
+
+// ---- report ----
+
+const f = (v: number, d = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : 'n/a');
+const pct = (v: number, d = 1) => (Number.isFinite(v) ? `${(v * 100).toFixed(d)} %` : 'n/a');
+const pair = (x: Quant, d = 1) => `${f(x.p50, d)} / ${f(x.p99, d)}`;
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) && b !== 0 ? `×${(a / b).toFixed(2)}` : '');
+const codes = (r: Record<string, number>) => Object.entries(r).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+const mdTable = (head: string[], body: string[][]) => [head, head.map(() => '---'), ...body].map((r) => `| ${r.join(' | ')} |`).join('\n');
+function textTable(head: string[], body: string[][]): string {
+  const all = [head, ...body];
+  const w = head.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
+  return all.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ').trimEnd()).join('\n');
+}
+const TITLES: Record<Scenario, string> = { crowd: 'crowd at the spawn corner', spread: 'spread over 64 regions', border: 'border walkers' };
+const neighbourBytes = (r: RunResult) => r.bytesPerClientS / r.completeness.seenMean;
+
+function summaryRows(rs: RunResult[]): string[][] {
+  return rs.map((r) => [
+    `${TITLES[r.scenario]}`, String(r.bots), r.variant,
+    pct(r.completeness.share), f(r.bytesPerClientS), `${pair(r.moveToPatchMs, 0)} ms`, `${f(r.serverCpuPct, 0)} %`,
+    `${pair(r.tickMs, 2)} ms`, f(r.handoffsPerS, 1),
+  ]);
+}
+const SUMMARY_HEAD = ['scenario', 'bots', '', 'sees (of players within 32 blocks)', 'bytes/client/s', 'move→patch p50 / p99', 'server CPU', 'tick p50 / p99', 'handoffs/s'];
+
+function ratioRows(pairs: [RunResult, RunResult][]): string[][] {
+  return pairs.map(([l, n]) => [
+    TITLES[l.scenario], String(l.bots),
+    `${pct(l.completeness.share)} vs ${pct(n.completeness.share)}`,
+    ratio(l.bytesPerClientS, n.bytesPerClientS),
+    ratio(neighbourBytes(l), neighbourBytes(n)),
+    ratio(l.serverCpuPct, n.serverCpuPct),
+    `${ratio(l.moveToPatchMs.p50, n.moveToPatchMs.p50)} / ${ratio(l.moveToPatchMs.p99, n.moveToPatchMs.p99)}`,
+    `${ratio(l.tickMs.p99, n.tickMs.p99)}`,
+    ratio(l.serverRssMb, n.serverRssMb),
+  ]);
+}
+const RATIO_HEAD = ['scenario', 'bots', 'sees: Leyline vs naive', 'bytes/client/s', 'bytes per neighbour shown', 'server CPU', 'move→patch p50 / p99', 'tick p99', 'RSS'];
+
+function detailRows(l: RunResult | undefined, n: RunResult | undefined): string[][] {
+  const rs = [l, n];
+  const cell = (fn: (r: RunResult) => string) => rs.map((r) => (r ? fn(r) : ''));
+  const rat = (fn: (r: RunResult) => number) => (l && n ? ratio(fn(l), fn(n)) : '');
+  return [
+    ['clients joined / connected at the end (server count)', ...cell((r) => `${r.joined}/${r.bots} / ${r.connected} (${r.serverClients})`), ''],
+    ['rooms in the server process', ...cell((r) => String(r.rooms)), ''],
+    ['join time for all bots, s', ...cell((r) => f(r.joinS, 1)), ''],
+    ['sees: share of the players within 32 blocks in the state', ...cell((r) => pct(r.completeness.share)), ''],
+    ['  within 8 / 16 / 32 blocks', ...cell((r) => r.completeness.bands.map((b) => pct(b.share, 0)).join(' / ')), ''],
+    ['  per client and sample: p10 / p50 share, all seen', ...cell((r) => `${pct(r.completeness.clientP10, 0)} / ${pct(r.completeness.clientP50, 0)}, ${pct(r.completeness.allSeenShare, 0)}`), ''],
+    ['  players within 32 blocks / of them shown, mean per client', ...cell((r) => `${f(r.completeness.expectedMean, 1)} / ${f(r.completeness.seenMean, 1)}`), ''],
+    ['bytes / client / s (read on the sockets)', ...cell((r) => f(r.bytesPerClientS)), rat((r) => r.bytesPerClientS)],
+    ['  of which frames (WebSocket payload + header)', ...cell((r) => f(r.frameBytesPerClientS)), ''],
+    ['bytes / s per neighbour shown', ...cell((r) => f(neighbourBytes(r))), rat(neighbourBytes)],
+    ['move → own position in a patch p50 / p99, ms', ...cell((r) => pair(r.moveToPatchMs, 1)), l && n ? `${ratio(l.moveToPatchMs.p50, n.moveToPatchMs.p50)} / ${ratio(l.moveToPatchMs.p99, n.moveToPatchMs.p99)}` : ''],
+    ['server CPU, % of one core', ...cell((r) => f(r.serverCpuPct, 1)), rat((r) => r.serverCpuPct)],
+    ['server RSS / heap used, MB', ...cell((r) => `${f(r.serverRssMb)} / ${f(r.serverHeapMb)}`), rat((r) => r.serverRssMb)],
+    ['tick p50 / p99, ms', ...cell((r) => pair(r.tickMs, 2)), l && n ? ratio(l.tickMs.p99, n.tickMs.p99) : ''],
+    ['patch encode+send p50 / p99, ms', ...cell((r) => pair(r.patchMs, 2)), l && n ? ratio(l.patchMs.p99, n.patchMs.p99) : ''],
+    ['ticks per room per s; event-loop delay p99 (max), ms', ...cell((r) => `${f(r.ticksPerRoomS, 1)}; ${f(r.loopDelayP99Ms, 1)} (${f(r.loopDelayMaxMs, 0)})`), ''],
+    ['holds 20 Hz', ...cell((r) => (r.holds20Hz ? 'yes' : '**no**')), ''],
+    ['handoffs / s; handoff → own character in the new room p50 / p99, ms', ...cell((r) => `${f(r.handoffsPerS, 1)}; ${r.handoffMs.n ? pair(r.handoffMs, 0) : '–'}`), ''],
+    ['whole run: failed handoffs; closes by the server, by code; rejoins through /api/play', ...cell((r) => `${r.handoffFailures}; ${codes(r.closes)}; ${r.rejoins}`), ''],
+    ['moves sent / bot / s; boxed in / bot / s', ...cell((r) => `${f(r.movesPerBotS, 2)}; ${f(r.stuckPerBotS, 2)}`), ''],
+    ['refusals by code; request failures', ...cell((r) => `${codes(r.refusals)}; ${r.requestFailures}`), ''],
+    ['bot processes CPU, % of one core; others on the machine', ...cell((r) => `${f(r.botsCpuPct, 0)}; ${f(r.othersCpuPct, 0)}`), ''],
+    ['server log lines at warn or above, whole run', ...cell((r) => String(r.serverWarnings)), ''],
+  ];
+}
+
+function profileSection(r: RunResult): string[] {
+  const p = r.profile;
+  if (!p) return [];
+  return [
+    `#### ${r.label}: ${f(p.totalMs / 1000, 1)} s sampled in the window${p.wholeProfile ? ' (window not found in the profile: whole run)' : ''}, ${pct(p.idleMs / p.totalMs, 0)} idle`,
+    '',
+    mdTable(['self time (function, script:line)', 'ms', '% of busy'], p.top.map((e) => [`\`${e.name}\` ${e.where}`, f(e.ms), f(e.busyPct, 1)])),
+    '',
+    'By package: ' + p.packages.slice(0, 12).map((x) => `${x.name} ${f(x.busyPct, 1)} %`).join(', ') + '.',
+    '',
+  ];
+}
+
+// ---- main ----
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const maxBots = Math.max(
+    2,
+    ...(SCENARIOS.includes('crowd') ? [...P.crowd, ...P.capacity] : []),
+    ...(SCENARIOS.includes('spread') ? P.spread : []),
+    ...(SCENARIOS.includes('border') ? P.border : []),
+  );
+  const dbName = `leyline_bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  await admin.end();
+  const dbUrlObj = new URL(ADMIN_URL);
+  dbUrlObj.pathname = `/${dbName}`;
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-bench-'));
+  const profDir = P.cpuProf ? await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-prof-')) : undefined;
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    DATABASE_URL: dbUrlObj.toString(),
+    JWT_SECRET: randomBytes(32).toString('hex'), // shared by every server child: tokens outlive one child
+    LOG_LEVEL: 'warn',
+    BCRYPT_COST: '4', // registering hundreds of bots; the login path is not what is measured
+    AUTH_RATE_LIMIT_PER_MIN: '100000',
+    PLAY_RATE_LIMIT_PER_MIN: '100000',
+    PLAY_RATE_LIMIT_PER_IP_PER_MIN: '1000000', // every bot plays from 127.0.0.1
+    ...(maxBots > 1000 ? { REGION_SEATS: String(maxBots + 100) } : {}),
+    ...(P.viewRadius !== undefined ? { VIEW_RADIUS_CHUNKS: String(P.viewRadius) } : {}),
+  };
+  const db = new pg.Client({ connectionString: env.DATABASE_URL });
+  const procs: BotProc[] = [];
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      await Promise.all([...children].map((c) => c.stop().catch(() => undefined)));
+      await db.end().catch(() => undefined);
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).finally(() => c.end());
+      await fs.rm(dataDir, { recursive: true, force: true });
+      if (profDir) await fs.rm(profDir, { recursive: true, force: true });
+    })());
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+
+  const loadStart = os.loadavg();
+  try {
+    procs.push(...(await Promise.all(Array.from({ length: P.botProcs }, () => BotProc.start()))));
+    // Accounts and characters, once, through the real API (the first child also migrates the database).
+    const first = await ServerChild.start(env);
+    const endpoint = `http://127.0.0.1:${first.port}`;
+    const world = ((await (await fetch(`${endpoint}/api/worlds`)).json()) as { id: string; seed: number }[])[0]!;
+    process.stderr.write(`registering ${maxBots} bots …\n`);
+    const tags = Array.from({ length: maxBots }, () => randomBytes(5).toString('hex'));
+    const parts = procs.map((_, j) => tags.filter((_, i) => i % procs.length === j));
+    const accounts = (await Promise.all(parts.map((p, j) => procs[j]!.call<{ accounts: Account[] }>({ cmd: 'register', endpoint, tags: p, concurrency: 8 })))).flatMap((r) => r.accounts);
+    await first.stop();
+    await db.connect();
+    const ctx: Ctx = { env, procs, db, world, profDir };
+
+    const results: RunResult[] = [];
+    const sizes: Record<Scenario, number[]> = { crowd: P.crowd, spread: P.spread, border: P.border };
+    for (const scenario of SCENARIOS) {
+      for (const n of sizes[scenario]) {
+        const specs = layout(scenario, accounts.slice(0, n), world.seed);
+        for (const v of VARIANTS) results.push(await run(scenario, v, specs, ctx));
+      }
+      if (scenario === 'crowd') {
+        // Capacity: step up while a variant still holds 20 Hz at its largest crowd so far.
+        for (const n of P.capacity) {
+          const specs = layout('crowd', accounts.slice(0, n), world.seed);
+          for (const v of VARIANTS) {
+            const last = results.filter((r) => r.scenario === 'crowd' && r.variant === v).sort((a, b) => b.bots - a.bots)[0];
+            if (last && !last.holds20Hz) continue;
+            results.push(await run('crowd', v, specs, ctx));
+          }
+        }
+      }
+    }
+    await report(results, { loadStart, t0, world });
+  } finally {
+    await cleanup();
+  }
+}
+
+async function report(results: RunResult[], o: { loadStart: number[]; t0: number; world: { id: string; seed: number } }): Promise<void> {
+  const machine = {
+    nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? '?', memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version,
+    date: new Date().toISOString(), loadStart: o.loadStart[0]!, loadEnd: os.loadavg()[0]!,
+  };
+  const find = (s: Scenario, n: number, v: VariantName) => results.find((r) => r.scenario === s && r.bots === n && r.variant === v);
+  const keys = [...new Set(results.map((r) => `${r.scenario}:${r.bots}`))].map((k) => {
+    const [s, n] = k.split(':');
+    return { scenario: s as Scenario, bots: Number(n) };
+  });
+  const pairs = keys.map((k) => [find(k.scenario, k.bots, 'leyline'), find(k.scenario, k.bots, 'naive')] as const).filter((p): p is readonly [RunResult, RunResult] => !!p[0] && !!p[1]);
+  const othersMax = Math.max(...results.map((r) => r.othersCpuPct).filter(Number.isFinite));
+  const setup = `bots walk at ${P.speed} blocks/s with a move every ${P.moveMs} ms (legal steps on the generated terrain), ${P.botProcs} bot processes; ${P.warmupS} s warm-up + ${P.durationS} s measured per run; completeness sampled every ${P.sampleMs} ms; crowd roams ${P.roam} blocks around the spawn, border walkers turn ${P.borderReach} blocks past the border; view radius ${P.viewRadius ?? 'the server default'}${P.cpuProf ? '; **server under --cpu-prof** (sampling slows it a little)' : ''}`;
+
+  // ---- plots ----
+  const plots: { file: string; alt: string; svg: string }[] = [];
+  const groups = pairs.map(([l]) => `${l.scenario} ${l.bots}`);
+  const series = ['Leyline', 'naive peer'];
+  const bars = (file: string, title: string, yLabel: string, fn: (r: RunResult) => number, yMax?: number) =>
+    plots.push({ file, alt: title, svg: barChart({ title, yLabel, groups, series, values: pairs.map(([l, n]) => [fn(l), fn(n)]), yMax }) });
+  if (pairs.length) {
+    bars('bench-completeness.svg', 'View completeness: share of the players within 32 blocks in the client state', '%', (r) => r.completeness.share * 100, 100);
+    bars('bench-bytes.svg', 'Bytes per client per second (read on the sockets)', 'B/client/s', (r) => r.bytesPerClientS);
+    bars('bench-cpu.svg', 'Server CPU, % of one core', '% of a core', (r) => r.serverCpuPct);
+    bars('bench-latency.svg', 'Move → own position in a patch, p99', 'ms', (r) => r.moveToPatchMs.p99);
+  }
+  const crowd = (v: VariantName) => results.filter((r) => r.scenario === 'crowd' && r.variant === v).sort((a, b) => a.bots - b.bots);
+  if (results.some((r) => r.scenario === 'crowd')) {
+    const curve = (fn: (r: RunResult) => number) => VARIANTS.map((v) => ({ name: v === 'leyline' ? 'Leyline' : 'naive peer', points: crowd(v).map((r) => [r.bots, fn(r)] as [number, number]) }));
+    plots.push({ file: 'bench-capacity-tick.svg', alt: 'Capacity: clients vs tick p99', svg: lineChart({ title: 'Capacity (crowd): clients vs tick + patch p99', xLabel: 'clients', yLabel: 'ms', series: curve((r) => r.tickMs.p99 + r.patchMs.p99), limit: { y: TICK_BUDGET_MS, label: '50 ms: one tick at 20 Hz' } }) });
+    plots.push({ file: 'bench-capacity-cpu.svg', alt: 'Capacity: clients vs server CPU', svg: lineChart({ title: 'Capacity (crowd): clients vs server CPU', xLabel: 'clients', yLabel: '% of one core', series: curve((r) => r.serverCpuPct), limit: { y: 100, label: 'one core' } }) });
+  }
+  for (const p of plots) await fs.writeFile(path.join(ROOT, 'loadtest', p.file), p.svg + '\n');
+
+  // ---- tables ----
+  const md: string[] = [
+    '# Seamless-world benchmark (issue 9): Leyline vs the naive peer',
+    '',
+    `Generated by \`npm run bench\` (loadtest/bench.ts) on ${machine.date}: ${machine.nproc} CPUs (${machine.cpu}), ${machine.memGb} GB, Node ${machine.node}; load average ${machine.loadStart.toFixed(2)} at the start, ${machine.loadEnd.toFixed(2)} at the end; other processes used at most ${f(othersMax, 0)} % of a core during a window. Server, bots and bench share the machine. Overwritten by every run.`,
+    '',
+    `Setup: ${setup}. Every run boots its own server child on one throw-away database; Leyline and the naive peer run back to back with the same bots, accounts and start positions.`,
+    '',
+    ...plots.map((p) => `![${p.alt}](${p.file})`),
+    '',
+    '## Summary',
+    '',
+    mdTable(SUMMARY_HEAD, summaryRows(pairs.flatMap(([l, n]) => [l, n]))),
+    '',
+    '## Leyline ÷ naive peer, same run',
+    '',
+    mdTable(RATIO_HEAD, ratioRows(pairs.map(([l, n]) => [l, n]))),
+    '',
+  ];
+  console.log(`\n${setup}\n\n${textTable(SUMMARY_HEAD, summaryRows(pairs.flatMap(([l, n]) => [l, n])))}\n\n${textTable(RATIO_HEAD, ratioRows(pairs.map(([l, n]) => [l, n])))}`);
+  if (results.some((r) => r.scenario === 'crowd')) {
+    const sizes = [...new Set(results.filter((r) => r.scenario === 'crowd').map((r) => r.bots))].sort((a, b) => a - b);
+    const cap = (r: RunResult | undefined) => (r ? [`${f(r.tickMs.p99, 2)} + ${f(r.patchMs.p99, 2)}`, f(r.serverCpuPct, 0), `${f(r.loopDelayP99Ms, 1)}`, r.holds20Hz ? 'yes' : '**no**'] : ['not run', '', '', '']);
+    const head = ['clients', 'Leyline tick + patch p99, ms', 'CPU %', 'loop delay p99, ms', 'holds 20 Hz', 'naive tick + patch p99, ms', 'CPU %', 'loop delay p99, ms', 'holds 20 Hz'];
+    const rows = sizes.map((n) => [String(n), ...cap(find('crowd', n, 'leyline')), ...cap(find('crowd', n, 'naive'))]);
+    md.push('## Capacity (crowd at the corner)', '', `A variant holds 20 Hz when its event-loop delay p99 and its tick p99 + patch p99 both stay within ${TICK_BUDGET_MS} ms; the curve steps up while it holds (bots share the machine: their CPU is in the details).`, '', mdTable(head, rows), '');
+    console.log(`\n${textTable(head, rows)}`);
+  }
+  md.push('## Details per scenario', '');
+  for (const k of keys) {
+    const l = find(k.scenario, k.bots, 'leyline'), n = find(k.scenario, k.bots, 'naive');
+    md.push(`### ${TITLES[k.scenario]}, ${k.bots} bots`, '', mdTable(['', 'Leyline', 'naive peer', 'Leyline ÷ naive'], detailRows(l, n)), '');
+    const warn = [l, n].filter((r): r is RunResult => !!r && r.serverWarnings > 0);
+    for (const r of warn) md.push(`Server log lines at warn or above (${r.label}, whole run, by message):`, '', ...Object.entries(r.serverWarningsByMessage).sort((a, b) => b[1] - a[1]).map(([k, v]) => `- ${v} × \`${k.replace(/`/g, "'")}\``), '');
+  }
+  // Where the bytes go.
+  const byteRows = results.map((r) => [r.label, f(r.bytesPerClientS), Object.entries(r.framesPerClientS).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v)}`).join(', ')]);
+  const fieldRows = results.filter((r) => r.probes > 0).map((r) => [r.label, Object.entries(r.fieldChangesPerProbeS).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k} ${f(v, 0)}`).join(', ')]);
+  md.push(
+    '## Where the bytes go',
+    '',
+    'Frames received per client per second by Colyseus protocol code (payload + WebSocket header):',
+    '',
+    mdTable(['run', 'socket B/client/s', 'frames by code, B/client/s'], byteRows),
+    '',
+    `Decoded state changes per client per second by field (${P.probes} probe bots per run; \`entry add/delete\` = a player entering or leaving the client's map):`,
+    '',
+    mdTable(['run', 'changes/s by field'], fieldRows),
+    '',
+  );
+  if (results.some((r) => r.profile)) {
+    md.push('## CPU profile of the server (--cpu-prof)', '', 'Self time by function over the measuring window (samples of the server child\'s `--cpu-prof`, aggregated by function name + script + line); "% of busy" leaves the idle samples out.', '');
+    for (const r of results) md.push(...profileSection(r));
+  }
+  md.push(
+    '## How it is measured',
+    '',
+    '- **Bots** (loadtest/walker.ts, in `--bot-procs` processes of their own, loadtest/bot-proc.ts) know docs/protocol.md and the shared world generator (src/world), nothing of the server: they register, create a character, take a seat with `POST /api/play` (the naive peer: the bench-only `POST /bench/play`), consume it with @colyseus/sdk, and on `handoff {reservation}` consume the new seat and then leave the old room (`handoff {error}` or an unexpected close: `POST /api/play` again). Each move is a legal step by the protocol\'s movement rule (body box swept clear of solid blocks, feet at most 1.3 above the support, a hop straight up before a step up, a step and then a drop for a step down) from the position the server has: predicted from the bot\'s accepted moves, reset from `correction` and from its own character in the state. A bot with no legal step that move turns and counts as "boxed in".',
+    `- **Observers**: ${P.observers} bots per run (every k-th, or all of them in smaller runs) decode every patch; the others decode until they know their own position, then count their patch frames without decoding them (the server sends them the same bytes) and follow their position from the move replies (\`data {x,y,z}\`) and corrections. Decoding every player's changes in every one of 500 bots takes more CPU than this machine has beside the server (≈ 0.5 µs a change, 3–4 M changes/s for the naive peer at 500).`,
+    '- **View completeness**: every `--sample-ms`, every bot records at once its authoritative position (the server\'s, as it last heard it: its own character in a decoded patch, a move\'s reply or a correction), and every observer the set of character ids in its current room\'s state. The bench gathers all positions; for every observer it counts the other bots within 32 blocks (horizontal distance) and how many of them are in its set. The share is Σ seen ÷ Σ within 32 over all observers and samples; bands split it by distance. An observer in the middle of a handoff judges from the room it is leaving (what its client shows), and a bot in a handoff counts as a target at its last known position.',
+    '- **Bytes**: bytes read on each bot\'s TCP sockets (`ws` under the SDK: `socket.bytesRead`), all its room connections (a handoff opens one more, and its upgrade counts), over the window, divided by bots × seconds. The frame meter (every WebSocket message the SDK receives, by protocol code, + header) is shown beside it as a check and for the breakdown.',
+    '- **Server CPU** (% of one core) from the server child\'s `process.cpuUsage()` over the window, read over IPC; RSS and heap at the end. **Tick** and **patch**: the rooms\' seams (rooms/ports.ts hooks); the naive peer\'s tick is its 20 Hz simulation interval (gravity), its patches go on Colyseus\' own 50 ms timer. Ticks per room per second use the room count at the end of the window. Event-loop delay: `monitorEventLoopDelay` in the server child.',
+    '- **Move → patch** (observers): from sending a `move` to the first decoded patch in which the bot\'s own position equals the target (within 0.04 blocks); a move overtaken in the same patch by a later one is not counted.',
+    '- **Handoffs/s**: handoffs completed by the bots during the window (seat consumed) ÷ seconds; the handoff time (observers) runs from the `handoff` message to the own character in the new room\'s state. Failed handoffs, closes and rejoins count over the whole run, warm-up included.',
+    '- **Others**: CPU the machine spent outside the server child, the bot processes and the bench process during the window (/proc/stat), to show when other work disturbed a run.',
+    '- NPCs roam Leyline\'s regions and sometimes kill a bot (its moves are refused while dead; it respawns at the region\'s centre and walks back); the naive peer has no NPCs, no mana, no persistence but a save on leave: it is the plain room a studio would start from.',
+    '',
+  );
+  await fs.writeFile(path.join(ROOT, 'loadtest/results.md'), md.join('\n'));
+  const slim = results.map(({ profile, ...r }) => ({ ...r, profile: profile && { ...profile, top: profile.top.slice(0, 10), packages: profile.packages.slice(0, 10) } }));
+  const params = { ...P, viewRadiusBlocks: VIEW_RADIUS_BLOCKS, scenarios: SCENARIOS, variants: VARIANTS };
+  console.log(`\nBENCH ${JSON.stringify({ machine, params, world: o.world, results: slim, elapsedS: Math.round((Date.now() - o.t0) / 1000) })}`);
+}
+
+await main();
