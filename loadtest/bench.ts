@@ -1,7 +1,7 @@
 // Issue-9 benchmark (a script, not a test): Leyline's region rooms against the naive peer, same bots, same run.
 //
 //   npm run bench [-- --scenarios crowd,spread,border --crowd 100,300,500 --spread 100,300,500 --border 100
-//                     --capacity 700,900 --warmup 5 --duration 15 --bot-procs 2 --cpu-prof …]   (--help lists all)
+//                     --capacity 200,400,700,900 --warmup 5 --duration 15 --bot-procs 2 --cpu-prof …]   (--help lists all)
 //
 // Bots (loadtest/walker.ts, written from docs/protocol.md) run in their own processes (loadtest/bot-proc.ts). They
 // register, create a character, take a seat (POST /api/play; the naive peer: the bench route /bench/play), follow
@@ -12,7 +12,8 @@
 //            wanders within --roam blocks of it;
 //   spread — players over 64 regions (8×8), each wandering around a spot near its region's centre;
 //   border — walkers going back and forth across the border between regions (0,0) and (1,0).
-// The capacity curve is the crowd stepped up (--crowd sizes, then --capacity sizes while a variant still holds 20 Hz).
+// The capacity curve is the crowd stepped up: its --crowd sizes always, the --capacity sizes in between and beyond
+// only while the variant held 20 Hz at the size before.
 // Figures: view completeness (of the other players within 32 blocks, by the bots' own authoritative positions, the
 // share in each client's state, sampled every --sample-ms), bytes/client/s read on the sockets, server CPU (the
 // child's process.cpuUsage) and RSS, tick and patch p50/p99 (room seams), move → own position in a patch, handoffs.
@@ -47,7 +48,7 @@ const { values: args } = parseArgs({
     crowd: { type: 'string', default: '100,300,500' },
     spread: { type: 'string', default: '100,300,500' },
     border: { type: 'string', default: '100' },
-    capacity: { type: 'string', default: '700,900' }, // crowd sizes beyond --crowd, run while a variant holds 20 Hz ("" for none)
+    capacity: { type: 'string', default: '200,400,700,900' }, // more crowd sizes, each run while the variant held 20 Hz at the size before ("" for none)
     variants: { type: 'string', default: 'leyline,naive' },
     warmup: { type: 'string', default: '5' },
     duration: { type: 'string', default: '15' },
@@ -148,8 +149,9 @@ function warningKey(line: string): string {
 }
 
 class ServerChild {
-  /** Output lines at warn level and above (pino: 40+), counted by message. */
+  /** Output lines at warn level and above (pino: 40+), counted by phase of the run and message. */
   warnings = 0;
+  phase = 'boot';
   readonly warningsByKey = new Map<string, number>();
   private constructor(
     readonly child: ChildProcess,
@@ -171,7 +173,7 @@ class ServerChild {
         if (lines.push(l) > 200) lines.shift();
         if (self && /"level":(40|50|60)\b/.test(l)) {
           self.warnings++;
-          const k = warningKey(l);
+          const k = `[${self.phase}] ${warningKey(l)}`;
           self.warningsByKey.set(k, (self.warningsByKey.get(k) ?? 0) + 1);
         }
       });
@@ -415,6 +417,7 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
   try {
     // The first bot of each room creates it; the rest then join concurrently.
     const t0 = performance.now();
+    srv.phase = 'join';
     const firstOf = new Map<string, RunSpec>();
     for (const s of specs) if (!firstOf.has(variant === 'naive' ? '' : s.region)) firstOf.set(variant === 'naive' ? '' : s.region, s);
     const firsts = [...firstOf.values()];
@@ -428,7 +431,9 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
     if (joinFailed) process.stderr.write(`  ${joinFailed} joins failed: ${joins.flatMap((j) => j.errors).slice(0, 3).join('; ')}\n`);
 
     await Promise.all(procs.map((p) => p.call({ cmd: 'start' })));
+    srv.phase = 'warm-up';
     await sleep(P.warmupS * 1000);
+    srv.phase = 'window';
 
     // ---- the window ----
     const load0 = os.loadavg()[0]!;
@@ -518,7 +523,9 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
       serverWarnings: 0,
       serverWarningsByMessage: {},
     };
+    srv.phase = 'bots leave';
     await Promise.all(procs.map((p) => p.call({ cmd: 'stop' })));
+    srv.phase = 'shutdown';
     await srv.stop();
     result.serverWarnings = srv.warnings;
     result.serverWarningsByMessage = Object.fromEntries(srv.warningsByKey);
@@ -671,6 +678,13 @@ async function main(): Promise<void> {
       if (profDir) await fs.rm(profDir, { recursive: true, force: true });
     })());
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  // Bounded whatever happens (a hung join, a wedged child): generous next to the planned time.
+  const planned = VARIANTS.length * ((SCENARIOS.includes('crowd') ? P.crowd.length + P.capacity.length : 0) + (SCENARIOS.includes('spread') ? P.spread.length : 0) + (SCENARIOS.includes('border') ? P.border.length : 0));
+  const limitS = 300 + planned * (P.warmupS + P.durationS + 180);
+  setTimeout(() => {
+    process.stderr.write(`bench: no result after ${limitS} s, giving up\n`);
+    void cleanup().finally(() => process.exit(1));
+  }, limitS * 1000).unref();
 
   const loadStart = os.loadavg();
   try {
@@ -690,19 +704,15 @@ async function main(): Promise<void> {
     const results: RunResult[] = [];
     const sizes: Record<Scenario, number[]> = { crowd: P.crowd, spread: P.spread, border: P.border };
     for (const scenario of SCENARIOS) {
-      for (const n of sizes[scenario]) {
+      // The crowd is also the capacity curve: its --crowd sizes always run, the --capacity sizes in between and
+      // beyond only while the variant held 20 Hz at its last size.
+      const steps = scenario === 'crowd' ? [...new Set([...P.crowd, ...P.capacity])].sort((a, b) => a - b) : sizes[scenario];
+      for (const n of steps) {
         const specs = layout(scenario, accounts.slice(0, n), world.seed);
-        for (const v of VARIANTS) results.push(await run(scenario, v, specs, ctx));
-      }
-      if (scenario === 'crowd') {
-        // Capacity: step up while a variant still holds 20 Hz at its largest crowd so far.
-        for (const n of P.capacity) {
-          const specs = layout('crowd', accounts.slice(0, n), world.seed);
-          for (const v of VARIANTS) {
-            const last = results.filter((r) => r.scenario === 'crowd' && r.variant === v).sort((a, b) => b.bots - a.bots)[0];
-            if (last && !last.holds20Hz) continue;
-            results.push(await run('crowd', v, specs, ctx));
-          }
+        for (const v of VARIANTS) {
+          const last = results.filter((r) => r.scenario === scenario && r.variant === v).at(-1);
+          if (!sizes[scenario].includes(n) && last && !last.holds20Hz) continue;
+          results.push(await run(scenario, v, specs, ctx));
         }
       }
     }
@@ -744,6 +754,8 @@ async function report(results: RunResult[], o: { loadStart: number[]; t0: number
     plots.push({ file: 'bench-capacity-tick.svg', alt: 'Capacity: clients vs tick p99', svg: lineChart({ title: 'Capacity (crowd): clients vs tick + patch p99', xLabel: 'clients', yLabel: 'ms', series: curve((r) => r.tickMs.p99 + r.patchMs.p99), limit: { y: TICK_BUDGET_MS, label: '50 ms: one tick at 20 Hz' } }) });
     plots.push({ file: 'bench-capacity-cpu.svg', alt: 'Capacity: clients vs server CPU', svg: lineChart({ title: 'Capacity (crowd): clients vs server CPU', xLabel: 'clients', yLabel: '% of one core', series: curve((r) => r.serverCpuPct), limit: { y: 100, label: 'one core' } }) });
   }
+  // This run's plots replace every earlier bench-*.svg (a plot this run does not make would be stale).
+  for (const old of (await fs.readdir(path.join(ROOT, 'loadtest'))).filter((n) => /^bench-[a-z-]+\.svg$/.test(n))) await fs.rm(path.join(ROOT, 'loadtest', old));
   for (const p of plots) await fs.writeFile(path.join(ROOT, 'loadtest', p.file), p.svg + '\n');
 
   // ---- tables ----
@@ -779,7 +791,7 @@ async function report(results: RunResult[], o: { loadStart: number[]; t0: number
     const l = find(k.scenario, k.bots, 'leyline'), n = find(k.scenario, k.bots, 'naive');
     md.push(`### ${TITLES[k.scenario]}, ${k.bots} bots`, '', mdTable(['', 'Leyline', 'naive peer', 'Leyline ÷ naive'], detailRows(l, n)), '');
     const warn = [l, n].filter((r): r is RunResult => !!r && r.serverWarnings > 0);
-    for (const r of warn) md.push(`Server log lines at warn or above (${r.label}, whole run, by message):`, '', ...Object.entries(r.serverWarningsByMessage).sort((a, b) => b[1] - a[1]).map(([k, v]) => `- ${v} × \`${k.replace(/`/g, "'")}\``), '');
+    for (const r of warn) md.push(`Server log lines at warn or above (${r.label}, whole run, by phase and message):`, '', ...Object.entries(r.serverWarningsByMessage).sort((a, b) => b[1] - a[1]).map(([k, v]) => `- ${v} × \`${k.replace(/`/g, "'")}\``), '');
   }
   // Where the bytes go.
   const byteRows = results.map((r) => [r.label, f(r.bytesPerClientS), Object.entries(r.framesPerClientS).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v)}`).join(', ')]);

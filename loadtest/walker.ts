@@ -46,6 +46,8 @@ const BODY_HALF = 0.3;
 const BODY_HEIGHT = 1.8;
 const JUMP = 1.3;
 const SWEEP = 0.1; // finer than needed: a step this accepts, the server accepts
+/** Fall per move: the rule allows 30 blocks/s × the time since the last move + 0.75, and moves may arrive together. */
+const DROP = 0.7;
 const EPS = 1e-4;
 /** Own position in a patch equals a move's target within this (the wire may round, e.g. to 1/32 block). */
 const MATCH_EPS = 0.04;
@@ -431,7 +433,7 @@ export class Walker {
           return;
         }
         const dead = /dead/i.test(r.message ?? '');
-        this.refused(dead ? 'DEAD' : (r.code ?? '?'));
+        this.refused(dead ? 'DEAD' : r.code === 'INVALID_MOVE' ? `INVALID_MOVE (${r.message ?? '?'})` : (r.code ?? '?'));
         if (dead) this.deadUntil = performance.now() + 1000;
         this.pending = this.pending.filter((q) => q !== p);
         this.resync = true;
@@ -447,7 +449,7 @@ export class Walker {
   private plan(at: Pos, now: number): (Pos & { yaw: number }) | undefined {
     const t = this.terrain;
     const ground = t.support(at.x, at.z, at.y);
-    if (at.y > ground + 0.01) return { x: at.x, y: Math.max(ground, at.y - 3), z: at.z, yaw: this.heading }; // drop onto it
+    if (at.y > ground + 0.01) return { x: at.x, y: Math.max(ground, at.y - DROP), z: at.z, yaw: this.heading }; // settle onto it
     this.steer(at, now);
     const s = (this.opts.speed * this.opts.moveMs) / 1000;
     for (const turn of TURNS) {
