@@ -184,6 +184,8 @@ export class Walker {
   private goal: 'a' | 'b' = 'b';
   private progress = { at: 0, d: Infinity };
   private detourUntil = 0;
+  /** After a hop straight up: the step that follows it. */
+  private hop: { from: XZ; to: Pos } | undefined;
   private resync = true;
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -365,6 +367,7 @@ export class Walker {
 
   /** Moves every moveMs from a random phase. */
   start(): void {
+    if (this.timer) clearInterval(this.timer);
     this.stopped = false;
     const first = setTimeout(() => {
       this.timer = setInterval(() => this.step(), this.opts.moveMs);
@@ -448,6 +451,11 @@ export class Walker {
   /** The next target from `at`: settle onto the ground, else step (or hop up first) along the heading; undefined when boxed in. */
   private plan(at: Pos, now: number): (Pos & { yaw: number }) | undefined {
     const t = this.terrain;
+    const hop = this.hop;
+    this.hop = undefined;
+    if (hop && Math.abs(at.x - hop.from.x) < 1e-6 && Math.abs(at.z - hop.from.z) < 1e-6 && Math.abs(at.y - hop.to.y) < 1e-6 && t.legal(at, hop.to)) {
+      return { ...hop.to, yaw: this.heading }; // up on the hop: the step onto the higher ground
+    }
     const ground = t.support(at.x, at.z, at.y);
     if (at.y > ground + 0.01) return { x: at.x, y: Math.max(ground, at.y - DROP), z: at.z, yaw: this.heading }; // settle onto it
     this.steer(at, now);
@@ -461,6 +469,7 @@ export class Walker {
         const up = { x: at.x, y: sup, z: at.z };
         if (t.legal(at, up) && t.legal(up, { x, y: sup, z })) {
           this.heading = a;
+          this.hop = { from: at, to: { x, y: sup, z } };
           return { ...up, yaw: a };
         }
         continue;
