@@ -607,11 +607,11 @@ function ratioRows(pairs: [RunResult, RunResult][]): string[][] {
     ratio(neighbourBytes(l), neighbourBytes(n)),
     ratio(l.serverCpuPct, n.serverCpuPct),
     `${ratio(l.moveToPatchMs.p50, n.moveToPatchMs.p50)} / ${ratio(l.moveToPatchMs.p99, n.moveToPatchMs.p99)}`,
-    `${ratio(l.tickMs.p99, n.tickMs.p99)}`,
+    ratio(l.tickMs.p99 + l.patchMs.p99, n.tickMs.p99 + n.patchMs.p99),
     ratio(l.serverRssMb, n.serverRssMb),
   ]);
 }
-const RATIO_HEAD = ['scenario', 'bots', 'sees: Leyline vs naive', 'bytes/client/s', 'bytes per neighbour shown', 'server CPU', 'move→patch p50 / p99', 'tick p99', 'RSS'];
+const RATIO_HEAD = ['scenario', 'bots', 'sees: Leyline vs naive', 'bytes/client/s', 'bytes per neighbour shown', 'server CPU', 'move→patch p50 / p99', 'tick + patch p99', 'RSS'];
 
 function detailRows(l: RunResult | undefined, n: RunResult | undefined): string[][] {
   const rs = [l, n];
