@@ -278,6 +278,30 @@ async function machineBusyS(): Promise<number> {
   }
 }
 
+/** CPU seconds so far of the PostgreSQL backends serving `dbName` (their process titles name the database), by pid. */
+async function dbBackendsCpuS(dbName: string): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  let pids: string[] = [];
+  try {
+    pids = (await fs.readdir('/proc')).filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  await Promise.all(pids.map(async (pid) => {
+    try {
+      const title = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8');
+      if (!title.startsWith('postgres:') || !title.includes(` ${dbName} `)) return;
+      const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(pid), (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // gone meanwhile
+    }
+  }));
+  return out;
+}
+const dbCpuSince = (a: Map<number, number>, b: Map<number, number>) => [...b].reduce((acc, [pid, s]) => acc + s - (a.get(pid) ?? 0), 0);
+
 /**
  * Between runs nothing of the bench's runs (no server child; the bot processes hold no bots): whatever the machine
  * does is other work. Waits until it uses less than --quiet % of a core over 2 s, at most --quiet-wait s.
@@ -402,6 +426,8 @@ type RunResult = {
   loopDelayMaxMs: number;
   holds20Hz: boolean;
   botsCpuPct: number;
+  /** PostgreSQL backends serving the bench database (the server's reads and saves), % of one core. */
+  dbCpuPct: number;
   othersCpuPct: number;
   /** Others' CPU over 2 s just before the run (after waiting for quiet). */
   othersBeforePct: number;
@@ -414,7 +440,7 @@ type RunResult = {
   profile?: ProfileSummary;
 };
 
-type Ctx = { env: Record<string, string>; procs: BotProc[]; db: pg.Client; world: { id: string; seed: number }; profDir?: string };
+type Ctx = { env: Record<string, string>; procs: BotProc[]; db: pg.Client; dbName: string; world: { id: string; seed: number }; profDir?: string };
 
 async function resetPositions(db: pg.Client, specs: RunSpec[]): Promise<void> {
   await db.query(
@@ -462,6 +488,7 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
     // ---- the window ----
     const load0 = os.loadavg()[0]!;
     const busy0 = await machineBusyS();
+    const pg0 = await dbBackendsCpuS(ctx.dbName);
     const self0 = process.cpuUsage();
     await Promise.all([srv.call('reset', 'reset-done'), ...procs.map((p) => p.call({ cmd: 'window' }))]);
     const w0 = performance.now();
@@ -478,9 +505,10 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
     const [stats, ...collected] = await Promise.all([srv.call<ServerStats>('stats', 'stats'), ...procs.map((p) => p.call<Collected>({ cmd: 'collect' }))]);
     const windowS = (performance.now() - w0) / 1000;
     const busy1 = await machineBusyS();
+    const pgCpuS = dbCpuSince(pg0, await dbBackendsCpuS(ctx.dbName));
     const selfCpu = process.cpuUsage(self0);
     const botsCpuS = collected.reduce((a, c) => a + c.cpuUs, 0) / 1e6;
-    const othersCpuPct = ((busy1 - busy0 - stats.cpuUs / 1e6 - botsCpuS - (selfCpu.user + selfCpu.system) / 1e6) / windowS) * 100;
+    const othersCpuPct = ((busy1 - busy0 - stats.cpuUs / 1e6 - botsCpuS - pgCpuS - (selfCpu.user + selfCpu.system) / 1e6) / windowS) * 100;
 
     // ---- figures ----
     const sumJ = (f: (j: Judged) => number) => judged.reduce((a, j) => a + f(j), 0);
@@ -540,6 +568,7 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
       loopDelayMaxMs: stats.loopDelayMaxMs,
       holds20Hz: loopDelayP99Ms <= TICK_BUDGET_MS && tickMs.p99 + patchMs.p99 <= TICK_BUDGET_MS,
       botsCpuPct: (botsCpuS / windowS) * 100,
+      dbCpuPct: (pgCpuS / windowS) * 100,
       othersCpuPct,
       othersBeforePct: othersBefore,
       loadAvg: load0,
@@ -630,6 +659,7 @@ function detailRows(l: RunResult | undefined, n: RunResult | undefined): string[
     ['bytes / s per neighbour shown', ...cell((r) => f(neighbourBytes(r))), rat(neighbourBytes)],
     ['move → own position in a patch p50 / p99, ms', ...cell((r) => pair(r.moveToPatchMs, 1)), l && n ? `${ratio(l.moveToPatchMs.p50, n.moveToPatchMs.p50)} / ${ratio(l.moveToPatchMs.p99, n.moveToPatchMs.p99)}` : ''],
     ['server CPU, % of one core', ...cell((r) => f(r.serverCpuPct, 1)), rat((r) => r.serverCpuPct)],
+    ['PostgreSQL CPU for the bench database, % of one core', ...cell((r) => f(r.dbCpuPct, 1)), rat((r) => r.dbCpuPct)],
     ['server RSS / heap used, MB', ...cell((r) => `${f(r.serverRssMb)} / ${f(r.serverHeapMb)}`), rat((r) => r.serverRssMb)],
     ['tick p50 / p99, ms', ...cell((r) => pair(r.tickMs, 2)), l && n ? ratio(l.tickMs.p99, n.tickMs.p99) : ''],
     ['patch encode+send p50 / p99, ms', ...cell((r) => pair(r.patchMs, 2)), l && n ? ratio(l.patchMs.p99, n.patchMs.p99) : ''],
@@ -726,7 +756,7 @@ async function main(): Promise<void> {
     const accounts = (await Promise.all(parts.map((p, j) => procs[j]!.call<{ accounts: Account[] }>({ cmd: 'register', endpoint, tags: p, concurrency: 8 })))).flatMap((r) => r.accounts);
     await first.stop();
     await db.connect();
-    const ctx: Ctx = { env, procs, db, world, profDir };
+    const ctx: Ctx = { env, procs, db, dbName, world, profDir };
 
     const results: RunResult[] = [];
     const sizes: Record<Scenario, number[]> = { crowd: P.crowd, spread: P.spread, border: P.border };
@@ -849,7 +879,8 @@ async function report(results: RunResult[], o: { loadStart: number[]; t0: number
     '- **Server CPU** (% of one core) from the server child\'s `process.cpuUsage()` over the window, read over IPC; RSS and heap at the end. **Tick** and **patch**: the rooms\' seams (rooms/ports.ts hooks); the naive peer\'s tick is its 20 Hz simulation interval (gravity), its patches go on Colyseus\' own 50 ms timer. Ticks per room per second use the room count at the end of the window. Event-loop delay: `monitorEventLoopDelay` in the server child.',
     '- **Move → patch** (observers): from sending a `move` to the first decoded patch in which the bot\'s own position equals the target (within 0.04 blocks); a move overtaken in the same patch by a later one is not counted.',
     '- **Handoffs/s**: handoffs completed by the bots during the window (seat consumed) ÷ seconds; the handoff time (observers) runs from the `handoff` message to the own character in the new room\'s state. Failed handoffs, closes and rejoins count over the whole run, warm-up included.',
-    '- **Others**: CPU the machine spent outside the server child, the bot processes and the bench process during the window (/proc/stat), to show when other work disturbed a run.',
+    '- **PostgreSQL CPU**: the database backends serving the bench\'s database (process titles in /proc), over the window: the server\'s reads and saves (handoffs save and load a character).',
+    '- **Others**: CPU the machine spent outside the server child, the bot processes, the bench process and those database backends during the window (/proc/stat), to show when other work disturbed a run.',
     '- NPCs roam Leyline\'s regions and sometimes kill a bot (its moves are refused while dead; it respawns at the region\'s centre and walks back); the naive peer has no NPCs, no mana, no persistence but a save on leave: it is the plain room a studio would start from.',
     '',
   );
