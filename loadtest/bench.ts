@@ -808,7 +808,7 @@ async function report(results: RunResult[], o: { loadStart: number[]; t0: number
   const crowd = (v: VariantName) => results.filter((r) => r.scenario === 'crowd' && r.variant === v).sort((a, b) => a.bots - b.bots);
   if (results.some((r) => r.scenario === 'crowd')) {
     const curve = (fn: (r: RunResult) => number) => VARIANTS.map((v) => ({ name: v === 'leyline' ? 'Leyline' : 'naive peer', points: crowd(v).map((r) => [r.bots, fn(r)] as [number, number]) }));
-    plots.push({ file: 'bench-capacity-tick.svg', alt: 'Capacity: clients vs tick p99', svg: lineChart({ title: 'Capacity (crowd): clients vs tick + patch p99', xLabel: 'clients', yLabel: 'ms', series: curve((r) => r.tickMs.p99 + r.patchMs.p99), limit: { y: TICK_BUDGET_MS, label: '50 ms: one tick at 20 Hz' } }) });
+    plots.push({ file: 'bench-capacity-tick.svg', alt: 'Capacity: clients vs tick + patch p99', svg: lineChart({ title: 'Capacity (crowd): clients vs tick + patch p99', xLabel: 'clients', yLabel: 'ms', series: curve((r) => r.tickMs.p99 + r.patchMs.p99), limit: { y: TICK_BUDGET_MS, label: '50 ms: one tick at 20 Hz' } }) });
     plots.push({ file: 'bench-capacity-cpu.svg', alt: 'Capacity: clients vs server CPU', svg: lineChart({ title: 'Capacity (crowd): clients vs server CPU', xLabel: 'clients', yLabel: '% of one core', series: curve((r) => r.serverCpuPct), limit: { y: 100, label: 'one core' } }) });
   }
   // This run's plots replace every earlier bench-*.svg (a plot this run does not make would be stale).

@@ -84,7 +84,7 @@ export function lineChart(o: { title: string; xLabel: string; yLabel: string; se
   out.push(`<text x="${M.left + plotW / 2}" y="${M.top + plotH + 34}" text-anchor="middle">${esc(o.xLabel)}</text>`);
   if (o.limit) {
     out.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${Y(o.limit.y)}" y2="${Y(o.limit.y)}" stroke="#c53030" stroke-dasharray="6 4"/>`);
-    out.push(`<text x="${M.left + plotW - 4}" y="${Y(o.limit.y) - 4}" text-anchor="end" fill="#c53030">${esc(o.limit.label)}</text>`);
+    out.push(`<text x="${M.left + 6}" y="${Y(o.limit.y) - 4}" fill="#c53030">${esc(o.limit.label)}</text>`);
   }
   o.series.forEach((s, si) => {
     const c = COLORS[si % COLORS.length];
