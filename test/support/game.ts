@@ -147,3 +147,6 @@ export async function ticks(room: Room<any, any>, n: number): Promise<void> {
   const t0 = room.state.tick;
   await until(room, (s) => s.tick >= t0 + n, `${n} ticks`);
 }
+
+/** Positions in state are rounded to 1/32 block (docs/protocol.md): a wire position is within this of the true one. */
+export const WIRE_EPS = 1 / 64 + 1e-9;
