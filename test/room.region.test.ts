@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Client, type Room } from '@colyseus/sdk';
 import { Block, REGION_SIZE, blockToChunk, chunkKey, spawnPoint } from '../src/world/index.js';
 import { WorldChunk } from '../src/db/entities/index.js';
+import { HANDOFF_MARGIN_BLOCKS } from '../src/game/region/index.js';
 import { bootTestServer, http, type TestServer } from './support/server.js';
 import { borderCrossing, WIRE_EPS, me, newPlayer, nextMessage, placeCharacter, play, roomSession, until, walkableStrip, type Player } from './support/game.js';
 
@@ -270,7 +271,8 @@ describe('region room', function () {
     const room = await enter(p);
     assert.equal(room.state.rx, 11);
     const handoff = nextMessage(room, 'handoff');
-    const to = { x: spot.x + 0.7, y: spot.y, z: spot.z };
+    // Past the handoff margin: from half a block before the border to half a block past the margin.
+    const to = { x: spot.x + HANDOFF_MARGIN_BLOCKS + 1, y: spot.y, z: spot.z };
     assert.equal((await room.request('move', to)).ok, true);
     const { reservation } = await handoff;
     assert.ok(reservation, 'a seat reservation in the neighbour room');
