@@ -1,5 +1,5 @@
 /**
- * BENCHMARK ONLY: the naive baseline that `npm run bench` compares the
+ * BENCHMARK ONLY: the naive baseline that `npm run bench:rooms` compares the
  * region room against, built from the room's supported seams
  * (rooms/ports.ts RoomSeams), never registered by src/server.ts.
  *

@@ -1,24 +1,25 @@
-// Region room benchmark (a script, not a test): npm run bench [-- --bots 40 --regions 4 --duration 20 --warmup 5 --joiners 3 --only a|b|m]
-// Prints a table per scenario and one JSON line (prefix "BENCH "), and overwrites loadtest/results.md.
+// Issue-9 benchmark (a script, not a test): Leyline's region rooms against the naive peer, same bots, same run.
 //
-// Interest-managed region room vs the naive baseline room (loadtest/baseline.ts: whole region to everyone), same bots:
-//   (a) one region, N bots on a grid over its 128×128 blocks;  (b) R regions × N/R bots.
-// Every bot walks in small legal steps (10/s) and toggles a block near itself (1/s), from its
-// authoritative position (the room's NPCs kill bots now and then; they respawn and carry on).
-// Each (scenario, room) pair runs against a fresh server child (loadtest/server.ts) on one
-// throw-away database, reset between runs, so runs do not share heap, JIT or persisted edits.
-// After scenario (a), fresh clients join the loaded region, which also holds 64 pre-edited
-// chunks, and the bytes they receive until their view is complete are counted (join cost,
-// including any first-patch duplication of the full state).
+//   npm run bench [-- --scenarios crowd,spread,border --crowd 100,300,500 --spread 100,300,500 --border 100
+//                     --capacity 200,400,700,900 --warmup 5 --duration 15 --bot-procs 2 --cpu-prof …]   (--help lists all)
 //
-// Scenario m (magic): R regions × N/R mage bots in the interest room, with Redis (BENCH_REDIS_URL, a
-// fresh JOBS_PREFIX) behind the server child and one separate worker process (src/worker.ts) that
-// computes rituals. Bots cast every --cast-ms and step a little; --ritualists per region also know
-// rituals (a DB fixture) and cast each once (their cooldowns are minutes). Reported: tick, cast reply
-// latency, ritual round trip beyond the cast time, ritual outcomes, magic_events rows appended by the
-// rooms, and a direct micro-benchmark of WorldStore.appendMagicEvents on the bench database.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+// Bots (loadtest/walker.ts, written from docs/protocol.md) run in their own processes (loadtest/bot-proc.ts). They
+// register, create a character, take a seat (POST /api/play; the naive peer: the bench route /bench/play), follow
+// `handoff` messages, and walk at walking speed with 10 moves/s, each a legal step on the generated terrain.
+// Scenarios, each run once against Leyline and once against the naive peer (loadtest/naive.ts: one room, a players
+// map without @view, the same movement checks), each run on a fresh server child (loadtest/server.ts):
+//   crowd  — everyone starts at the world spawn (src/game/character.ts defaultSpawn: a four-region corner) and
+//            wanders within --roam blocks of it;
+//   spread — players over 64 regions (8×8), each wandering around a spot near its region's centre;
+//   border — walkers going back and forth across the border between regions (0,0) and (1,0).
+// The capacity curve is the crowd stepped up: its --crowd sizes always, the --capacity sizes in between and beyond
+// only while the variant held 20 Hz at the size before.
+// Figures: view completeness (of the other players within 32 blocks, by the bots' own authoritative positions, the
+// share in each client's state, sampled every --sample-ms), bytes/client/s read on the sockets, server CPU (the
+// child's process.cpuUsage) and RSS, tick and patch p50/p99 (room seams), move → own position in a patch, handoffs.
+// Writes loadtest/results.md, loadtest/bench-*.svg and one JSON line (prefix "BENCH ") on stdout.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,110 +27,161 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { CHUNKS_Y, CHUNK_SIZE, REGION_CHUNKS, REGION_SIZE, chunkKey, spawnPoint, Block } from '../src/world/index.js';
-import { freePort } from '../src/net.js';
-import { Bot, CountingProxy, editSpot, meterOf, measureJoin, type BotSpec, type JoinBytes } from './bot.js';
+import { REGION_SIZE, regionOfBlock, spawnPoint } from '../src/world/index.js';
+import { defaultSpawn } from '../src/game/character.js';
 import type { ServerStats } from './server.js';
-import { MagicBot, RITUALS, RITUALIST_MANA, benchAppendMagicEvents, deleteRedisPrefix, pingRedis, type AppendBench, type RitualRecord } from './magic.js';
+import type { BotReply, BotRequest, BotSpec, Collected, Judged } from './bot-proc.js';
+import type { Account, Plan, Pos } from './walker.js';
+import { barChart, lineChart } from './svg.js';
+import { summarizeProfile, type ProfileSummary } from './profile.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-// Room names as registered: rooms/registry.ts (ROOM_NAME) and loadtest/baseline.ts. Not imported:
-// that would load the server's schema classes into the bots' process.
-const ROOMS = { interest: 'region', baseline: 'region_baseline' } as const;
-type Variant = keyof typeof ROOMS;
-const MOVE_MS = 100; // 10 moves/s per bot
-const EDIT_MS = 1000; // 1 block edit/s per bot
-const SEEDED_EDITS = 32; // per pre-edited chunk (join measurement)
-const SEEDED_CY = CHUNKS_Y - 1; // the top layer: nobody walks there, so seeded edits change no bot's moves
-const JOIN_CONCURRENCY = 10;
+const VIEW_RADIUS_BLOCKS = 32; // completeness: the other players within this horizontal distance
+const BANDS = [8, 16, 32]; // completeness by distance band, blocks
+const TICK_BUDGET_MS = 50; // 20 Hz
 const STOP_TIMEOUT_MS = 20_000;
-// Scenario m.
-const MAGIC_MOVE_MS = 500; // a small step every half second: mostly standing and casting
-const APPEND_BATCH_ROWS = 500;
-/** The room computes a ritual itself 30 s after completesAt without a result (rooms/RegionRoom.ts): wait a little past that. */
-const RITUAL_DRAIN_GRACE_MS = 35_000;
-const IN_ROOM_RITUAL = /computing the ritual in the room/;
 
 const { values: args } = parseArgs({
   options: {
-    bots: { type: 'string', default: '40' },
-    regions: { type: 'string', default: '4' },
-    duration: { type: 'string', default: '20' },
+    scenarios: { type: 'string', default: 'crowd,spread,border' },
+    crowd: { type: 'string', default: '100,300,500' },
+    spread: { type: 'string', default: '100,300,500' },
+    border: { type: 'string', default: '100' },
+    capacity: { type: 'string', default: '200,400,700,900' }, // more crowd sizes, each run while the variant held 20 Hz at the size before ("" for none)
+    variants: { type: 'string', default: 'leyline,naive' },
     warmup: { type: 'string', default: '5' },
-    joiners: { type: 'string', default: '3' },
-    'view-radius': { type: 'string', default: '4' },
-    ritualists: { type: 'string', default: '2' }, // scenario m: ritual casters per region
-    'cast-ms': { type: 'string', default: '2000' }, // scenario m: one cast per bot this often
-    'append-batches': { type: 'string', default: '40' }, // scenario m: appendMagicEvents micro-benchmark, batches of 500 rows
-    only: { type: 'string' }, // "a", "b" or "m"
+    duration: { type: 'string', default: '15' },
+    'sample-ms': { type: 'string', default: '1000' },
+    speed: { type: 'string', default: '4.3' }, // blocks/s: walking (the server allows up to 7)
+    'move-ms': { type: 'string', default: '100' },
+    roam: { type: 'string', default: '24' },
+    'border-reach': { type: 'string', default: '16' }, // border walkers turn this many blocks past the border
+    'bot-procs': { type: 'string', default: '2' },
+    'join-concurrency': { type: 'string', default: '16' },
+    observers: { type: 'string', default: '100' }, // bots per run that decode every patch (completeness, latency); the rest only count bytes
+    probes: { type: 'string', default: '4' }, // observers per run that count decoded field changes (where the bytes go)
+    'view-radius': { type: 'string' }, // VIEW_RADIUS_CHUNKS for the server (default: the server's default)
+    quiet: { type: 'string', default: '30' }, // before each run, wait for other processes to use less than this % of a core …
+    'quiet-wait': { type: 'string', default: '45' }, // … for at most this many seconds (then run anyway; the report flags it)
+    'cpu-prof': { type: 'boolean', default: false },
+    'prof-top': { type: 'string', default: '20' },
+    help: { type: 'boolean', default: false },
   },
 });
-const int = (name: keyof typeof args, min: number, max: number): number => {
+if (args.help) {
+  const src = await fs.readFile(fileURLToPath(import.meta.url), 'utf8');
+  console.log(src.split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
+  console.log('\nOptions (defaults):\n' + src.slice(src.indexOf('options: {'), src.indexOf('help: {')).split('\n').slice(1).map((l) => '  ' + l.trim()).join('\n'));
+  process.exit(0);
+}
+const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+const ints = (name: string, s: string | undefined, min: number, max: number) =>
+  list(s).map((x) => {
+    const n = Number(x);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}: ${x} is not an integer in ${min}..${max}`);
+    return n;
+  });
+const num = (name: keyof typeof args, min: number, max: number): number => {
   const n = Number(args[name]);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min}..${max}, got ${args[name]}`);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be in ${min}..${max}, got ${args[name]}`);
   return n;
 };
+type Scenario = 'crowd' | 'spread' | 'border';
+type VariantName = 'leyline' | 'naive';
+const SCENARIOS = list(args.scenarios) as Scenario[];
+for (const s of SCENARIOS) if (!['crowd', 'spread', 'border'].includes(s)) throw new Error(`--scenarios: unknown ${s}`);
+const VARIANTS = list(args.variants) as VariantName[];
+for (const v of VARIANTS) if (!['leyline', 'naive'].includes(v)) throw new Error(`--variants: unknown ${v}`);
 const P = {
-  bots: int('bots', 1, 400),
-  regions: int('regions', 1, 16),
-  durationS: int('duration', 1, 300),
-  warmupS: int('warmup', 0, 60),
-  joiners: int('joiners', 0, 20),
-  viewRadius: int('view-radius', 1, 8),
-  ritualists: int('ritualists', 0, 50),
-  castMs: int('cast-ms', 100, 60_000),
-  appendBatches: int('append-batches', 1, 10_000),
+  crowd: ints('crowd', args.crowd, 2, 3000),
+  spread: ints('spread', args.spread, 2, 3000),
+  border: ints('border', args.border, 2, 3000),
+  capacity: ints('capacity', args.capacity, 2, 3000),
+  warmupS: num('warmup', 0, 120),
+  durationS: num('duration', 2, 600),
+  sampleMs: num('sample-ms', 100, 10_000),
+  speed: num('speed', 0.5, 7),
+  moveMs: num('move-ms', 20, 1000),
+  roam: num('roam', 4, 60),
+  borderReach: num('border-reach', 4, 60),
+  botProcs: num('bot-procs', 1, 8),
+  joinConcurrency: num('join-concurrency', 1, 64),
+  observers: num('observers', 1, 3000),
+  probes: num('probes', 0, 50),
+  profTop: num('prof-top', 5, 200),
+  quietPct: num('quiet', 0, 200),
+  quietWaitS: num('quiet-wait', 0, 3600),
+  viewRadius: args['view-radius'] === undefined ? undefined : num('view-radius', 1, 8),
+  cpuProf: args['cpu-prof']!,
 };
-if (args.only && !['a', 'b', 'm'].includes(args.only)) throw new Error('--only is "a", "b" or "m"');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const quantile = (xs: number[], q: number): number => {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+type Quant = { p50: number; p99: number; n: number };
+const quantile = (s: number[], q: number) => (s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]! : NaN);
+const q = (xs: number[]): Quant => {
+  const s = Float64Array.from(xs).sort();
+  return { p50: quantile(s as unknown as number[], 0.5), p99: quantile(s as unknown as number[], 0.99), n: xs.length };
 };
 
-// ---- server child ----
+// ---- processes ----
 
-/** Children still running: stopped by the cleanup, on SIGINT too. */
+/** Every child still running: stopped by the cleanup (SIGINT too). */
 const children = new Set<{ stop(): Promise<void> }>();
-
 // Variables from the developer's shell that would change what is measured.
-const SCRUB = ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'PUBLIC_ADDRESS', 'PORT', 'HOST', 'DATA_DIR', 'LOG_LEVEL', 'VIEW_RADIUS_CHUNKS', 'TICK_RATE_HZ', 'PATCH_RATE_MS', 'JOBS_PREFIX', 'JOBS_IN_PROCESS', 'JOBS_LOCK_MS', 'WORKER_CONCURRENCY'];
+const SCRUB = ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'PUBLIC_ADDRESS', 'PORT', 'HOST', 'DATA_DIR', 'LOG_LEVEL', 'VIEW_RADIUS_CHUNKS', 'TICK_RATE_HZ', 'PATCH_RATE_MS', 'JOBS_PREFIX', 'JOBS_IN_PROCESS', 'REGION_SEATS', 'NODE_OPTIONS'];
 const childEnv = (env: Record<string, string>) => ({ ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !SCRUB.includes(k))), ...env });
 
-/** Keeps a child's last 200 output lines, and counts every line matching each of `watch`. */
-function collectLines(child: ChildProcess, watch: Record<string, RegExp>): { lines: string[]; hits: Record<string, number> } {
-  const lines: string[] = [];
-  const hits = Object.fromEntries(Object.keys(watch).map((k) => [k, 0]));
-  for (const s of [child.stdout!, child.stderr!]) {
-    readline.createInterface({ input: s }).on('line', (l) => {
-      for (const [k, re] of Object.entries(watch)) if (re.test(l)) hits[k]!++;
-      if (lines.push(l) > 200) lines.shift();
-    });
+async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(t);
   }
-  return { lines, hits };
+}
+
+/** A pino line's message and error message, shortened: what groups warnings. */
+function warningKey(line: string): string {
+  try {
+    const j = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+    const err = (j.err?.message ?? '').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '…').slice(0, 120);
+    return `${j.level === 40 ? 'warn' : j.level === 50 ? 'error' : 'fatal'}: ${j.msg ?? ''}${err ? ` (${err})` : ''}`;
+  } catch {
+    return line.slice(0, 160);
+  }
 }
 
 class ServerChild {
+  /** Output lines at warn level and above (pino: 40+), counted by phase of the run and message. */
+  warnings = 0;
+  phase = 'boot';
+  readonly warningsByKey = new Map<string, number>();
   private constructor(
     readonly child: ChildProcess,
     readonly port: number,
-    readonly lines: string[],
-    /** Output lines matching each watched pattern, since the start. */
-    readonly hits: Record<string, number>,
+    private readonly lines: string[],
     private readonly exited: Promise<unknown>,
   ) {}
 
-  static async start(env: Record<string, string>, watch: Record<string, RegExp> = {}): Promise<ServerChild> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'loadtest/server.ts')], {
+  static async start(env: Record<string, string>, execArgv: string[] = []): Promise<ServerChild> {
+    const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', path.join(ROOT, 'loadtest/server.ts')], {
       cwd: ROOT,
       env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    const { lines, hits } = collectLines(child, watch);
+    const lines: string[] = [];
+    let self: ServerChild | undefined;
+    for (const s of [child.stdout!, child.stderr!]) {
+      readline.createInterface({ input: s }).on('line', (l) => {
+        if (lines.push(l) > 200) lines.shift();
+        if (self && /"level":(40|50|60)\b/.test(l)) {
+          self.warnings++;
+          const k = `[${self.phase}] ${warningKey(l)}`;
+          self.warningsByKey.set(k, (self.warningsByKey.get(k) ?? 0) + 1);
+        }
+      });
+    }
     const exited = new Promise((resolve) => child.once('exit', resolve));
     const port = await new Promise<number>((resolve, reject) => {
       child.on('message', (m: { type?: string; port?: number }) => m?.type === 'ready' && resolve(m.port!));
@@ -138,9 +190,9 @@ class ServerChild {
       child.kill('SIGKILL');
       throw err;
     });
-    const s = new ServerChild(child, port, lines, hits, exited);
-    children.add(s);
-    return s;
+    self = new ServerChild(child, port, lines, exited);
+    children.add(self);
+    return self;
   }
 
   call<T>(type: string, reply: string): Promise<T> {
@@ -156,551 +208,465 @@ class ServerChild {
     });
   }
 
-  /** SIGTERM (rooms save, the server closes), then SIGKILL if it hangs. */
   async stop(): Promise<void> {
     await stopChild(this.child, this.exited);
     children.delete(this);
   }
 }
 
-/** SIGTERM (a child saves and closes), then SIGKILL if it hangs past STOP_TIMEOUT_MS. */
-async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(t);
-}
+/** The bot processes: requests by sequence number, answers as promises. */
+class BotProc {
+  private seq = 0;
+  private readonly waiting = new Map<number, { resolve(v: any): void; reject(e: Error): void }>();
+  private readonly exited: Promise<unknown>;
+  private constructor(readonly child: ChildProcess, private readonly lines: string[]) {
+    this.exited = new Promise((resolve) => child.once('exit', resolve));
+    child.on('message', (m: BotReply) => {
+      const w = this.waiting.get(m.seq);
+      if (!w) return;
+      this.waiting.delete(m.seq);
+      if (m.error) w.reject(new Error(`bot process: ${m.error}`));
+      else w.resolve(m);
+    });
+    void this.exited.then(() => {
+      for (const w of this.waiting.values()) w.reject(new Error(`bot process exited:\n${lines.slice(-20).join('\n')}`));
+      this.waiting.clear();
+    });
+  }
 
-/** A job worker process (`src/worker.ts`, what `npm run worker` runs), ready once it logged "worker ready". */
-class WorkerChild {
-  private constructor(
-    readonly child: ChildProcess,
-    readonly lines: string[],
-    private readonly exited: Promise<unknown>,
-  ) {}
+  static async start(): Promise<BotProc> {
+    const child = fork(path.join(ROOT, 'loadtest/bot-proc.ts'), [], {
+      cwd: ROOT,
+      execArgv: ['--import', 'tsx'],
+      env: childEnv({ NODE_ENV: 'production' }),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const lines: string[] = [];
+    for (const s of [child.stdout!, child.stderr!]) readline.createInterface({ input: s }).on('line', (l) => void (lines.push(l) > 100 && lines.shift()));
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', () => reject(new Error(`bot process exited during boot:\n${lines.join('\n')}`)));
+    });
+    const p = new BotProc(child, lines);
+    children.add(p);
+    return p;
+  }
 
-  static async start(env: Record<string, string>): Promise<WorkerChild> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/worker.ts')], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    const { lines } = collectLines(child, {});
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const w = new WorkerChild(child, lines, exited);
-    children.add(w);
-    const deadline = Date.now() + 60_000;
-    while (!lines.some((l) => l.includes('"msg":"worker ready"'))) {
-      if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
-        await w.stop();
-        throw new Error(`worker child not ready:\n${lines.slice(-30).join('\n')}`);
-      }
-      await sleep(50);
-    }
-    return w;
+  call<T = Record<string, unknown>>(req: BotRequest): Promise<T> {
+    const seq = ++this.seq;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(seq, { resolve, reject });
+      this.child.send({ ...req, seq });
+    });
   }
 
   async stop(): Promise<void> {
+    this.child.disconnect();
     await stopChild(this.child, this.exited);
     children.delete(this);
   }
 }
 
-/** CPU seconds (user + system) and RSS of a child process, from /proc (Linux); NaN elsewhere. */
-async function procUsage(pid: number | undefined): Promise<{ cpuS: number; rssMb: number }> {
+/** CPU of the whole machine (all cores, jiffies) from /proc/stat: what others used during a window. */
+async function machineBusyS(): Promise<number> {
   try {
-    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd (state) on
-    const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
-    const rssKb = Number(status.match(/^VmRSS:\s+(\d+) kB/m)?.[1]);
-    return { cpuS: (Number(f[11]) + Number(f[12])) / 100, rssMb: rssKb / 1024 }; // USER_HZ is 100 on Linux
+    const f = (await fs.readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = f as number[];
+    return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / 100; // USER_HZ = 100
   } catch {
-    return { cpuS: NaN, rssMb: NaN };
+    return NaN;
   }
-}
-
-
-async function metrics(base: string): Promise<(name: string) => number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  return (name) => {
-    const m = text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'));
-    return m ? Number(m[1]) : NaN;
-  };
-}
-
-async function api(base: string, method: string, pathname: string, body?: unknown, token?: string): Promise<any> {
-  const res = await fetch(base + pathname, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json().catch(() => undefined);
-  if (!res.ok) throw new Error(`${method} ${pathname}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-/** Runs `fn` over `items`, at most `n` at a time. */
-async function pool<T, R>(items: T[], n: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  }));
-  return out;
-}
-
-// ---- world layout (pure: the generator is shared with the server) ----
-
-type Player = { token: string; characterId: string; worldId: string };
-
-/** `n` bots on a grid over region (rx, rz), at column centres on the surface. */
-function gridSpecs(players: Player[], seed: number, rx: number, rz: number): BotSpec[] {
-  const g = Math.ceil(Math.sqrt(players.length));
-  const spacing = REGION_SIZE / g;
-  return players.map((p, i) => {
-    const x = rx * REGION_SIZE + Math.floor(((i % g) + 0.5) * spacing);
-    const z = rz * REGION_SIZE + Math.floor((Math.floor(i / g) + 0.5) * spacing);
-    const at = { x: x + 0.5, y: spawnPoint(seed, x, z), z: z + 0.5 };
-    return { ...p, seed, rx, rz, at };
-  });
 }
 
 /**
- * Joiners stand in the region's centre chunk column (its view covers the whole
- * region at radius ≥ 4), on the column farthest from any bot and edited block.
- * They join one at a time, so they share the spot.
+ * Between runs nothing of the bench's runs (no server child; the bot processes hold no bots): whatever the machine
+ * does is other work. Waits until it uses less than --quiet % of a core over 2 s, at most --quiet-wait s.
  */
-function joinerSpecs(players: Player[], seed: number, rx: number, rz: number, bots: BotSpec[]): BotSpec[] {
-  const c0 = REGION_SIZE / 2; // first block of chunk column 4 of 8
-  let best = { x: 0, z: 0, d: -1 };
-  for (let x = c0 + 1; x < c0 + CHUNK_SIZE - 1; x++) {
-    for (let z = c0 + 1; z < c0 + CHUNK_SIZE - 1; z++) {
-      const X = rx * REGION_SIZE + x, Z = rz * REGION_SIZE + z;
-      const d = Math.min(Infinity, ...bots.flatMap((b) => [b.at, editSpot(seed, b.at, rx, rz)]).map((p) => Math.max(Math.abs(Math.floor(p.x) - X), Math.abs(Math.floor(p.z) - Z))));
-      if (d > best.d) best = { x: X, z: Z, d };
-    }
+async function waitQuiet(): Promise<number> {
+  const until = Date.now() + P.quietWaitS * 1000;
+  let announced = false;
+  for (;;) {
+    const b0 = await machineBusyS();
+    await sleep(2000);
+    const pct = ((await machineBusyS()) - b0) / 2 * 100;
+    if (!(pct > P.quietPct) || Date.now() >= until) return pct;
+    if (!announced) process.stderr.write(`  waiting for the machine to quieten (others use ${pct.toFixed(0)} % of a core) …\n`);
+    announced = true;
   }
-  const at = { x: best.x + 0.5, y: spawnPoint(seed, best.x, best.z), z: best.z + 0.5 };
-  return players.map((p) => ({ ...p, seed, rx, rz, at }));
+}
+
+// ---- layouts ----
+
+type RunSpec = BotSpec & { start: Pos; region: string };
+
+/** A small deterministic PRNG (mulberry32): layouts are the same in every run of a scenario. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const at = (seed: number, x: number, z: number): Pos => ({ x: Math.floor(x) + 0.5, y: spawnPoint(seed, Math.floor(x), Math.floor(z)), z: Math.floor(z) + 0.5 });
+const regionKey = (p: Pos) => {
+  const r = regionOfBlock(p.x, p.z);
+  return `${r.rx},${r.rz}`;
+};
+
+function layout(scenario: Scenario, accounts: Account[], seed: number): RunSpec[] {
+  const r = rng(accounts.length * 7919 + scenario.length);
+  // Observers spread evenly over the bots (every k-th); the first few of them are probes.
+  const n = accounts.length, obs = Math.min(P.observers, n);
+  const observer = (i: number) => (i * obs) % n < obs;
+  const probe = (i: number) => observer(i) && Math.floor((i * obs) / n) < P.probes;
+  if (scenario === 'crowd') {
+    const s = defaultSpawn(seed);
+    return accounts.map((account, i) => ({ account, observer: observer(i), probe: probe(i), start: s, region: regionKey(s), plan: { kind: 'wander', home: { x: s.x, z: s.z }, roam: P.roam } }));
+  }
+  if (scenario === 'spread') {
+    // 8×8 regions, rx and rz in 0..7: bot i in region i mod 64, around a spot within 16 blocks of its centre.
+    return accounts.map((account, i) => {
+      const k = i % 64;
+      const cx = (k % 8) * REGION_SIZE + REGION_SIZE / 2, cz = Math.floor(k / 8) * REGION_SIZE + REGION_SIZE / 2;
+      const start = at(seed, cx + (r() - 0.5) * 32, cz + (r() - 0.5) * 32);
+      const plan: Plan = { kind: 'wander', home: { x: start.x, z: start.z }, roam: P.roam };
+      return { account, observer: observer(i), probe: probe(i), start, region: regionKey(start), plan };
+    });
+  }
+  // Border walkers: along x = 128 (regions (0,0) | (1,0)), z spread over the border's length, each between
+  // --border-reach blocks on either side, starting at a random point of its line.
+  const bx = REGION_SIZE;
+  return accounts.map((account, i) => {
+    const z = 4 + ((i + r()) * (REGION_SIZE - 8)) / accounts.length;
+    const start = at(seed, bx - P.borderReach + r() * 2 * P.borderReach, z);
+    const plan: Plan = { kind: 'shuttle', a: { x: bx - P.borderReach, z: start.z }, b: { x: bx + P.borderReach, z: start.z } };
+    return { account, observer: observer(i), probe: probe(i), start, region: regionKey(start), plan };
+  });
 }
 
 // ---- one run ----
 
-type Quant = { p50: number; p99: number; n: number };
+type Completeness = {
+  /** Σ seen ÷ Σ expected over every observer and sample. */
+  share: number;
+  samples: number;
+  /** Per observer and sample (observers with someone in range): share quantiles and how often it was 100 %. */
+  clientP10: number;
+  clientP50: number;
+  allSeenShare: number;
+  /** Mean per observer and sample: other players within the radius, and of them in its state. */
+  expectedMean: number;
+  seenMean: number;
+  bands: { upTo: number; share: number; expected: number }[];
+};
+
 type RunResult = {
-  scenario: 'a' | 'b';
-  variant: Variant;
-  regions: number;
+  scenario: Scenario;
+  variant: VariantName;
   bots: number;
-  held: number;
+  label: string;
+  joined: number;
+  joinFailed: number;
+  joinErrors: string[];
+  joinS: number;
+  connected: number;
   serverClients: number;
-  tickMs: Quant;
-  patchMs: Quant;
-  /** Time from a room's tick to its next patch (independent timers). */
-  tickToPatchMs: Quant;
-  stateBytesPerClientS: number;
-  wireBytesPerClientS: number;
-  inputToPatchMs: Quant;
+  rooms: number;
+  windowS: number;
+  completeness: Completeness;
+  bytesPerClientS: number;
+  frameBytesPerClientS: number;
+  framesPerClientS: Record<string, number>;
+  moveToPatchMs: Quant;
+  handoffMs: Quant;
+  handoffs: number;
+  handoffsPerS: number;
+  handoffFailures: number;
+  rejoins: number;
+  closes: Record<string, number>;
+  movesPerBotS: number;
+  stuckPerBotS: number;
+  refusals: Record<string, number>;
+  requestFailures: number;
   serverCpuPct: number;
   serverRssMb: number;
   serverHeapMb: number;
-  loopLagP99Ms: number;
-  moves: number;
-  movesRefused: number;
-  edits: number;
-  editsRefused: number;
-  failures: number;
-  refusals: Record<string, number>;
+  tickMs: Quant;
+  patchMs: Quant;
+  ticksPerRoomS: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  holds20Hz: boolean;
   botsCpuPct: number;
-  /** Probe bot behind the TCP proxy: TCP bytes ÷ metered wire bytes over the window (1 = the meter is exact). */
-  wireCheck: number;
-  join?: JoinBytes[];
+  othersCpuPct: number;
+  /** Others' CPU over 2 s just before the run (after waiting for quiet). */
+  othersBeforePct: number;
+  loadAvg: number;
+  probes: number;
+  fieldChangesPerProbeS: Record<string, number>;
+  /** Whole run: server log lines at warn and above, by message. */
+  serverWarnings: number;
+  serverWarningsByMessage: Record<string, number>;
+  profile?: ProfileSummary;
 };
-const q = (xs: number[]): Quant => ({ p50: quantile(xs, 0.5), p99: quantile(xs, 0.99), n: xs.length });
 
-async function run(
-  scenario: 'a' | 'b',
-  variant: Variant,
-  specs: BotSpec[],
-  joiners: BotSpec[],
-  expectedChunks: string[],
-  env: Record<string, string>,
-  reset: () => Promise<void>,
-): Promise<RunResult> {
-  await reset();
-  const srv = await ServerChild.start(env);
-  const base = `http://127.0.0.1:${srv.port}`;
-  const proxy = new CountingProxy(srv.port);
-  const bots = specs.map((s) => new Bot(s));
-  try {
-    const proxied = `http://127.0.0.1:${await proxy.listen()}`;
-    // The first bot of a region creates its room; the rest then join it concurrently.
-    const firsts = new Map<string, Bot>();
-    for (const b of bots) if (!firsts.has(`${b.spec.rx},${b.spec.rz}`)) firsts.set(`${b.spec.rx},${b.spec.rz}`, b);
-    for (const b of firsts.values()) await b.join(b === bots[0] ? proxied : base, ROOMS[variant]);
-    await pool(bots.filter((b) => !b.room), JOIN_CONCURRENCY, (b) => b.join(b === bots[0] ? proxied : base, ROOMS[variant]));
-    for (const b of bots) {
-      const first = firsts.get(`${b.spec.rx},${b.spec.rz}`)!;
-      if (b.room.roomId !== first.room.roomId) throw new Error(`bots of region ${b.spec.rx},${b.spec.rz} landed in different rooms`);
-    }
+type Ctx = { env: Record<string, string>; procs: BotProc[]; db: pg.Client; world: { id: string; seed: number }; profDir?: string };
 
-    for (const b of bots) b.start(MOVE_MS, EDIT_MS);
-    await sleep(P.warmupS * 1000);
-
-    await srv.call('reset', 'reset-done');
-    const m0 = await metrics(base);
-    const before = bots.map((b) => meterOf(b.room).snapshot());
-    const probe0 = { tcp: proxy.wsBytes, wire: meterOf(bots[0]!.room).wire };
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    for (const b of bots) b.recording = true;
-    await sleep(P.durationS * 1000);
-    for (const b of bots) b.recording = false;
-    const elapsedS = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const after = bots.map((b) => meterOf(b.room).snapshot());
-    const probeWire = meterOf(bots[0]!.room).wire - probe0.wire, probeTcp = proxy.wsBytes - probe0.tcp;
-    const m1 = await metrics(base);
-    const stats = await srv.call<ServerStats>('stats', 'stats');
-    for (const b of bots) b.stop();
-
-    const sum = (k: 'state' | 'wire') => after.reduce((a, s, i) => a + s[k] - before[i]![k], 0);
-    const result: RunResult = {
-      scenario,
-      variant,
-      regions: new Set(specs.map((s) => `${s.rx},${s.rz}`)).size,
-      bots: bots.length,
-      held: bots.filter((b) => b.connected).length,
-      serverClients: m1('leyline_room_clients'),
-      tickMs: q(stats.tickMs),
-      patchMs: q(stats.patchMs),
-      tickToPatchMs: q(stats.phaseMs),
-      stateBytesPerClientS: sum('state') / elapsedS / bots.length,
-      wireBytesPerClientS: sum('wire') / elapsedS / bots.length,
-      inputToPatchMs: q(bots.flatMap((b) => b.latenciesMs)),
-      serverCpuPct: ((m1('leyline_process_cpu_seconds_total') - m0('leyline_process_cpu_seconds_total')) / elapsedS) * 100,
-      serverRssMb: m1('leyline_process_resident_memory_bytes') / 2 ** 20,
-      serverHeapMb: m1('leyline_nodejs_heap_size_used_bytes') / 2 ** 20,
-      loopLagP99Ms: m1('leyline_nodejs_eventloop_lag_p99_seconds') * 1000,
-      moves: bots.reduce((a, b) => a + b.moves, 0),
-      movesRefused: bots.reduce((a, b) => a + b.movesRefused, 0),
-      edits: bots.reduce((a, b) => a + b.edits, 0),
-      editsRefused: bots.reduce((a, b) => a + b.editsRefused, 0),
-      failures: bots.reduce((a, b) => a + b.failures, 0),
-      refusals: bots.reduce<Record<string, number>>((acc, b) => {
-        for (const [k, v] of b.refusals) acc[k] = (acc[k] ?? 0) + v;
-        return acc;
-      }, {}),
-      botsCpuPct: ((cpu.user + cpu.system) / 1e6 / elapsedS) * 100,
-      wireCheck: probeTcp / probeWire,
-    };
-
-    if (joiners.length) {
-      await sleep(500); // let the last moves and edits settle: the region is loaded but quiet
-      result.join = [];
-      for (const j of joiners) result.join.push(await measureJoin(base, ROOMS[variant], j, expectedChunks, SEEDED_EDITS));
-    }
-    return result;
-  } finally {
-    for (const b of bots) b.stop();
-    await Promise.all(bots.map((b) => (b.connected ? Promise.race([b.room.leave(), sleep(5000)]) : undefined)));
-    await proxy.close();
-    await srv.stop();
-    const warnings = srv.lines.filter((l) => /"level":(40|50|60)\b/.test(l));
-    if (warnings.length) process.stderr.write(`server warnings (${scenario}/${variant}):\n${warnings.slice(-10).join('\n')}\n`);
-  }
+async function resetPositions(db: pg.Client, specs: RunSpec[]): Promise<void> {
+  await db.query(
+    `update characters c set x = v.x, y = v.y, z = v.z, hp = c.max_hp, respawn_at = null
+       from unnest($1::uuid[], $2::float8[], $3::float8[], $4::float8[]) as v(id, x, y, z) where c.id = v.id`,
+    [specs.map((s) => s.account.characterId), specs.map((s) => s.start.x), specs.map((s) => s.start.y), specs.map((s) => s.start.z)],
+  );
 }
 
-// ---- scenario m: magic ----
-
-type MagicResult = {
-  scenario: 'm';
-  regions: number;
-  bots: number;
-  ritualists: number;
-  held: number;
-  serverClients: number;
-  tickMs: Quant;
-  patchMs: Quant;
-  /** Request → reply of casts sent in the window (every spell, refusals included). */
-  castReplyMs: Quant;
-  castsAnsweredPerS: number;
-  /** Whole run (warm-up, window). */
-  casts: { sent: number; ok: number; refused: number; failures: number; refusals: Record<string, number> };
-  rituals: {
-    started: number;
-    completed: number;
-    cancelled: number;
-    failed: number;
-    /** No outcome by the end of the drain. */
-    unresolved: number;
-    /** `ritual` message arrival − completesAt of the reply, completed rituals. */
-    roundTripMs: Quant;
-    roundTripMaxMs: number;
-    /** Server log lines "computing the ritual in the room" (queue unreachable, or no result 30 s after completesAt). */
-    computedInRoom: number;
-    /** Waited after the window for outstanding outcomes. */
-    drainS: number;
-    /** Cancellations that arrived after the window (bots stand still then, NPCs still attack). */
-    cancelledAfterWindow: number;
-    bySpell: Record<string, { started: number; completed: number; cancelled: number; failed: number }>;
-  };
-  /** Own hp seen at 0, whole run: all bots / ritualists. */
-  deaths: number;
-  ritualistDeaths: number;
-  magicEvents: {
-    /** Rows the rooms appended to magic_events during the run (counted after the server stopped: its last flush included). */
-    rows: number;
-    successes: number;
-    /** Over the casting time (warm-up + window). */
-    rowsPerS: number;
-    castingS: number;
-    append: AppendBench;
-  };
-  serverCpuPct: number;
-  serverRssMb: number;
-  serverHeapMb: number;
-  loopLagP99Ms: number;
-  workerCpuPct: number;
-  workerRssMb: number;
-  wireBytesPerClientS: number;
-  moves: number;
-  movesRefused: number;
-  moveRefusals: Record<string, number>;
-  botsCpuPct: number;
-  redisKeysRemoved: number;
-};
-
-async function runMagic(
-  specs: BotSpec[],
-  ritualistIds: Set<string>,
-  env: Record<string, string>,
-  db: pg.Client,
-  reset: () => Promise<void>,
-): Promise<MagicResult> {
-  await reset();
-  const worldId = specs[0]!.worldId;
-  const rowsBefore = Number((await db.query('select count(*) as n from magic_events where world_id = $1', [worldId])).rows[0].n);
-  const prefix = `bench-${randomBytes(6).toString('hex')}`; // this run's BullMQ keys on the shared Redis
-  const port = await freePort();
-  const jobsEnv = { REDIS_URL, JOBS_PREFIX: prefix };
-  let srv: ServerChild | undefined;
-  let worker: WorkerChild | undefined;
-  const bots = specs.map((s) => new MagicBot(s, ritualistIds.has(s.characterId)));
-  let partial: Omit<MagicResult, 'magicEvents' | 'redisKeysRemoved' | 'rituals'> & { rituals: Omit<MagicResult['rituals'], 'computedInRoom'> };
-  let castingS: number;
-  let redisKeysRemoved = NaN;
+async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], ctx: Ctx): Promise<RunResult> {
+  const label = `${scenario}-${specs.length}-${variant}`;
+  const othersBefore = await waitQuiet();
+  process.stderr.write(`running ${label}: ${P.warmupS} s warm-up + ${P.durationS} s … (load ${os.loadavg()[0]!.toFixed(2)})\n`);
+  await resetPositions(ctx.db, specs);
+  const execArgv = ctx.profDir ? ['--cpu-prof', '--cpu-prof-dir', ctx.profDir, '--cpu-prof-name', `${label}.cpuprofile`] : [];
+  const srv = await ServerChild.start(ctx.env, execArgv);
+  const endpoint = `http://127.0.0.1:${srv.port}`;
+  const procs = ctx.procs;
+  const share = (xs: RunSpec[]) => procs.map((_, j) => xs.filter((_, i) => i % procs.length === j));
+  const joinReq = (bots: RunSpec[], concurrency: number): BotRequest => ({
+    cmd: 'join', endpoint, variant, worldId: ctx.world.id, seed: ctx.world.seed, speed: P.speed, moveMs: P.moveMs,
+    bots: bots.map(({ account, plan, observer, probe }) => ({ account, plan, observer, probe })), concurrency,
+  });
   try {
-    srv = await ServerChild.start({ ...env, ...jobsEnv, PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}` }, { inRoom: IN_ROOM_RITUAL });
-    worker = await WorkerChild.start({ ...env, ...jobsEnv, LOG_LEVEL: 'info' });
-    const base = `http://127.0.0.1:${srv.port}`;
-    const firsts = new Map<string, MagicBot>();
-    for (const b of bots) if (!firsts.has(`${b.spec.rx},${b.spec.rz}`)) firsts.set(`${b.spec.rx},${b.spec.rz}`, b);
-    for (const b of firsts.values()) await b.join(base, ROOMS.interest);
-    await pool(bots.filter((b) => !b.room), JOIN_CONCURRENCY, (b) => b.join(base, ROOMS.interest));
-    for (const b of bots) {
-      const first = firsts.get(`${b.spec.rx},${b.spec.rz}`)!;
-      if (b.room.roomId !== first.room.roomId) throw new Error(`bots of region ${b.spec.rx},${b.spec.rz} landed in different rooms`);
-    }
-
-    const tCast = performance.now();
-    for (const b of bots) b.startMagic(MAGIC_MOVE_MS, P.castMs);
-    await sleep(P.warmupS * 1000);
-
-    await srv.call('reset', 'reset-done');
-    const m0 = await metrics(base);
-    const w0 = await procUsage(worker.child.pid);
-    const before = bots.map((b) => meterOf(b.room).snapshot());
-    const cpu0 = process.cpuUsage();
+    // The first bot of each room creates it; the rest then join concurrently.
     const t0 = performance.now();
-    for (const b of bots) b.recording = true;
-    await sleep(P.durationS * 1000);
-    for (const b of bots) b.recording = false;
-    const elapsedS = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const after = bots.map((b) => meterOf(b.room).snapshot());
-    const w1 = await procUsage(worker.child.pid);
-    const m1 = await metrics(base);
-    const stats = await srv.call<ServerStats>('stats', 'stats');
-    for (const b of bots) b.stop();
-    castingS = (performance.now() - tCast) / 1000;
-    const windowEndAt = Date.now();
+    srv.phase = 'join';
+    const firstOf = new Map<string, RunSpec>();
+    for (const s of specs) if (!firstOf.has(variant === 'naive' ? '' : s.region)) firstOf.set(variant === 'naive' ? '' : s.region, s);
+    const firsts = [...firstOf.values()];
+    const rest = specs.filter((s) => !firsts.includes(s));
+    const joins: { joined: number; failed: number; errors: string[] }[] = [];
+    for (const [j, part] of share(firsts).entries()) if (part.length) joins.push(await procs[j]!.call(joinReq(part, 4)));
+    joins.push(...(await Promise.all(share(rest).map((part, j) => procs[j]!.call<{ joined: number; failed: number; errors: string[] }>(joinReq(part, Math.max(1, Math.round(P.joinConcurrency / procs.length))))))));
+    const joinS = (performance.now() - t0) / 1000;
+    const joined = joins.reduce((a, j) => a + j.joined, 0);
+    const joinFailed = joins.reduce((a, j) => a + j.failed, 0);
+    if (joinFailed) process.stderr.write(`  ${joinFailed} joins failed: ${joins.flatMap((j) => j.errors).slice(0, 3).join('; ')}\n`);
 
-    // Rituals still running: wait for their outcomes (bounded: the room's own fallback fires 30 s after completesAt).
-    const tDrain = performance.now();
-    const open = () => bots.flatMap((b) => [...b.rituals.values()].filter((r) => !r.status));
-    const until = Math.max(0, ...open().map((r) => r.completesAt)) + RITUAL_DRAIN_GRACE_MS;
-    while (open().length && Date.now() < until && bots.some((b) => b.connected)) await sleep(100);
-    const drainS = (performance.now() - tDrain) / 1000;
+    await Promise.all(procs.map((p) => p.call({ cmd: 'start' })));
+    srv.phase = 'warm-up';
+    await sleep(P.warmupS * 1000);
+    srv.phase = 'window';
 
-    const all: RitualRecord[] = bots.flatMap((b) => [...b.rituals.values()]);
-    const done = all.filter((r) => r.status === 'completed');
-    const rt = done.map((r) => r.arrivedAt! - r.completesAt);
-    const tally = (m: (b: MagicBot) => Map<string, number>) =>
-      bots.reduce<Record<string, number>>((acc, b) => {
-        for (const [k, v] of m(b)) acc[k] = (acc[k] ?? 0) + v;
-        return acc;
-      }, {});
-    const castRefusals = tally((b) => b.castRefusals);
-    const latencies = bots.flatMap((b) => b.castLatencyMs);
-    partial = {
-      scenario: 'm',
-      regions: new Set(specs.map((s) => `${s.rx},${s.rz}`)).size,
-      bots: bots.length,
-      ritualists: bots.filter((b) => b.ritualist).length,
-      held: bots.filter((b) => b.connected).length,
-      serverClients: m1('leyline_room_clients'),
-      tickMs: q(stats.tickMs),
-      patchMs: q(stats.patchMs),
-      castReplyMs: q(latencies),
-      castsAnsweredPerS: latencies.length / elapsedS,
-      casts: {
-        sent: bots.reduce((a, b) => a + b.casts, 0),
-        ok: bots.reduce((a, b) => a + b.castsOk, 0),
-        refused: Object.values(castRefusals).reduce((a, v) => a + v, 0),
-        failures: bots.reduce((a, b) => a + b.castFailures, 0),
-        refusals: castRefusals,
-      },
-      rituals: {
-        started: all.length,
-        completed: done.length,
-        cancelled: all.filter((r) => r.status === 'cancelled').length,
-        failed: all.filter((r) => r.status === 'failed').length,
-        unresolved: all.filter((r) => !r.status).length,
-        roundTripMs: q(rt),
-        roundTripMaxMs: rt.length ? Math.max(...rt) : NaN,
-        drainS,
-        cancelledAfterWindow: all.filter((r) => r.status === 'cancelled' && r.arrivedAt! > windowEndAt).length,
-        bySpell: Object.fromEntries(
-          RITUALS.map(({ spellId }) => {
-            const of = all.filter((r) => r.spellId === spellId);
-            const n = (st: string) => of.filter((r) => r.status === st).length;
-            return [spellId, { started: of.length, completed: n('completed'), cancelled: n('cancelled'), failed: n('failed') }];
-          }),
-        ),
-      },
-      deaths: bots.reduce((a, b) => a + b.deaths, 0),
-      ritualistDeaths: bots.filter((b) => b.ritualist).reduce((a, b) => a + b.deaths, 0),
-      serverCpuPct: ((m1('leyline_process_cpu_seconds_total') - m0('leyline_process_cpu_seconds_total')) / elapsedS) * 100,
-      serverRssMb: m1('leyline_process_resident_memory_bytes') / 2 ** 20,
-      serverHeapMb: m1('leyline_nodejs_heap_size_used_bytes') / 2 ** 20,
-      loopLagP99Ms: m1('leyline_nodejs_eventloop_lag_p99_seconds') * 1000,
-      workerCpuPct: ((w1.cpuS - w0.cpuS) / elapsedS) * 100,
-      workerRssMb: w1.rssMb,
-      wireBytesPerClientS: after.reduce((a, s, i) => a + s.wire - before[i]!.wire, 0) / elapsedS / bots.length,
-      moves: bots.reduce((a, b) => a + b.moves, 0),
-      movesRefused: bots.reduce((a, b) => a + b.movesRefused, 0),
-      moveRefusals: tally((b) => b.refusals),
-      botsCpuPct: ((cpu.user + cpu.system) / 1e6 / elapsedS) * 100,
-    };
-  } finally {
-    for (const b of bots) b.stop();
-    await Promise.all(bots.map((b) => (b.connected ? Promise.race([b.room.leave(), sleep(5000)]) : undefined)));
-    await srv?.stop(); // rooms dispose: their last magic_events flush
-    await worker?.stop();
-    redisKeysRemoved = await deleteRedisPrefix(REDIS_URL, prefix);
-    if (srv) {
-      const warnings = srv.lines.filter((l) => /"level":(40|50|60)\b/.test(l) && !IN_ROOM_RITUAL.test(l));
-      if (warnings.length) process.stderr.write(`server warnings (m):\n${warnings.slice(-10).join('\n')}\n`);
+    // ---- the window ----
+    const load0 = os.loadavg()[0]!;
+    const busy0 = await machineBusyS();
+    const self0 = process.cpuUsage();
+    await Promise.all([srv.call('reset', 'reset-done'), ...procs.map((p) => p.call({ cmd: 'window' }))]);
+    const w0 = performance.now();
+    const judged: Judged[] = [];
+    for (let k = 1; ; k++) {
+      const due = w0 + k * P.sampleMs;
+      if (due > w0 + P.durationS * 1000) break;
+      await sleep(Math.max(0, due - performance.now()));
+      const snaps = await Promise.all(procs.map((p) => p.call<{ positions: [string, number, number][] }>({ cmd: 'snap' })));
+      const positions = snaps.flatMap((s) => s.positions);
+      judged.push(...(await Promise.all(procs.map((p) => p.call<Judged>({ cmd: 'judge', positions, radius: VIEW_RADIUS_BLOCKS, bands: BANDS })))));
     }
-    const wWarnings = worker?.lines.filter((l) => /"level":(40|50|60)\b/.test(l)) ?? [];
-    if (wWarnings.length) process.stderr.write(`worker warnings (m):\n${wWarnings.slice(-10).join('\n')}\n`);
-  }
+    await sleep(Math.max(0, w0 + P.durationS * 1000 - performance.now()));
+    const [stats, ...collected] = await Promise.all([srv.call<ServerStats>('stats', 'stats'), ...procs.map((p) => p.call<Collected>({ cmd: 'collect' }))]);
+    const windowS = (performance.now() - w0) / 1000;
+    const busy1 = await machineBusyS();
+    const selfCpu = process.cpuUsage(self0);
+    const botsCpuS = collected.reduce((a, c) => a + c.cpuUs, 0) / 1e6;
+    const othersCpuPct = ((busy1 - busy0 - stats.cpuUs / 1e6 - botsCpuS - (selfCpu.user + selfCpu.system) / 1e6) / windowS) * 100;
 
-  const counted = (await db.query('select count(*) as n, count(*) filter (where success) as ok from magic_events where world_id = $1', [worldId])).rows[0];
-  const rows = Number(counted.n) - rowsBefore;
-  process.stderr.write(`appendMagicEvents micro-benchmark: ${P.appendBatches} × ${APPEND_BATCH_ROWS} rows …\n`);
-  const append = await benchAppendMagicEvents(env.DATABASE_URL!, worldId, specs.map((s) => s.characterId), P.appendBatches, APPEND_BATCH_ROWS, q);
-  return {
-    ...partial,
-    rituals: { ...partial.rituals, computedInRoom: srv!.hits.inRoom! },
-    magicEvents: { rows, successes: Number(counted.ok), rowsPerS: rows / castingS, castingS, append },
-    redisKeysRemoved,
-  };
+    // ---- figures ----
+    const sumJ = (f: (j: Judged) => number) => judged.reduce((a, j) => a + f(j), 0);
+    const shares = Float64Array.from(judged.flatMap((j) => j.shares)).sort();
+    const observers = sumJ((j) => j.observers);
+    const completeness: Completeness = {
+      share: sumJ((j) => j.seen) / sumJ((j) => j.expected),
+      samples: judged.length / procs.length,
+      clientP10: quantile(shares as unknown as number[], 0.1),
+      clientP50: quantile(shares as unknown as number[], 0.5),
+      allSeenShare: shares.filter((s) => s >= 1).length / shares.length,
+      expectedMean: sumJ((j) => j.expected) / observers,
+      seenMean: sumJ((j) => j.seen) / observers,
+      bands: BANDS.map((upTo, b) => {
+        const e = sumJ((j) => j.bands[b]!.expected);
+        return { upTo, expected: e, share: sumJ((j) => j.bands[b]!.seen) / e };
+      }),
+    };
+    const total = <K extends keyof Collected>(k: K) => collected.reduce((a, c) => a + (c[k] as number), 0);
+    const merged = (k: 'framesByCode' | 'refusals' | 'closes' | 'fieldChanges') => {
+      const out: Record<string, number> = {};
+      for (const c of collected) for (const [key, v] of Object.entries(c[k])) out[key] = (out[key] ?? 0) + v;
+      return out;
+    };
+    const bots = specs.length;
+    const probes = total('probes');
+    const tickMs = q(stats.tickMs), patchMs = q(stats.patchMs);
+    const loopDelayP99Ms = stats.loopDelayP99Ms;
+    const result: RunResult = {
+      scenario, variant, bots, label, joined, joinFailed, joinErrors: joins.flatMap((j) => j.errors).slice(0, 5), joinS,
+      connected: total('connected'),
+      serverClients: stats.ccu,
+      rooms: stats.rooms,
+      windowS,
+      completeness,
+      bytesPerClientS: total('socketBytes') / windowS / bots,
+      frameBytesPerClientS: total('frameBytes') / windowS / bots,
+      framesPerClientS: Object.fromEntries(Object.entries(merged('framesByCode')).map(([k, v]) => [k, v / windowS / bots])),
+      moveToPatchMs: q(collected.flatMap((c) => c.latenciesMs)),
+      handoffMs: q(collected.flatMap((c) => c.handoffMs)),
+      handoffs: total('handoffs'),
+      handoffsPerS: total('handoffs') / windowS,
+      handoffFailures: total('handoffFailures'),
+      rejoins: total('rejoins'),
+      closes: merged('closes'),
+      movesPerBotS: total('moves') / windowS / bots,
+      stuckPerBotS: total('stuck') / windowS / bots,
+      refusals: merged('refusals'),
+      requestFailures: total('requestFailures'),
+      serverCpuPct: (stats.cpuUs / 1000 / stats.wallMs) * 100,
+      serverRssMb: stats.rssBytes / 2 ** 20,
+      serverHeapMb: stats.heapUsedBytes / 2 ** 20,
+      tickMs,
+      patchMs,
+      ticksPerRoomS: stats.ticks / (stats.wallMs / 1000) / Math.max(1, stats.rooms),
+      loopDelayP99Ms,
+      loopDelayMaxMs: stats.loopDelayMaxMs,
+      holds20Hz: loopDelayP99Ms <= TICK_BUDGET_MS && tickMs.p99 + patchMs.p99 <= TICK_BUDGET_MS,
+      botsCpuPct: (botsCpuS / windowS) * 100,
+      othersCpuPct,
+      othersBeforePct: othersBefore,
+      loadAvg: load0,
+      probes,
+      fieldChangesPerProbeS: Object.fromEntries(Object.entries(merged('fieldChanges')).map(([k, v]) => [k, probes ? v / windowS / probes : NaN])),
+      serverWarnings: 0,
+      serverWarningsByMessage: {},
+    };
+    srv.phase = 'bots leave';
+    await Promise.all(procs.map((p) => p.call({ cmd: 'stop' })));
+    srv.phase = 'shutdown';
+    await srv.stop();
+    result.serverWarnings = srv.warnings;
+    result.serverWarningsByMessage = Object.fromEntries(srv.warningsByKey);
+    if (ctx.profDir) {
+      const file = path.join(ctx.profDir, `${label}.cpuprofile`);
+      result.profile = await summarizeProfile(file, ROOT, { fromUs: stats.windowStartUs, toUs: stats.nowUs }, P.profTop).catch((err: unknown) => {
+        process.stderr.write(`  no profile for ${label}: ${(err as Error).message}\n`);
+        return undefined;
+      });
+    }
+    const c = result.completeness;
+    process.stderr.write(
+      `  sees ${pct(c.share)}, ${f(result.bytesPerClientS)} B/client/s, move→patch ${pair(result.moveToPatchMs, 0)} ms, server CPU ${f(result.serverCpuPct, 0)} %, tick p99 ${f(tickMs.p99, 1)} ms, ${f(result.handoffsPerS, 1)} handoffs/s, bots CPU ${f(result.botsCpuPct, 0)} %, others ${f(othersCpuPct, 0)} %\n`,
+    );
+    return result;
+  } finally {
+    await Promise.all(procs.map((p) => p.call({ cmd: 'stop' }).catch(() => undefined)));
+    await srv.stop();
+  }
 }
 
 // ---- report ----
 
 const f = (v: number, d = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : 'n/a');
-const pair = (x: Quant, d = 2) => `${f(x.p50, d)} / ${f(x.p99, d)}`;
-const ratio = (b: number, i: number) => (Number.isFinite(b / i) && i !== 0 ? `×${f(b / i, 2)}` : '');
-
-const codes = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
-
-function rows(i: RunResult, b: RunResult): string[][] {
-  return [
-    ['clients held (bots / server gauge)', `${i.held}/${i.bots} (${i.serverClients})`, `${b.held}/${b.bots} (${b.serverClients})`, ''],
-    ['tick p50 / p99, ms', pair(i.tickMs, 3), pair(b.tickMs, 3), `${ratio(b.tickMs.p50, i.tickMs.p50)} / ${ratio(b.tickMs.p99, i.tickMs.p99)}`],
-    ['patch encode+send p50 / p99, ms', pair(i.patchMs, 3), pair(b.patchMs, 3), `${ratio(b.patchMs.p50, i.patchMs.p50)} / ${ratio(b.patchMs.p99, i.patchMs.p99)}`],
-    ['state bytes / client / s', f(i.stateBytesPerClientS), f(b.stateBytesPerClientS), ratio(b.stateBytesPerClientS, i.stateBytesPerClientS)],
-    ['all bytes on the wire / client / s', f(i.wireBytesPerClientS), f(b.wireBytesPerClientS), ratio(b.wireBytesPerClientS, i.wireBytesPerClientS)],
-    ['input→patch p50 / p99, ms', pair(i.inputToPatchMs, 1), pair(b.inputToPatchMs, 1), `${ratio(b.inputToPatchMs.p50, i.inputToPatchMs.p50)} / ${ratio(b.inputToPatchMs.p99, i.inputToPatchMs.p99)}`],
-    ['  of which patch waits after tick p50 / p99, ms', pair(i.tickToPatchMs, 1), pair(b.tickToPatchMs, 1), ''],
-    ['server CPU, % of one core', f(i.serverCpuPct, 1), f(b.serverCpuPct, 1), ratio(b.serverCpuPct, i.serverCpuPct)],
-    ['server RSS / heap used, MB', `${f(i.serverRssMb)} / ${f(i.serverHeapMb)}`, `${f(b.serverRssMb)} / ${f(b.serverHeapMb)}`, ratio(b.serverRssMb, i.serverRssMb)],
-    ['server event-loop lag p99, ms', f(i.loopLagP99Ms, 1), f(b.loopLagP99Ms, 1), ''],
-    ['moves (refused) / edits (refused), whole run', `${i.moves} (${i.movesRefused}) / ${i.edits} (${i.editsRefused})`, `${b.moves} (${b.movesRefused}) / ${b.edits} (${b.editsRefused})`, ''],
-    ['refusals by code, whole run', codes(i.refusals), codes(b.refusals), ''],
-    ['request failures (timeouts, closed)', String(i.failures), String(b.failures), ''],
-    ['bots process CPU, % of one core', f(i.botsCpuPct, 1), f(b.botsCpuPct, 1), ''],
-    ['meter check: TCP ÷ metered bytes (probe bot)', f(i.wireCheck, 4), f(b.wireCheck, 4), ''],
-  ];
-}
-
-function joinRows(i: RunResult, b: RunResult): string[][] {
-  const mean = (js: JoinBytes[] | undefined, k: keyof JoinBytes) => (js?.length ? js.reduce((a, j) => a + j[k], 0) / js.length : NaN);
-  const row = (name: string, r: RunResult) => [name, ...(['handshake', 'fullState', 'patches', 'other', 'total'] as const).map((k) => f(mean(r.join, k))), f(mean(r.join, 'ms'))];
-  return [row('interest', i), row('baseline', b), ['ratio baseline ÷ interest', '', '', '', '', ratio(mean(b.join, 'total'), mean(i.join, 'total')), '']];
-}
-
-const JOIN_HEAD = ['', 'handshake B', 'full state B', 'patches until view B', 'other B', 'total B', 'ms to view'];
-
-function textTable(head: string[], body: string[][], alignLeft = false): string {
+const pct = (v: number, d = 1) => (Number.isFinite(v) ? `${(v * 100).toFixed(d)} %` : 'n/a');
+const pair = (x: Quant, d = 1) => `${f(x.p50, d)} / ${f(x.p99, d)}`;
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) && b !== 0 ? `×${(a / b).toFixed(2)}` : '');
+const codes = (r: Record<string, number>) => Object.entries(r).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+const mdTable = (head: string[], body: string[][]) => [head, head.map(() => '---'), ...body].map((r) => `| ${r.join(' | ')} |`).join('\n');
+function textTable(head: string[], body: string[][]): string {
   const all = [head, ...body];
   const w = head.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
-  return all.map((r) => r.map((cell, c) => (c === 0 || alignLeft ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ').trimEnd()).join('\n');
+  return all.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ').trimEnd()).join('\n');
 }
-const mdTable = (head: string[], body: string[][]) =>
-  [head, head.map(() => '---'), ...body].map((r) => `| ${r.join(' | ')} |`).join('\n');
+const TITLES: Record<Scenario, string> = { crowd: 'crowd at the spawn corner', spread: 'spread over 64 regions', border: 'border walkers' };
+const neighbourBytes = (r: RunResult) => r.bytesPerClientS / r.completeness.seenMean;
 
-function magicRows(m: MagicResult): string[][] {
-  const r = m.rituals, e = m.magicEvents, a = e.append;
+/** A run during which other work used more than --quiet % of a core: its figures are suspect. */
+const disturbed = (r: RunResult) => r.othersCpuPct > P.quietPct;
+function summaryRows(rs: RunResult[]): string[][] {
+  return rs.map((r) => [
+    `${TITLES[r.scenario]}`, String(r.bots), `${r.variant}${disturbed(r) ? ` ⚠ others ${f(r.othersCpuPct, 0)} %` : ''}`,
+    pct(r.completeness.share), f(r.bytesPerClientS), `${pair(r.moveToPatchMs, 0)} ms`, `${f(r.serverCpuPct, 0)} %`,
+    `${pair(r.tickMs, 2)} ms`, f(r.handoffsPerS, 1),
+  ]);
+}
+const SUMMARY_HEAD = ['scenario', 'bots', '', 'sees (of players within 32 blocks)', 'bytes/client/s', 'move→patch p50 / p99', 'server CPU', 'tick p50 / p99', 'handoffs/s'];
+
+function ratioRows(pairs: [RunResult, RunResult][]): string[][] {
+  return pairs.map(([l, n]) => [
+    TITLES[l.scenario], String(l.bots),
+    `${pct(l.completeness.share)} vs ${pct(n.completeness.share)}`,
+    ratio(l.bytesPerClientS, n.bytesPerClientS),
+    ratio(neighbourBytes(l), neighbourBytes(n)),
+    ratio(l.serverCpuPct, n.serverCpuPct),
+    `${ratio(l.moveToPatchMs.p50, n.moveToPatchMs.p50)} / ${ratio(l.moveToPatchMs.p99, n.moveToPatchMs.p99)}`,
+    `${ratio(l.tickMs.p99, n.tickMs.p99)}`,
+    ratio(l.serverRssMb, n.serverRssMb),
+  ]);
+}
+const RATIO_HEAD = ['scenario', 'bots', 'sees: Leyline vs naive', 'bytes/client/s', 'bytes per neighbour shown', 'server CPU', 'move→patch p50 / p99', 'tick p99', 'RSS'];
+
+function detailRows(l: RunResult | undefined, n: RunResult | undefined): string[][] {
+  const rs = [l, n];
+  const cell = (fn: (r: RunResult) => string) => rs.map((r) => (r ? fn(r) : ''));
+  const rat = (fn: (r: RunResult) => number) => (l && n ? ratio(fn(l), fn(n)) : '');
   return [
-    ['clients held (bots / server gauge)', `${m.held}/${m.bots} (${m.serverClients})`],
-    ['tick p50 / p99, ms', pair(m.tickMs, 3)],
-    ['patch encode+send p50 / p99, ms', pair(m.patchMs, 3)],
-    ['cast request→reply p50 / p99, ms', `${pair(m.castReplyMs, 1)} (n ${m.castReplyMs.n}, ${f(m.castsAnsweredPerS, 1)}/s)`],
-    ['casts sent / ok / refused / failed, whole run', `${m.casts.sent} / ${m.casts.ok} / ${m.casts.refused} / ${m.casts.failures}`],
-    ['cast refusals by code, whole run', codes(m.casts.refusals)],
-    ['rituals started / completed / cancelled / failed / no outcome', `${r.started} / ${r.completed} / ${r.cancelled} (${r.cancelledAfterWindow} after the window) / ${r.failed} / ${r.unresolved}`],
-    ['  by ritual: started (completed)', Object.entries(r.bySpell).map(([k, v]) => `${k} ${v.started} (${v.completed})`).join(', ')],
-    ['deaths seen by the bots (of ritualists), whole run', `${m.deaths} (${m.ritualistDeaths})`],
-    ['ritual round trip beyond cast time p50 / p99 (max), ms', `${pair(r.roundTripMs, 1)} (${f(r.roundTripMaxMs, 1)}), n ${r.roundTripMs.n}`],
-    ['rituals computed in the room (server log)', String(r.computedInRoom)],
-    ['waited after the window for ritual outcomes, s', f(r.drainS, 1)],
-    ['magic_events rows appended by the rooms (successes), whole run', `${e.rows} (${e.successes}), ${f(e.rowsPerS, 1)} rows/s over ${f(e.castingS, 0)} s`],
-    [`appendMagicEvents direct: ${a.batches} × ${a.batchRows} rows`, `${f(a.rowsPerS)} rows/s; batch p50 / p99 ${pair(a.batchMs, 1)} ms`],
-    ['server CPU, % of one core', f(m.serverCpuPct, 1)],
-    ['server RSS / heap used, MB', `${f(m.serverRssMb)} / ${f(m.serverHeapMb)}`],
-    ['server event-loop lag p99, ms', f(m.loopLagP99Ms, 1)],
-    ['worker CPU, % of one core / RSS, MB', `${f(m.workerCpuPct, 1)} / ${f(m.workerRssMb)}`],
-    ['all bytes on the wire / client / s', f(m.wireBytesPerClientS)],
-    ['moves (refused), whole run', `${m.moves} (${m.movesRefused}): ${codes(m.moveRefusals)}`],
-    ['bots process CPU, % of one core', f(m.botsCpuPct, 1)],
-    ['Redis keys removed under the run\'s JOBS_PREFIX', f(m.redisKeysRemoved)],
+    ['clients joined / connected at the end (server count)', ...cell((r) => `${r.joined}/${r.bots} / ${r.connected} (${r.serverClients})`), ''],
+    ['rooms in the server process', ...cell((r) => String(r.rooms)), ''],
+    ['join time for all bots, s', ...cell((r) => f(r.joinS, 1)), ''],
+    ['sees: share of the players within 32 blocks in the state', ...cell((r) => pct(r.completeness.share)), ''],
+    ['  within 8 / 16 / 32 blocks', ...cell((r) => r.completeness.bands.map((b) => pct(b.share, 0)).join(' / ')), ''],
+    ['  per client and sample: p10 / p50 share, all seen', ...cell((r) => `${pct(r.completeness.clientP10, 0)} / ${pct(r.completeness.clientP50, 0)}, ${pct(r.completeness.allSeenShare, 0)}`), ''],
+    ['  players within 32 blocks / of them shown, mean per client', ...cell((r) => `${f(r.completeness.expectedMean, 1)} / ${f(r.completeness.seenMean, 1)}`), ''],
+    ['bytes / client / s (read on the sockets)', ...cell((r) => f(r.bytesPerClientS)), rat((r) => r.bytesPerClientS)],
+    ['  of which frames (WebSocket payload + header)', ...cell((r) => f(r.frameBytesPerClientS)), ''],
+    ['bytes / s per neighbour shown', ...cell((r) => f(neighbourBytes(r))), rat(neighbourBytes)],
+    ['move → own position in a patch p50 / p99, ms', ...cell((r) => pair(r.moveToPatchMs, 1)), l && n ? `${ratio(l.moveToPatchMs.p50, n.moveToPatchMs.p50)} / ${ratio(l.moveToPatchMs.p99, n.moveToPatchMs.p99)}` : ''],
+    ['server CPU, % of one core', ...cell((r) => f(r.serverCpuPct, 1)), rat((r) => r.serverCpuPct)],
+    ['server RSS / heap used, MB', ...cell((r) => `${f(r.serverRssMb)} / ${f(r.serverHeapMb)}`), rat((r) => r.serverRssMb)],
+    ['tick p50 / p99, ms', ...cell((r) => pair(r.tickMs, 2)), l && n ? ratio(l.tickMs.p99, n.tickMs.p99) : ''],
+    ['patch encode+send p50 / p99, ms', ...cell((r) => pair(r.patchMs, 2)), l && n ? ratio(l.patchMs.p99, n.patchMs.p99) : ''],
+    ['ticks per room per s; event-loop delay p99 (max), ms', ...cell((r) => `${f(r.ticksPerRoomS, 1)}; ${f(r.loopDelayP99Ms, 1)} (${f(r.loopDelayMaxMs, 0)})`), ''],
+    ['holds 20 Hz', ...cell((r) => (r.holds20Hz ? 'yes' : '**no**')), ''],
+    ['handoffs / s; handoff → own character in the new room p50 / p99, ms', ...cell((r) => `${f(r.handoffsPerS, 1)}; ${r.handoffMs.n ? pair(r.handoffMs, 0) : '–'}`), ''],
+    ['whole run: failed handoffs; closes by the server, by code; rejoins through /api/play', ...cell((r) => `${r.handoffFailures}; ${codes(r.closes)}; ${r.rejoins}`), ''],
+    ['moves sent / bot / s; boxed in / bot / s', ...cell((r) => `${f(r.movesPerBotS, 2)}; ${f(r.stuckPerBotS, 2)}`), ''],
+    ['refusals by code; request failures', ...cell((r) => `${codes(r.refusals)}; ${r.requestFailures}`), ''],
+    ['bot processes CPU, % of one core; others on the machine', ...cell((r) => `${f(r.botsCpuPct, 0)}; ${f(r.othersCpuPct, 0)}`), ''],
+    ['server log lines at warn or above, whole run', ...cell((r) => String(r.serverWarnings)), ''],
   ];
 }
 
-function title(r: RunResult): string {
-  return r.scenario === 'a'
-    ? `Scenario a: 1 region × ${r.bots} bots`
-    : `Scenario b: ${r.regions} regions × ${Math.round(r.bots / r.regions)} bots`;
+function profileSection(r: RunResult): string[] {
+  const p = r.profile;
+  if (!p) return [];
+  return [
+    `#### ${r.label}: ${f(p.totalMs / 1000, 1)} s sampled in the window${p.wholeProfile ? ' (window not found in the profile: whole run)' : ''}, ${pct(p.idleMs / p.totalMs, 0)} idle`,
+    '',
+    mdTable(['self time (function, script:line)', 'ms', '% of busy'], p.top.map((e) => [`\`${e.name}\` ${e.where}`, f(e.ms), f(e.busyPct, 1)])),
+    '',
+    'By package: ' + p.packages.slice(0, 12).map((x) => `${x.name} ${f(x.busyPct, 1)} %`).join(', ') + '.',
+    '',
+  ];
 }
 
 // ---- main ----
 
 async function main(): Promise<void> {
   const t0 = Date.now();
+  const maxBots = Math.max(
+    2,
+    ...(SCENARIOS.includes('crowd') ? [...P.crowd, ...P.capacity] : []),
+    ...(SCENARIOS.includes('spread') ? P.spread : []),
+    ...(SCENARIOS.includes('border') ? P.border : []),
+  );
   const dbName = `leyline_bench_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -708,22 +674,25 @@ async function main(): Promise<void> {
   await admin.end();
   const dbUrlObj = new URL(ADMIN_URL);
   dbUrlObj.pathname = `/${dbName}`;
-  const dbUrl = dbUrlObj.toString();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-bench-'));
-  const env = {
+  const profDir = P.cpuProf ? await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-prof-')) : undefined;
+  const env: Record<string, string> = {
     NODE_ENV: 'production',
     PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
-    DATABASE_URL: dbUrl,
+    DATABASE_URL: dbUrlObj.toString(),
     JWT_SECRET: randomBytes(32).toString('hex'), // shared by every server child: tokens outlive one child
     LOG_LEVEL: 'warn',
-    BCRYPT_COST: '4',
+    BCRYPT_COST: '4', // registering hundreds of bots; the login path is not what is measured
     AUTH_RATE_LIMIT_PER_MIN: '100000',
-    PLAY_RATE_LIMIT_PER_IP_PER_MIN: '100000', // every bot plays from 127.0.0.1
-    VIEW_RADIUS_CHUNKS: String(P.viewRadius),
+    PLAY_RATE_LIMIT_PER_MIN: '100000',
+    PLAY_RATE_LIMIT_PER_IP_PER_MIN: '1000000', // every bot plays from 127.0.0.1
+    ...(maxBots > 1000 ? { REGION_SEATS: String(maxBots + 100) } : {}),
+    ...(P.viewRadius !== undefined ? { VIEW_RADIUS_CHUNKS: String(P.viewRadius) } : {}),
   };
-  const db = new pg.Client({ connectionString: dbUrl });
+  const db = new pg.Client({ connectionString: env.DATABASE_URL });
+  const procs: BotProc[] = [];
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
     (cleaning ??= (async () => {
@@ -733,138 +702,161 @@ async function main(): Promise<void> {
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).finally(() => c.end());
       await fs.rm(dataDir, { recursive: true, force: true });
+      if (profDir) await fs.rm(profDir, { recursive: true, force: true });
     })());
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   // Bounded whatever happens (a hung join, a wedged child): generous next to the planned time.
-  const limitS = 120 + 4 * (P.warmupS + P.durationS + 60) + (P.warmupS + P.durationS + 150);
+  const planned = VARIANTS.length * ((SCENARIOS.includes('crowd') ? P.crowd.length + P.capacity.length : 0) + (SCENARIOS.includes('spread') ? P.spread.length : 0) + (SCENARIOS.includes('border') ? P.border.length : 0));
+  const limitS = 300 + planned * (P.warmupS + P.durationS + 180);
   setTimeout(() => {
     process.stderr.write(`bench: no result after ${limitS} s, giving up\n`);
     void cleanup().finally(() => process.exit(1));
   }, limitS * 1000).unref();
 
+  const loadStart = os.loadavg();
   try {
-    const magicPlanned = !args.only || args.only === 'm';
-    if (magicPlanned) await pingRedis(REDIS_URL); // before minutes of scenarios a and b
+    procs.push(...(await Promise.all(Array.from({ length: P.botProcs }, () => BotProc.start()))));
     // Accounts and characters, once, through the real API (the first child also migrates the database).
     const first = await ServerChild.start(env);
-    const base = `http://127.0.0.1:${first.port}`;
-    const world = (await api(base, 'GET', '/api/worlds'))[0] as { id: string; seed: number };
-    const players = await pool(Array.from({ length: P.bots + P.joiners }), 8, async (): Promise<Player> => {
-      const tag = randomBytes(5).toString('hex');
-      const reg = await api(base, 'POST', '/api/auth/register', { username: `b_${tag}`, email: `${tag}@bench.invalid`, password: 'bench password' });
-      const ch = await api(base, 'POST', '/api/characters', { name: `Bot ${tag}`, characterClass: 'mage' }, reg.token);
-      return { token: reg.token, characterId: ch.id, worldId: world.id }; // new characters start in the (only) default world
-    });
+    const endpoint = `http://127.0.0.1:${first.port}`;
+    const world = ((await (await fetch(`${endpoint}/api/worlds`)).json()) as { id: string; seed: number }[])[0]!;
+    process.stderr.write(`registering ${maxBots} bots …\n`);
+    const tags = Array.from({ length: maxBots }, () => randomBytes(5).toString('hex'));
+    const parts = procs.map((_, j) => tags.filter((_, i) => i % procs.length === j));
+    const accounts = (await Promise.all(parts.map((p, j) => procs[j]!.call<{ accounts: Account[] }>({ cmd: 'register', endpoint, tags: p, concurrency: 8 })))).flatMap((r) => r.accounts);
     await first.stop();
     await db.connect();
-
-    const regionA = { rx: 1, rz: 1 };
-    const regionsB = Array.from({ length: P.regions }, (_, i) => ({ rx: 1 + (i % 4), rz: 1 + Math.floor(i / 4) }));
-    const botPlayers = players.slice(0, P.bots), joinPlayers = players.slice(P.bots);
-    const specsA = gridSpecs(botPlayers, world.seed, regionA.rx, regionA.rz);
-    const specsB = regionsB.flatMap((r, k) => gridSpecs(botPlayers.filter((_, i) => i % P.regions === k), world.seed, r.rx, r.rz));
-    const joiners = joinerSpecs(joinPlayers, world.seed, regionA.rx, regionA.rz, specsA);
-    const seeded: { cx: number; cz: number }[] = [];
-    for (let i = 0; i < REGION_CHUNKS * REGION_CHUNKS; i++) seeded.push({ cx: regionA.rx * REGION_CHUNKS + (i % REGION_CHUNKS), cz: regionA.rz * REGION_CHUNKS + Math.floor(i / REGION_CHUNKS) });
-    // What a joiner must have received for its view to be complete: the seeded chunks in its view radius (the
-    // baseline sends them all; joiners stand near the centre, where the radius covers the region anyway).
-    const jc = joiners[0] ? { cx: Math.floor(joiners[0].at.x / CHUNK_SIZE), cz: Math.floor(joiners[0].at.z / CHUNK_SIZE) } : { cx: 0, cz: 0 };
-    const expected = (v: Variant) =>
-      seeded.filter((c) => v === 'baseline' || Math.max(Math.abs(c.cx - jc.cx), Math.abs(c.cz - jc.cz)) <= P.viewRadius).map((c) => chunkKey(c.cx, SEEDED_CY, c.cz));
-    const edits = JSON.stringify(Object.fromEntries(Array.from({ length: SEEDED_EDITS }, (_, i) => [String((15 * CHUNK_SIZE * CHUNK_SIZE) + i * 7), Block.STONE])));
-
-    // Database fixture between runs: no edits but the seeded ones, every character back at its start.
-    const reset = (specs: BotSpec[], seed: boolean) => async () => {
-      await db.query('delete from world_chunks where world_id = $1', [world.id]);
-      if (seed) {
-        for (const c of seeded) {
-          await db.query(
-            `insert into world_chunks (id, world_id, chunk_x, chunk_y, chunk_z, version, data, updated_at) values ($1, $2, $3, $4, $5, 1, $6, now())`,
-            [randomUUID(), world.id, c.cx, SEEDED_CY, c.cz, edits],
-          );
-        }
-      }
-      for (const s of [...specs, ...joiners]) await db.query('update characters set x = $2, y = $3, z = $4 where id = $1', [s.characterId, s.at.x, s.at.y, s.at.z]);
-    };
+    const ctx: Ctx = { env, procs, db, world, profDir };
 
     const results: RunResult[] = [];
-    const plan: ['a' | 'b', BotSpec[]][] = [['a', specsA], ['b', specsB]];
-    for (const [scenario, specs] of plan) {
-      if (args.only && args.only !== scenario) continue;
-      for (const variant of ['interest', 'baseline'] as const) {
-        process.stderr.write(`running ${scenario}/${variant}: ${specs.length} bots, ${P.warmupS} s warm-up + ${P.durationS} s …\n`);
-        results.push(await run(scenario, variant, specs, scenario === 'a' ? joiners : [], expected(variant), env, reset(specs, scenario === 'a')));
+    const sizes: Record<Scenario, number[]> = { crowd: P.crowd, spread: P.spread, border: P.border };
+    for (const scenario of SCENARIOS) {
+      // The crowd is also the capacity curve: its --crowd sizes always run, the --capacity sizes in between and
+      // beyond only while the variant held 20 Hz at its last size.
+      const steps = scenario === 'crowd' ? [...new Set([...P.crowd, ...P.capacity])].sort((a, b) => a - b) : sizes[scenario];
+      for (const n of steps) {
+        const specs = layout(scenario, accounts.slice(0, n), world.seed);
+        for (const v of VARIANTS) {
+          const last = results.filter((r) => r.scenario === scenario && r.variant === v).at(-1);
+          if (!sizes[scenario].includes(n) && last && !last.holds20Hz) continue;
+          results.push(await run(scenario, v, specs, ctx));
+        }
       }
     }
-
-    // Scenario m: scenario b's layout; the first --ritualists bots of every region know the rituals.
-    let magic: MagicResult | undefined;
-    const ritualistIds = new Set(regionsB.flatMap((r) => specsB.filter((s) => s.rx === r.rx && s.rz === r.rz).slice(0, P.ritualists).map((s) => s.characterId)));
-    if (magicPlanned) {
-      const resetMagic = async () => {
-        await reset(specsB, false)();
-        // Everyone alive with full mana (earlier runs' NPCs left some dead or hurt); the ritualists' fixture.
-        await db.query('update characters set hp = max_hp, mana = max_mana, corruption = 0 where id = any($1::uuid[])', [specsB.map((s) => s.characterId)]);
-        await db.query(
-          `update characters set known_spells = array(select distinct unnest(known_spells || $2::text[])), max_mana = $3, mana = $3 where id = any($1::uuid[])`,
-          [[...ritualistIds], RITUALS.map((r) => r.spellId), RITUALIST_MANA],
-        );
-      };
-      process.stderr.write(`running m: ${specsB.length} mage bots (${ritualistIds.size} with rituals) in ${regionsB.length} regions, Redis + 1 worker, ${P.warmupS} s warm-up + ${P.durationS} s …\n`);
-      magic = await runMagic(specsB, ritualistIds, env, db, resetMagic);
-    }
-
-    // ---- output ----
-    const machine = { nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? '?', memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString(), loadAvg: os.loadavg()[0]! };
-    const setup = `view radius ${P.viewRadius} chunks, ${P.warmupS} s warm-up + ${P.durationS} s measured, moves every ${MOVE_MS} ms, edits every ${EDIT_MS} ms per bot`;
-    const head = ['', 'interest', 'baseline', 'baseline ÷ interest'];
-    const md: string[] = [
-      '# Region room benchmark',
-      '',
-      `Generated by \`npm run bench\` (loadtest/bench.ts) on ${machine.date}: ${machine.nproc} CPUs (${machine.cpu}), ${machine.memGb} GB, Node ${machine.node}, load average ${machine.loadAvg.toFixed(2)} at the end.`,
-      `Server and bots share this machine. ${setup}. Overwritten by every run.`,
-      '',
-    ];
-    console.log(`\n${setup}; ${machine.nproc} CPUs, node ${machine.node}`);
-    const magicSetup = `mage bots in the interest room, a cast every ${P.castMs} ms and a step every ${MAGIC_MOVE_MS} ms per bot (no edits), ${P.ritualists} ritualists per region (${RITUALS.map((r) => r.spellId).join(', ')}: each once, their cooldowns are minutes), Redis ${REDIS_URL} with a fresh JOBS_PREFIX, one worker process`;
-    for (const scenario of ['a', 'b'] as const) {
-      const i = results.find((r) => r.scenario === scenario && r.variant === 'interest');
-      const b = results.find((r) => r.scenario === scenario && r.variant === 'baseline');
-      if (!i || !b) continue;
-      console.log(`\n${title(i)}\n${textTable(head, rows(i, b))}`);
-      md.push(`## ${title(i)}`, '', mdTable(head, rows(i, b)), '');
-      if (i.join && b.join) {
-        const jt = `Join into scenario a's region (${b.bots} bots, ${seeded.length} pre-edited chunks × ${SEEDED_EDITS} edits, ${expected('interest').length} of them in the joiner's view), mean of ${i.join.length} joins`;
-        console.log(`\n${jt}\n${textTable(JOIN_HEAD, joinRows(i, b))}`);
-        md.push(`### ${jt}`, '', mdTable(JOIN_HEAD, joinRows(i, b)), '');
-      }
-    }
-    if (magic) {
-      const mt = `Scenario m: magic, ${magic.regions} regions × ${Math.round(magic.bots / magic.regions)} mage bots, ${magic.ritualists} of them casting rituals`;
-      console.log(`\n${mt}\n(${magicSetup})\n${textTable(['', 'value'], magicRows(magic), true)}`);
-      md.push(`## ${mt}`, '', `${magicSetup[0]!.toUpperCase()}${magicSetup.slice(1)}.`, '', mdTable(['', 'value'], magicRows(magic)), '');
-    }
-    md.push(
-      '## How it is measured',
-      '',
-      '- Tick: the timer behind `leyline_room_tick_seconds` (simulation, state mirroring, interest update), every sample. Patch: `broadcastPatch` (encoding per view + sending), timed in the server child; it runs outside the tick.',
-      '- Bytes: every WebSocket message each bot receives, counted before the SDK decodes it; "wire" adds the frame header. One bot per run goes through a TCP proxy as a check of the meter (TCP ÷ metered ≈ 1; the residue is ping frames and frames in flight at the window edges).',
-      '- Input→patch: from sending a `move` request to the first decoded state in which the bot\'s own position equals the target.',
-      '- Bots step from their authoritative position, so they follow what the room does to them: its NPCs attack, and a killed bot\'s moves are refused (DEAD) until it respawns at the region\'s centre. Deaths differ from run to run.',
-      '- Every run boots its own server child from the working tree: figures from one run are comparable; across commits, re-run both sides.',
-      '- CPU, RSS, heap, event-loop lag: the server\'s `GET /metrics` (prom-client process metrics), CPU as a delta over the window.',
-      '- Join: bytes from connecting until the state holds the own character and every expected seeded chunk with all its edits; the interest room fills the view after the join (rooms/interest.ts), so its full state is small and the view arrives in the first patch.',
-      '- Magic (scenario m): the server child runs with REDIS_URL (Redis presence, driver and BullMQ jobs under a fresh JOBS_PREFIX) and a separate `src/worker.ts` child computes the rituals. Ordinary casts alternate mana_shield and an attack (frost_shard, arcane_bolt) at the nearest living NPC in view within range, else at a point (refused INVALID_TARGET: counted). Cast latency: `room.request(\'cast\')` → reply, casts sent in the window; it includes the wait for the next tick (commands run in the tick).',
-      '- Ritual round trip: arrival of the `ritual` message at the caster − `completesAt` of the cast reply (same machine, same clock): queue delay past the due time, the worker, the result back through Redis, the next tick. Rituals started in warm-up or window; after the window the bench waits for outstanding outcomes (bounded by the room\'s own 30 s fallback). Cancelled: the caster died (NPCs) before completion. "Computed in the room" counts the server\'s log lines of its fallback.',
-      '- magic_events: rows of the run counted after the server stopped (the rooms append once a second and on dispose). The direct figure times `WorldStore.appendMagicEvents` in the bench process against the same database (sequential batches, after the children stopped).',
-      '',
-    );
-    await fs.writeFile(path.join(ROOT, 'loadtest/results.md'), md.join('\n'));
-    const params = { ...P, moveMs: MOVE_MS, editMs: EDIT_MS, seededChunks: seeded.length, seededEdits: SEEDED_EDITS, magicMoveMs: MAGIC_MOVE_MS, appendBatchRows: APPEND_BATCH_ROWS, rituals: RITUALS.map((r) => r.spellId) };
-    console.log(`\nBENCH ${JSON.stringify({ machine, params, results, magic, elapsedS: Math.round((Date.now() - t0) / 1000) })}`);
+    await report(results, { loadStart, t0, world });
   } finally {
     await cleanup();
   }
+}
+
+async function report(results: RunResult[], o: { loadStart: number[]; t0: number; world: { id: string; seed: number } }): Promise<void> {
+  const machine = {
+    nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? '?', memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version,
+    date: new Date().toISOString(), loadStart: o.loadStart[0]!, loadEnd: os.loadavg()[0]!,
+  };
+  const find = (s: Scenario, n: number, v: VariantName) => results.find((r) => r.scenario === s && r.bots === n && r.variant === v);
+  const keys = [...new Set(results.map((r) => `${r.scenario}:${r.bots}`))].map((k) => {
+    const [s, n] = k.split(':');
+    return { scenario: s as Scenario, bots: Number(n) };
+  });
+  const pairs = keys.map((k) => [find(k.scenario, k.bots, 'leyline'), find(k.scenario, k.bots, 'naive')] as const).filter((p): p is readonly [RunResult, RunResult] => !!p[0] && !!p[1]);
+  const othersMax = Math.max(...results.map((r) => r.othersCpuPct).filter(Number.isFinite));
+  const setup = `bots walk at ${P.speed} blocks/s with a move every ${P.moveMs} ms (legal steps on the generated terrain), ${P.botProcs} bot processes; ${P.warmupS} s warm-up + ${P.durationS} s measured per run; completeness sampled every ${P.sampleMs} ms; crowd roams ${P.roam} blocks around the spawn, border walkers turn ${P.borderReach} blocks past the border; view radius ${P.viewRadius ?? 'the server default'}${P.cpuProf ? '; **server under --cpu-prof** (sampling slows it a little)' : ''}`;
+
+  // ---- plots ----
+  const plots: { file: string; alt: string; svg: string }[] = [];
+  const groups = pairs.map(([l]) => `${l.scenario} ${l.bots}`);
+  const series = ['Leyline', 'naive peer'];
+  const bars = (file: string, title: string, yLabel: string, fn: (r: RunResult) => number, yMax?: number) =>
+    plots.push({ file, alt: title, svg: barChart({ title, yLabel, groups, series, values: pairs.map(([l, n]) => [fn(l), fn(n)]), yMax }) });
+  if (pairs.length) {
+    bars('bench-completeness.svg', 'View completeness: share of the players within 32 blocks in the client state', '%', (r) => r.completeness.share * 100, 100);
+    bars('bench-bytes.svg', 'Bytes per client per second (read on the sockets)', 'B/client/s', (r) => r.bytesPerClientS);
+    bars('bench-cpu.svg', 'Server CPU, % of one core', '% of a core', (r) => r.serverCpuPct);
+    bars('bench-latency.svg', 'Move → own position in a patch, p99', 'ms', (r) => r.moveToPatchMs.p99);
+  }
+  const crowd = (v: VariantName) => results.filter((r) => r.scenario === 'crowd' && r.variant === v).sort((a, b) => a.bots - b.bots);
+  if (results.some((r) => r.scenario === 'crowd')) {
+    const curve = (fn: (r: RunResult) => number) => VARIANTS.map((v) => ({ name: v === 'leyline' ? 'Leyline' : 'naive peer', points: crowd(v).map((r) => [r.bots, fn(r)] as [number, number]) }));
+    plots.push({ file: 'bench-capacity-tick.svg', alt: 'Capacity: clients vs tick p99', svg: lineChart({ title: 'Capacity (crowd): clients vs tick + patch p99', xLabel: 'clients', yLabel: 'ms', series: curve((r) => r.tickMs.p99 + r.patchMs.p99), limit: { y: TICK_BUDGET_MS, label: '50 ms: one tick at 20 Hz' } }) });
+    plots.push({ file: 'bench-capacity-cpu.svg', alt: 'Capacity: clients vs server CPU', svg: lineChart({ title: 'Capacity (crowd): clients vs server CPU', xLabel: 'clients', yLabel: '% of one core', series: curve((r) => r.serverCpuPct), limit: { y: 100, label: 'one core' } }) });
+  }
+  // This run's plots replace every earlier bench-*.svg (a plot this run does not make would be stale).
+  for (const old of (await fs.readdir(path.join(ROOT, 'loadtest'))).filter((n) => /^bench-[a-z-]+\.svg$/.test(n))) await fs.rm(path.join(ROOT, 'loadtest', old));
+  for (const p of plots) await fs.writeFile(path.join(ROOT, 'loadtest', p.file), p.svg + '\n');
+
+  // ---- tables ----
+  const md: string[] = [
+    '# Seamless-world benchmark (issue 9): Leyline vs the naive peer',
+    '',
+    `Generated by \`npm run bench\` (loadtest/bench.ts) on ${machine.date}: ${machine.nproc} CPUs (${machine.cpu}), ${machine.memGb} GB, Node ${machine.node}; load average ${machine.loadStart.toFixed(2)} at the start, ${machine.loadEnd.toFixed(2)} at the end; other processes used at most ${f(othersMax, 0)} % of a core during a window. Server, bots and bench share the machine. Overwritten by every run.`,
+    '',
+    `Setup: ${setup}. Every run boots its own server child on one throw-away database; Leyline and the naive peer run back to back with the same bots, accounts and start positions. Before each run the bench waits (at most ${P.quietWaitS} s) for other processes to use less than ${P.quietPct} % of a core; ⚠ marks a run during which they used more.`,
+    '',
+    ...plots.map((p) => `![${p.alt}](${p.file})`),
+    '',
+    '## Summary',
+    '',
+    mdTable(SUMMARY_HEAD, summaryRows(pairs.flatMap(([l, n]) => [l, n]))),
+    '',
+    '## Leyline ÷ naive peer, same run',
+    '',
+    mdTable(RATIO_HEAD, ratioRows(pairs.map(([l, n]) => [l, n]))),
+    '',
+  ];
+  console.log(`\n${setup}\n\n${textTable(SUMMARY_HEAD, summaryRows(pairs.flatMap(([l, n]) => [l, n])))}\n\n${textTable(RATIO_HEAD, ratioRows(pairs.map(([l, n]) => [l, n])))}`);
+  if (results.some((r) => r.scenario === 'crowd')) {
+    const sizes = [...new Set(results.filter((r) => r.scenario === 'crowd').map((r) => r.bots))].sort((a, b) => a - b);
+    const cap = (r: RunResult | undefined) => (r ? [`${f(r.tickMs.p99, 2)} + ${f(r.patchMs.p99, 2)}`, f(r.serverCpuPct, 0), `${f(r.loopDelayP99Ms, 1)}`, r.holds20Hz ? 'yes' : '**no**'] : ['not run', '', '', '']);
+    const head = ['clients', 'Leyline tick + patch p99, ms', 'CPU %', 'loop delay p99, ms', 'holds 20 Hz', 'naive tick + patch p99, ms', 'CPU %', 'loop delay p99, ms', 'holds 20 Hz'];
+    const rows = sizes.map((n) => [String(n), ...cap(find('crowd', n, 'leyline')), ...cap(find('crowd', n, 'naive'))]);
+    md.push('## Capacity (crowd at the corner)', '', `A variant holds 20 Hz when its event-loop delay p99 and its tick p99 + patch p99 both stay within ${TICK_BUDGET_MS} ms; the curve steps up while it holds (bots share the machine: their CPU is in the details).`, '', mdTable(head, rows), '');
+    console.log(`\n${textTable(head, rows)}`);
+  }
+  md.push('## Details per scenario', '');
+  for (const k of keys) {
+    const l = find(k.scenario, k.bots, 'leyline'), n = find(k.scenario, k.bots, 'naive');
+    md.push(`### ${TITLES[k.scenario]}, ${k.bots} bots`, '', mdTable(['', 'Leyline', 'naive peer', 'Leyline ÷ naive'], detailRows(l, n)), '');
+    const warn = [l, n].filter((r): r is RunResult => !!r && r.serverWarnings > 0);
+    for (const r of warn) md.push(`Server log lines at warn or above (${r.label}, whole run, by phase and message):`, '', ...Object.entries(r.serverWarningsByMessage).sort((a, b) => b[1] - a[1]).map(([k, v]) => `- ${v} × \`${k.replace(/`/g, "'")}\``), '');
+  }
+  // Where the bytes go.
+  const byteRows = results.map((r) => [r.label, f(r.bytesPerClientS), Object.entries(r.framesPerClientS).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v)}`).join(', ')]);
+  const fieldRows = results.filter((r) => r.probes > 0).map((r) => [r.label, Object.entries(r.fieldChangesPerProbeS).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k} ${f(v, 0)}`).join(', ')]);
+  md.push(
+    '## Where the bytes go',
+    '',
+    'Frames received per client per second by Colyseus protocol code (payload + WebSocket header):',
+    '',
+    mdTable(['run', 'socket B/client/s', 'frames by code, B/client/s'], byteRows),
+    '',
+    `Decoded state changes per client per second by field (${P.probes} probe bots per run; \`entry add/delete\` = a player entering or leaving the client's map):`,
+    '',
+    mdTable(['run', 'changes/s by field'], fieldRows),
+    '',
+  );
+  if (results.some((r) => r.profile)) {
+    md.push('## CPU profile of the server (--cpu-prof)', '', 'Self time by function over the measuring window (samples of the server child\'s `--cpu-prof`, aggregated by function name + script + line); "% of busy" leaves the idle samples out.', '');
+    for (const r of results) md.push(...profileSection(r));
+  }
+  md.push(
+    '## How it is measured',
+    '',
+    '- **Bots** (loadtest/walker.ts, in `--bot-procs` processes of their own, loadtest/bot-proc.ts) know docs/protocol.md and the shared world generator (src/world), nothing of the server: they register, create a character, take a seat with `POST /api/play` (the naive peer: the bench-only `POST /bench/play`), consume it with @colyseus/sdk, and on `handoff {reservation}` consume the new seat and then leave the old room (`handoff {error}` or an unexpected close: `POST /api/play` again). Each move is a legal step by the protocol\'s movement rule (body box swept clear of solid blocks, feet at most 1.3 above the support, a hop straight up before a step up, a step and then a drop for a step down) from the position the server has: predicted from the bot\'s accepted moves, reset from `correction` and from its own character in the state. A bot with no legal step that move turns and counts as "boxed in".',
+    `- **Observers**: ${P.observers} bots per run (every k-th, or all of them in smaller runs) decode every patch; the others decode until they know their own position, then count their patch frames without decoding them (the server sends them the same bytes) and follow their position from the move replies (\`data {x,y,z}\`) and corrections. Decoding every player's changes in every one of 500 bots takes more CPU than this machine has beside the server (≈ 0.5 µs a change, 3–4 M changes/s for the naive peer at 500).`,
+    '- **View completeness**: every `--sample-ms`, every bot records at once its authoritative position (the server\'s, as it last heard it: its own character in a decoded patch, a move\'s reply or a correction), and every observer the set of character ids in its current room\'s state. The bench gathers all positions; for every observer it counts the other bots within 32 blocks (horizontal distance) and how many of them are in its set. The share is Σ seen ÷ Σ within 32 over all observers and samples; bands split it by distance. An observer in the middle of a handoff judges from the room it is leaving (what its client shows), and a bot in a handoff counts as a target at its last known position.',
+    '- **Bytes**: bytes read on each bot\'s TCP sockets (`ws` under the SDK: `socket.bytesRead`), all its room connections (a handoff opens one more, and its upgrade counts), over the window, divided by bots × seconds. The frame meter (every WebSocket message the SDK receives, by protocol code, + header) is shown beside it as a check and for the breakdown.',
+    '- **Server CPU** (% of one core) from the server child\'s `process.cpuUsage()` over the window, read over IPC; RSS and heap at the end. **Tick** and **patch**: the rooms\' seams (rooms/ports.ts hooks); the naive peer\'s tick is its 20 Hz simulation interval (gravity), its patches go on Colyseus\' own 50 ms timer. Ticks per room per second use the room count at the end of the window. Event-loop delay: `monitorEventLoopDelay` in the server child.',
+    '- **Move → patch** (observers): from sending a `move` to the first decoded patch in which the bot\'s own position equals the target (within 0.04 blocks); a move overtaken in the same patch by a later one is not counted.',
+    '- **Handoffs/s**: handoffs completed by the bots during the window (seat consumed) ÷ seconds; the handoff time (observers) runs from the `handoff` message to the own character in the new room\'s state. Failed handoffs, closes and rejoins count over the whole run, warm-up included.',
+    '- **Others**: CPU the machine spent outside the server child, the bot processes and the bench process during the window (/proc/stat), to show when other work disturbed a run.',
+    '- NPCs roam Leyline\'s regions and sometimes kill a bot (its moves are refused while dead; it respawns at the region\'s centre and walks back); the naive peer has no NPCs, no mana, no persistence but a save on leave: it is the plain room a studio would start from.',
+    '',
+  );
+  await fs.writeFile(path.join(ROOT, 'loadtest/results.md'), md.join('\n'));
+  const slim = results.map(({ profile, ...r }) => ({ ...r, profile: profile && { ...profile, top: profile.top.slice(0, 10), packages: profile.packages.slice(0, 10) } }));
+  const params = { ...P, viewRadiusBlocks: VIEW_RADIUS_BLOCKS, scenarios: SCENARIOS, variants: VARIANTS };
+  console.log(`\nBENCH ${JSON.stringify({ machine, params, world: o.world, results: slim, elapsedS: Math.round((Date.now() - o.t0) / 1000) })}`);
 }
 
 await main();

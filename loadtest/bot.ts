@@ -1,5 +1,5 @@
 /**
- * Bots for `npm run bench`: real @colyseus/sdk clients that walk and edit, a
+ * Bots for `npm run bench:rooms`: real @colyseus/sdk clients that walk and edit, a
  * per-connection byte meter, and a TCP proxy that checks the meter against the
  * bytes on the socket.
  */

@@ -1,5 +1,5 @@
 /**
- * Magic scenario of `npm run bench` (scenario m): mage bots that cast, a few
+ * Magic scenario of `npm run bench:rooms` (scenario m): mage bots that cast, a few
  * of them rituals (computed by a separate worker process over Redis), plus a
  * direct micro-benchmark of WorldStore.appendMagicEvents and the Redis cleanup.
  */

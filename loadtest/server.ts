@@ -1,30 +1,61 @@
 /**
- * Server entry for `npm run bench` (loadtest/bench.ts spawns it; not for
- * production): the normal server from the environment, plus the naive
- * baseline room (loadtest/baseline.ts), plus exact timings over IPC.
+ * Server entry for the benchmarks (loadtest/bench.ts and loadtest/bench-rooms.ts
+ * spawn it; not for production): the normal server from the environment, plus
+ * the naive peer (loadtest/naive.ts: one room, everyone receives everything),
+ * the per-region baseline room (loadtest/baseline.ts), and exact timings over IPC.
  *
- * Both rooms are timed through the region room's seams (rooms/ports.ts
+ * Every room is timed through the region room's seams (rooms/ports.ts
  * RoomSeams hooks): tick duration, patch encode+send duration, and how long
- * after its tick a patch went out (patches go at the end of a tick).
+ * after its tick a patch went out.
  *
- * IPC: parent → {type:'reset'} | {type:'stats'}; child → {type:'ready', port} | {type:'stats', ...}.
+ * IPC: parent → {type:'reset'} | {type:'stats'}; child → {type:'ready', port} | {type:'reset-done', …} | {type:'stats', ...}.
+ * `reset` starts a measuring window, `stats` reads it (it does not end it).
  * SIGTERM or a lost parent → graceful shutdown (rooms save), then exit.
  */
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { startServer } from '../src/server.js';
 import type { RoomSeams } from '../rooms/ports.js';
+import { createAuthContext, matchMaker } from '@colyseus/core';
 import express from 'express';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { playRegion, ROOM_NAME } from '../rooms/registry.js';
 import { BASELINE_ROOM_NAME, baselineRoom } from './baseline.js';
+import { NAIVE_ROOM_NAME, naiveRoom } from './naive.js';
 
-export type ServerStats = { type: 'stats'; tickMs: number[]; patchMs: number[]; phaseMs: number[] };
+export type ServerStats = {
+  type: 'stats';
+  tickMs: number[];
+  patchMs: number[];
+  phaseMs: number[];
+  /** Since the window started (reset): wall ms, CPU µs of this process (user + system), ticks run by all rooms. */
+  wallMs: number;
+  cpuUs: number;
+  ticks: number;
+  /** Now: resident set, heap used (bytes), rooms and clients of this process. */
+  rssBytes: number;
+  heapUsedBytes: number;
+  rooms: number;
+  ccu: number;
+  /** Event-loop delay over the window, ms. */
+  loopDelayP50Ms: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  /** process.hrtime of the window's start and of this reading, µs (the clock of a .cpuprofile's timestamps). */
+  windowStartUs: number;
+  nowUs: number;
+};
 
 if (!process.send) throw new Error('loadtest/server.ts is started by loadtest/bench.ts (it needs an IPC channel)');
 
 let tickMs: number[] = [];
 let patchMs: number[] = [];
 let phaseMs: number[] = [];
+let t0 = performance.now();
+let cpu0 = process.cpuUsage();
+let hr0 = process.hrtime.bigint();
+const loop = monitorEventLoopDelay({ resolution: 5 });
+loop.enable();
 
 const hooks: RoomSeams['hooks'] = {
   tick: (ms) => tickMs.push(ms),
@@ -38,18 +69,26 @@ const config = loadConfig(process.env);
 const log = createLogger(config.logLevel);
 const server = await startServer(config, log, {
   roomSeams: { hooks },
-  // Seats in either room for the bots, made by the server like /api/play's (clients cannot matchmake themselves).
+  // Seats in the bench-only rooms for the bots, made by the server like /api/play's (clients cannot matchmake
+  // themselves). The naive peer is one room for the whole world: every bot gets a seat in it, no regions.
   routes: (app) =>
     app.post('/bench/play', express.json(), async (req, res) => {
       const { room, worldId, rx, rz, characterId } = req.body ?? {};
       const token = (req.get('authorization') ?? '').replace(/^Bearer /, '');
       try {
-        res.json({ reservation: await playRegion({ worldId, rx, rz, characterId }, token, room === BASELINE_ROOM_NAME ? BASELINE_ROOM_NAME : ROOM_NAME) });
+        const reservation =
+          room === NAIVE_ROOM_NAME
+            ? await matchMaker.joinOrCreate(NAIVE_ROOM_NAME, { worldId, characterId }, createAuthContext({ headers: {}, token }))
+            : await playRegion({ worldId, rx, rz, characterId }, token, room === BASELINE_ROOM_NAME ? BASELINE_ROOM_NAME : ROOM_NAME);
+        res.json({ reservation });
       } catch (err) {
         res.status(400).json({ error: String((err as Error).message) });
       }
     }),
-  defineRooms: (s, deps) => s.define(BASELINE_ROOM_NAME, baselineRoom(deps, hooks)).filterBy(['worldId', 'rx', 'rz']),
+  defineRooms: (s, deps) => {
+    s.define(BASELINE_ROOM_NAME, baselineRoom(deps, hooks)).filterBy(['worldId', 'rx', 'rz']);
+    s.define(NAIVE_ROOM_NAME, naiveRoom(deps, hooks));
+  },
 });
 
 let stopping: Promise<void> | undefined;
@@ -70,9 +109,30 @@ process.on('message', (m: { type?: string }) => {
     tickMs = [];
     patchMs = [];
     phaseMs = [];
+    t0 = performance.now();
+    cpu0 = process.cpuUsage();
+    hr0 = process.hrtime.bigint();
+    loop.reset();
     process.send!({ type: 'reset-done' });
   } else if (m?.type === 'stats') {
-    process.send!({ type: 'stats', tickMs, patchMs, phaseMs } satisfies ServerStats);
+    const cpu = process.cpuUsage(cpu0);
+    const mem = process.memoryUsage();
+    const ms = (ns: number) => ns / 1e6;
+    process.send!({
+      type: 'stats', tickMs, patchMs, phaseMs,
+      wallMs: performance.now() - t0,
+      cpuUs: cpu.user + cpu.system,
+      ticks: tickMs.length,
+      rssBytes: mem.rss,
+      heapUsedBytes: mem.heapUsed,
+      rooms: matchMaker.stats.local.roomCount,
+      ccu: matchMaker.stats.local.ccu,
+      loopDelayP50Ms: ms(loop.percentile(50)),
+      loopDelayP99Ms: ms(loop.percentile(99)),
+      loopDelayMaxMs: ms(loop.max),
+      windowStartUs: Number(hr0 / 1000n),
+      nowUs: Number(process.hrtime.bigint() / 1000n),
+    } satisfies ServerStats);
   }
 });
 process.send({ type: 'ready', port: server.port });
