@@ -90,8 +90,8 @@ export async function joinRoom(endpoint: string, roomName: string, spec: BotSpec
 // authoritative position, so a bot follows whatever the server did to it
 // (NPC kills and respawns, corrections).
 const STEP_OFFSETS = [0.35, 0.45, 0.55, 0.65, 0.55, 0.45];
-/** Targets differ by 0.1; the wire may carry float32 or float64. */
-const POS_EPS = 1e-3;
+/** Targets differ by 0.1; the wire rounds positions to 1/32 block (docs/protocol.md). */
+const POS_EPS = 1 / 64 + 1e-9;
 
 export class Bot {
   room!: Room;

@@ -149,6 +149,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     };
     this.stopRitualResults = listenForRituals(this.deps.jobs, this.sim);
     await this.presence.subscribe(LOGOUT_CHANNEL, this.onLogout);
+    this.clock.setInterval(() => void this.sessions.retryStranded(), settings.persistIntervalMs);
     this.seatReservationTimeout = SEAT_RESERVATION_S;
     // Patches go out at the end of a tick (at most every PATCH_RATE_MS), not on a free-running
     // timer: an independent timer adds a random 0..50 ms wait after every tick (measured).
@@ -200,7 +201,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     const s = sessionOf(client);
     this.interest.detach(client.sessionId);
     if (s) this.deps.metrics.clientLeft();
-    if (s && this.sessions.isCurrent(client)) await this.sessions.release(s.characterId);
+    if (s && this.sessions.isCurrent(client)) await this.sessions.leave(s.characterId);
   }
 
   override async onDispose(): Promise<void> {

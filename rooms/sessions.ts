@@ -29,6 +29,8 @@ export const sessionOf = (client: Client): Session | undefined => client.userDat
 export class Sessions {
   private readonly byCharacter = new Map<string, Client>();
   private readonly releasing = new Map<string, Promise<void>>();
+  /** Characters that left while their final save failed (database away): the writer keeps them dirty; their claims stay here until saved. */
+  private readonly stranded = new Set<string>();
 
   constructor(
     private readonly room: { roomId: string; worldId: string; presence: Presence; log: Logger },
@@ -75,7 +77,7 @@ export class Sessions {
     const s = sessionOf(client);
     const current = this.isCurrent(client);
     this.close(client, code, reason);
-    if (s && current) await this.release(s.characterId);
+    if (s && current) await this.leave(s.characterId);
   }
 
   /** The clients of a login session (all its characters here). */
@@ -142,7 +144,38 @@ export class Sessions {
   /** Room disposal: claims of characters still here are released (the writer's final flush saved them). */
   async releaseAllClaims(): Promise<void> {
     const registry = liveCharacters(this.room.presence);
-    await Promise.all([...this.sim.characters.keys()].map((id) => registry.release(id, this.room.roomId)));
+    await Promise.all([...this.sim.characters.keys(), ...this.stranded].map((id) => registry.release(id, this.room.roomId)));
+  }
+
+  /**
+   * The save of a leaving character failed (database away): it stays dirty in the writer
+   * and its claim stays with this room, so a new session comes back here and finds the
+   * unsaved state (onJoin writes it first). Retried by `retryStranded`.
+   */
+  async leave(characterId: string): Promise<void> {
+    try {
+      await this.release(characterId);
+    } catch (err) {
+      this.stranded.add(characterId);
+      this.room.log.warn({ err, characterId }, 'left while the database was away: kept dirty, saved by a later flush');
+    }
+  }
+
+  /** Claims of characters whose final save failed are released once a save succeeds. */
+  async retryStranded(): Promise<void> {
+    for (const id of this.stranded) {
+      if (this.sim.characters.has(id)) {
+        this.stranded.delete(id); // back in play here: no longer stranded
+        continue;
+      }
+      try {
+        await this.writer.flushCharacterNow(id);
+        this.stranded.delete(id);
+        await liveCharacters(this.room.presence).release(id, this.room.roomId);
+      } catch {
+        return; // still away: the next round tries again
+      }
+    }
   }
 
   private async doRelease(characterId: string): Promise<void> {

@@ -15,10 +15,12 @@ export class CharacterState extends Schema {
   @type('string') name = '';
   @type('string') characterClass = '';
   @type('uint16') level = 1;
-  // float64: float32 loses centimetres beyond |x| ≈ 10^4 blocks, and the world is far wider.
-  @type('float64') x = 0;
-  @type('float64') y = 0;
-  @type('float64') z = 0;
+  // World coordinates in blocks, rounded by the server to 1/32 block (docs/protocol.md). As
+  // `number` a value on that grid goes out as a float32 (5 bytes; exact below |x| = 2^19) or, far
+  // out, a float64 (9 bytes), and a whole block in 1–5 bytes; a stock client reads it as it is.
+  @type('number') x = 0;
+  @type('number') y = 0;
+  @type('number') z = 0;
   @type('float32') yaw = 0;
   @type('float32') hp = 0;
   @type('float32') maxHp = 0;
@@ -44,9 +46,10 @@ export class ChunkState extends Schema {
 export class NpcState extends Schema {
   @type('string') id = '';
   @type('string') kind = '';
-  @type('float64') x = 0;
-  @type('float64') y = 0;
-  @type('float64') z = 0;
+  /** Rounded to 1/32 block, like characters' positions. */
+  @type('number') x = 0;
+  @type('number') y = 0;
+  @type('number') z = 0;
   @type('float32') hp = 0;
   @type('float32') maxHp = 0;
 }

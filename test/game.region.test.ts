@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Rng } from '../src/game/random.js';
 import { AIR_TIME_MS } from '../src/game/movement.js';
-import { emptyEvents, MAX_QUEUED_COMMANDS, RegionSim, type Reply } from '../src/game/region/index.js';
+import { emptyEvents, HANDOFF_MARGIN_BLOCKS, MAX_QUEUED_COMMANDS, RegionSim, type Reply } from '../src/game/region/index.js';
 import { timeOfDay } from '../src/game/clock.js';
 import { enterWorld, type CharacterRecord, type LiveCharacter } from '../src/game/character.js';
 import { loadContent } from '../src/content/index.js';
@@ -164,13 +164,19 @@ describe('game RegionSim: moves', () => {
     assert.deepEqual(ev.crossings, []);
   });
 
-  it('crossing the region border reports a crossing and freezes the character', async () => {
+  it('crossing the region border by more than the handoff margin reports a crossing and freezes the character', async () => {
     const sim = newSim();
     platform(sim, REGION_SIZE - 8, REGION_SIZE + 8, 8, 24);
     const a = sim.addCharacter(character('a', REGION_SIZE - 0.4, FLOOR, 16.5));
-    const r = sim.enqueue({ kind: 'move', characterId: 'a', to: { x: REGION_SIZE + 0.4, y: FLOOR, z: 16.5 } });
-    const ev = sim.step(T0 + 200, TICK);
-    assert.deepEqual(await r, { ok: true, data: { x: REGION_SIZE + 0.4, y: FLOOR, z: 16.5 } });
+    // Just past the border: still this region's (hysteresis), no handoff.
+    const r0 = sim.enqueue({ kind: 'move', characterId: 'a', to: { x: REGION_SIZE + 0.4, y: FLOOR, z: 16.5 } });
+    const ev0 = sim.step(T0 + 200, TICK);
+    assert.equal((await r0).ok, true);
+    assert.deepEqual(ev0.crossings, [], 'within the margin the room keeps it');
+    const far = REGION_SIZE + HANDOFF_MARGIN_BLOCKS + 0.4;
+    const r = sim.enqueue({ kind: 'move', characterId: 'a', to: { x: far, y: FLOOR, z: 16.5 } });
+    const ev = sim.step(T0 + 400, TICK);
+    assert.deepEqual(await r, { ok: true, data: { x: far, y: FLOOR, z: 16.5 } });
     assert.deepEqual(ev.crossings, [{ characterId: 'a', rx: 1, rz: 0 }]);
     assert.ok(ev.characters.has('a'));
     // Frozen: every further command is refused, and it is left out of gravity.
@@ -179,31 +185,52 @@ describe('game RegionSim: moves', () => {
       sim.enqueue({ kind: 'chat', characterId: 'a', text: 'hello?' }),
       sim.enqueue({ kind: 'block', characterId: 'a', edit: { action: 'break', x: REGION_SIZE - 2, y: PY, z: 16 } }),
     ];
-    sim.world.setBlock(REGION_SIZE, PY, 16, Block.AIR); // the ground under it goes away
-    const ev2 = sim.step(T0 + 200 + 10 * AIR_TIME_MS, TICK);
+    sim.world.setBlock(Math.floor(far), PY, 16, Block.AIR); // the ground under it goes away
+    const ev2 = sim.step(T0 + 400 + 10 * AIR_TIME_MS, TICK);
     for (const reply of await Promise.all(later)) assert.equal(!reply.ok && reply.code, 'NOT_IN_REGION');
-    assert.equal(a.x, REGION_SIZE + 0.4);
+    assert.equal(a.x, far);
     assert.equal(a.y, FLOOR, 'no gravity for a frozen character');
     assert.deepEqual(ev2, { ...emptyEvents(), leylines: ev2.leylines });
     // Removing and adding it again (the handoff fell back) unfreezes it.
     sim.removeCharacter('a');
-    sim.world.setBlock(REGION_SIZE, PY, 16, Block.STONE);
+    sim.world.setBlock(Math.floor(far), PY, 16, Block.STONE);
     sim.addCharacter(character('a', REGION_SIZE - 0.4, FLOOR, 16.5));
     const back = sim.enqueue({ kind: 'chat', characterId: 'a', text: 'back' });
     sim.step(T0 + 10_000, TICK);
     assert.deepEqual(await back, { ok: true });
   });
 
+  it('walking along a border, in and out of the margin, never hands off', async () => {
+    const sim = newSim();
+    platform(sim, REGION_SIZE - 8, REGION_SIZE + 8, 8, 31);
+    sim.addCharacter(character('a', REGION_SIZE - 0.5, FLOOR, 9.5));
+    let now = T0;
+    for (let i = 0; i < 40; i++) {
+      const x = REGION_SIZE + (i % 2 === 0 ? 1.5 : -1.5); // zig-zag across the border, within the margin
+      const r = sim.enqueue({ kind: 'move', characterId: 'a', to: { x, y: FLOOR, z: 9.5 + i * 0.5 } });
+      const ev = sim.step((now += 500), TICK);
+      assert.equal((await r).ok, true, `step ${i}`);
+      assert.deepEqual(ev.crossings, [], `step ${i}: no handoff within ${HANDOFF_MARGIN_BLOCKS} blocks of the border`);
+    }
+  });
+
   it('crossing into a negative region is reported with its coordinates', async () => {
     const sim = newSim();
     const a = sim.addCharacter(character('a', 0.4, FLOOR, 0.4));
-    sim.world.setBlock(-1, PY, -1, Block.STONE);
-    for (const [x, z] of [[-1, -1], [-1, 0], [0, -1]] as const) for (let y = FLOOR; y < FLOOR + 3; y++) sim.world.setBlock(x, y, z, Block.AIR);
-    const r = sim.enqueue({ kind: 'move', characterId: 'a', to: { x: -0.4, y: FLOOR, z: -0.4 } });
-    const ev = sim.step(T0 + 200, TICK);
-    assert.equal((await r).ok, true);
-    assert.deepEqual(ev.crossings, [{ characterId: 'a', rx: -1, rz: -1 }]);
-    assert.equal(a.x, -0.4);
+    for (let x = -4; x <= 0; x++) {
+      for (let z = -4; z <= 0; z++) {
+        sim.world.setBlock(x, PY, z, Block.STONE);
+        for (let y = FLOOR; y < FLOOR + 3; y++) sim.world.setBlock(x, y, z, Block.AIR);
+      }
+    }
+    let now = T0;
+    for (const p of [-0.8, -1.6, -2.4]) {
+      const r = sim.enqueue({ kind: 'move', characterId: 'a', to: { x: p, y: FLOOR, z: p } });
+      const ev = sim.step((now += 200), TICK);
+      assert.equal((await r).ok, true);
+      assert.deepEqual(ev.crossings, p < -HANDOFF_MARGIN_BLOCKS ? [{ characterId: 'a', rx: -1, rz: -1 }] : [], `at ${p}`);
+    }
+    assert.equal(a.x, -2.4);
   });
 
   it('gravity pulls a character down once the block under it is broken', async () => {

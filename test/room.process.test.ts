@@ -10,7 +10,8 @@ import path from 'node:path';
 import { Client, type Room } from '@colyseus/sdk';
 import pg from 'pg';
 import { spawnPoint } from '../src/world/index.js';
-import { borderCrossing, until, walkableStrip } from './support/game.js';
+import { HANDOFF_MARGIN_BLOCKS } from '../src/game/region/index.js';
+import { borderCrossing, until, walkableStrip, WIRE_EPS } from './support/game.js';
 import { createTestDatabase, type TestDatabase } from './support/pg.js';
 import { spawnServer, type ServerProcess } from './support/process.js';
 import { http } from './support/server.js';
@@ -111,7 +112,7 @@ describe('region rooms across processes', function () {
     base = `http://127.0.0.1:${server.port}`;
     room = await enter(base, a); // the stale live-claim of the dead room is taken over
     const c = room.state.characters.get(a.characterId);
-    assert.ok(Math.abs(c.x - moved.x) < 1e-4, 'the flushed position survived kill -9');
+    assert.ok(Math.abs(c.x - moved.x) <= WIRE_EPS, 'the flushed position survived kill -9');
 
     // Graceful: move and stop at once, without waiting for any flush.
     const last = { x: moved.x + 0.6, y: strip.y, z: strip.z };
@@ -181,7 +182,7 @@ describe('region rooms across processes', function () {
     assert.equal(first.state.rx, rx - 1);
 
     const handoff = new Promise<any>((resolve) => first.onMessage('handoff', resolve));
-    const to = { x: spot.x + 0.7, y: spot.y, z: spot.z };
+    const to = { x: spot.x + HANDOFF_MARGIN_BLOCKS + 1, y: spot.y, z: spot.z };
     assert.equal((await first.request('move', to)).ok, true);
     const { reservation } = await handoff;
     assert.notEqual(reservation.processId ?? reservation.room?.processId, play.body.reservation.processId ?? play.body.reservation.room?.processId, 'the neighbour room is on the other process');
@@ -190,7 +191,7 @@ describe('region rooms across processes', function () {
     await first.leave();
     const c = await until(second, (s) => s.characters?.get(a.characterId), 'character in the neighbour room');
     assert.equal(second.state.rx, rx);
-    assert.ok(Math.abs(c.x - to.x) < 1e-4, `${c.x} vs ${to.x} (${JSON.stringify(c.toJSON())})`);
+    assert.ok(Math.abs(c.x - to.x) <= WIRE_EPS, `${c.x} vs ${to.x} (${JSON.stringify(c.toJSON())})`);
     assert.equal((await second.request('move', { x: to.x + 0.4, y: spawnPoint(a.seed, Math.floor(to.x + 0.4), Math.floor(to.z)), z: to.z })).ok, true);
     await second.leave();
     await eventually(async () => Math.abs((await positionInDb(db, a.characterId)).x - (to.x + 0.4)) < 1e-6, 'the save on leave');

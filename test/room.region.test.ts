@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { Client, type Room } from '@colyseus/sdk';
 import { Block, REGION_SIZE, blockToChunk, chunkKey, spawnPoint } from '../src/world/index.js';
 import { WorldChunk } from '../src/db/entities/index.js';
+import { HANDOFF_MARGIN_BLOCKS } from '../src/game/region/index.js';
 import { bootTestServer, http, type TestServer } from './support/server.js';
-import { borderCrossing, me, newPlayer, nextMessage, placeCharacter, play, roomSession, until, walkableStrip, type Player } from './support/game.js';
+import { borderCrossing, WIRE_EPS, me, newPlayer, nextMessage, placeCharacter, play, roomSession, until, walkableStrip, type Player } from './support/game.js';
 
 const VIEW_RADIUS = 2; // chunks
 
@@ -190,7 +191,7 @@ describe('region room', function () {
       if (y > cur.y) await step({ x: cur.x, y, z: strip.z }); // jump, then forward
       await step({ x, y: Math.max(y, cur.y), z: strip.z });
       if (y < cur.y) await step({ x, y, z: strip.z }); // forward over the edge, then down
-      await until(rb, () => Math.abs(me(rb, b).x - x) < 1e-3, 'own move applied');
+      await until(rb, () => Math.abs(me(rb, b).x - x) <= WIRE_EPS, 'own move applied');
     }
     assert.equal(ra.state.characters.get(b.characterId), undefined, 'b left a’s view');
     assert.ok(Math.floor(me(rb, b).x / 16) - Math.floor(strip.x / 16) > VIEW_RADIUS);
@@ -219,7 +220,7 @@ describe('region room', function () {
     const closed = new Promise<number>((resolve) => first.onLeave((code: number) => resolve(code)));
     const second = await enter(p);
     assert.equal(await closed, 4101);
-    assert.ok(Math.abs(me(second, p).x - (c.x + 0.5)) < 1e-4, 'the moved position carried over');
+    assert.ok(Math.abs(me(second, p).x - (c.x + 0.5)) <= WIRE_EPS, 'the moved position carried over');
   });
 
   it('persists positions and edits across a room dispose', async () => {
@@ -238,7 +239,7 @@ describe('region room', function () {
     const again = await enter(p);
     assert.notEqual(again.roomId, roomId);
     const c2 = me(again, p);
-    assert.ok(Math.abs(c2.x - (c.x + 0.5)) < 1e-4 && Math.abs(c2.z - (c.z + 0.25)) < 1e-4, `${JSON.stringify([c2.x, c2.y, c2.z])} vs ${JSON.stringify([c.x + 0.5, c.y, c.z + 0.25])}`);
+    assert.ok(Math.abs(c2.x - (c.x + 0.5)) <= WIRE_EPS && Math.abs(c2.z - (c.z + 0.25)) <= WIRE_EPS, `${JSON.stringify([c2.x, c2.y, c2.z])} vs ${JSON.stringify([c.x + 0.5, c.y, c.z + 0.25])}`);
     const b = blockToChunk(under.x, under.y, under.z);
     await until(again, (s) => s.chunks?.get(chunkKey(b.cx, b.cy, b.cz))?.edits.get(String(b.index)) === Block.AIR, 'edit reloaded');
     const row = await t.server.orm.em.fork().findOne(WorldChunk, { chunkX: b.cx, chunkY: b.cy, chunkZ: b.cz });
@@ -258,7 +259,7 @@ describe('region room', function () {
     const back = await client.reconnect(token);
     rooms.track(back);
     const c2 = await until(back, (s) => s.characters?.get(p.characterId), 'own character after reconnect');
-    assert.ok(Math.abs(c2.x - (c.x + 0.3)) < 1e-4);
+    assert.ok(Math.abs(c2.x - (c.x + 0.3)) <= WIRE_EPS);
     assert.deepEqual([...c2.knownSpells], [...c.knownSpells], 'owner-only fields after reconnect');
     assert.equal((await back.request('chat', { text: 'back' })).ok, true);
   });
@@ -270,7 +271,8 @@ describe('region room', function () {
     const room = await enter(p);
     assert.equal(room.state.rx, 11);
     const handoff = nextMessage(room, 'handoff');
-    const to = { x: spot.x + 0.7, y: spot.y, z: spot.z };
+    // Past the handoff margin: from half a block before the border to half a block past the margin.
+    const to = { x: spot.x + HANDOFF_MARGIN_BLOCKS + 1, y: spot.y, z: spot.z };
     assert.equal((await room.request('move', to)).ok, true);
     const { reservation } = await handoff;
     assert.ok(reservation, 'a seat reservation in the neighbour room');
@@ -282,7 +284,7 @@ describe('region room', function () {
     await room.leave();
     const c = await until(next, (s) => s.characters?.get(p.characterId), 'character in the neighbour room');
     assert.deepEqual([next.state.rx, next.state.rz], [12, 0]);
-    assert.ok(Math.abs(c.x - to.x) < 1e-4);
+    assert.ok(Math.abs(c.x - to.x) <= WIRE_EPS);
     assert.deepEqual([...c.knownSpells].length > 0, true, 'owner-only fields after handoff');
     // and it walks on in the new room
     assert.equal((await next.request('move', { x: to.x + 0.5, y: to.y, z: to.z })).ok, true);

@@ -121,17 +121,25 @@ export type FieldSpec<K extends FieldKind = FieldKind> = {
   min?: number;
   /** Sent in the wire state: to everyone in view, or to the owner only. Absent: never sent. */
   wire?: 'public' | 'owner';
+  /** Wire values are rounded to multiples of this (positions: 1/32 block, docs/protocol.md). */
+  wireStep?: number;
 };
 
 type SpecOf<T> = { [K in FieldKind]: KindValue[K] extends T ? (T extends KindValue[K] ? FieldSpec<K> : never) : never }[FieldKind];
+
+/** Positions on the wire are multiples of 1/32 block (the protocol allows no coarser). */
+export const POSITION_STEP = 1 / 32;
+
+/** `v` on the wire grid of `step` (exact in binary: the step is a power of two). */
+export const onGrid = (v: number, step: number): number => Math.round(v / step) * step;
 
 export const CHARACTER_FIELDS: { readonly [F in keyof CharacterFields]: SpecOf<CharacterFields[F]> } = {
   level: { kind: 'int', column: 'level', sql: 'int', min: 1, wire: 'public' },
   xp: { kind: 'int', column: 'xp', sql: 'bigint', min: 0, wire: 'owner' },
   stats: { kind: 'stats', column: 'stats', sql: 'jsonb' },
-  x: { kind: 'number', column: 'x', sql: 'float8', wire: 'public' },
-  y: { kind: 'number', column: 'y', sql: 'float8', wire: 'public' },
-  z: { kind: 'number', column: 'z', sql: 'float8', wire: 'public' },
+  x: { kind: 'number', column: 'x', sql: 'float8', wire: 'public', wireStep: POSITION_STEP },
+  y: { kind: 'number', column: 'y', sql: 'float8', wire: 'public', wireStep: POSITION_STEP },
+  z: { kind: 'number', column: 'z', sql: 'float8', wire: 'public', wireStep: POSITION_STEP },
   yaw: { kind: 'number', column: 'yaw', sql: 'float8', wire: 'public' },
   hp: { kind: 'number', column: 'hp', sql: 'float8', min: 0, wire: 'public' },
   maxHp: { kind: 'number', column: 'max_hp', sql: 'float8', min: 0, wire: 'public' },
@@ -249,7 +257,9 @@ export function fromColumn(kind: FieldKind, v: unknown): unknown {
 
 /** The value a wire field shows: the field itself, except the mana cap, which shows what corruption leaves of it. */
 export function wireValue<F extends CharacterFieldName>(c: CharacterFields, f: F): CharacterFields[F] {
-  return (f === 'maxMana' ? effectiveMaxMana(c.maxMana, c.corruption) : c[f]) as CharacterFields[F];
+  if (f === 'maxMana') return effectiveMaxMana(c.maxMana, c.corruption) as CharacterFields[F];
+  const step = (CHARACTER_FIELDS[f] as FieldSpec).wireStep;
+  return (step ? onGrid(c[f] as number, step) : c[f]) as CharacterFields[F];
 }
 
 /** A character while a region holds it: the record plus what only matters in play. */

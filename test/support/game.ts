@@ -3,6 +3,7 @@ import { Client, type Room } from '@colyseus/sdk';
 import { randomBytes } from 'node:crypto';
 import { Character } from '../../src/db/entities/index.js';
 import { isSolid, spawnPoint, terrainBlockAt } from '../../src/world/index.js';
+import { HANDOFF_MARGIN_BLOCKS } from '../../src/game/region/index.js';
 import { http, type TestServer } from './server.js';
 
 export type Player = { token: string; userId: string; characterId: string; worldId: string; seed: number };
@@ -109,7 +110,8 @@ export function borderCrossing(seed: number, rx: number): { x: number; y: number
   for (let z = 4; z < 124; z++) {
     const y = spawnPoint(seed, border - 3, z);
     let ok = true;
-    for (let x = border - 3; x <= border + 2 && ok; x++) {
+    // Flat past the handoff margin (src/game/region/borders.ts): a walk across is handed off.
+    for (let x = border - 3; x <= border + HANDOFF_MARGIN_BLOCKS + 2 && ok; x++) {
       for (const zz of [z - 1, z, z + 1]) ok &&= spawnPoint(seed, x, zz) === y && standable(x, zz, y);
     }
     if (ok) return { x: border - 0.5, y, z: z + 0.5 };
@@ -147,3 +149,6 @@ export async function ticks(room: Room<any, any>, n: number): Promise<void> {
   const t0 = room.state.tick;
   await until(room, (s) => s.tick >= t0 + n, `${n} ticks`);
 }
+
+/** Positions in state are rounded to 1/32 block (docs/protocol.md): a wire position is within this of the true one. */
+export const WIRE_EPS = 1 / 64 + 1e-9;

@@ -1,7 +1,7 @@
 /** `move`: a client's new position, checked against the world and its travel budget. */
-import { regionOfBlock } from '../../world/index.js';
 import type { LiveCharacter } from '../character.js';
 import { checkMove, moveBudgetAt } from '../movement.js';
+import { handoffTarget } from '../region/borders.js';
 import type { RegionContext } from '../region/context.js';
 import type { TickEvents } from '../region/events.js';
 import { refuse, type Vec3 } from '../types.js';
@@ -23,10 +23,10 @@ export function move(r: RegionContext, c: LiveCharacter, cmd: MoveCommand, now: 
   c.z = cmd.to.z;
   if (cmd.to.yaw !== undefined) c.yaw = cmd.to.yaw;
   ev.characters.add(c.id);
-  const at = regionOfBlock(c.x, c.z);
-  if (at.rx !== r.rx || at.rz !== r.rz) {
+  const to = handoffTarget(r.rx, r.rz, c.x, c.z);
+  if (to) {
     r.frozen.add(c.id); // no more inputs here until the handoff is done
-    ev.crossings.push({ characterId: c.id, ...at });
+    ev.crossings.push({ characterId: c.id, ...to });
   }
   return { ok: true, data: { x: c.x, y: c.y, z: c.z } };
 }

@@ -4,3 +4,4 @@ export { EMPTY_CATALOGUE, type MagicCatalogue, type RegionContext } from './cont
 export { emptyEvents, type TickEvents, type BlockChange, type CastLog } from './events.js';
 export { NPCS_PER_REGION } from './npcs.js';
 export type { Command, Reply } from '../commands/index.js';
+export { HANDOFF_MARGIN_BLOCKS, handoffTarget } from './borders.js';
