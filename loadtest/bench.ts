@@ -71,7 +71,8 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   const src = await fs.readFile(fileURLToPath(import.meta.url), 'utf8');
-  console.log(src.split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
+  const lines = src.split('\n');
+  console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.slice(3)).join('\n'));
   console.log('\nOptions (defaults):\n' + src.slice(src.indexOf('options: {'), src.indexOf('help: {')).split('\n').slice(1).map((l) => '  ' + l.trim()).join('\n'));
   process.exit(0);
 }
