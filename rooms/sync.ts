@@ -8,6 +8,9 @@ import { CHARACTER_FIELDS, CHARACTER_FIELD_NAMES, onGrid, POSITION_STEP, wireVal
 import type { RegionSim, TickEvents } from '../src/game/region/index.js';
 import { ChunkState, LeylineState, NpcState, type CharacterState, type RegionState } from '../schema/index.js';
 
+/** An NPC's position as the wire carries it: on the same 1/32-block grid as characters'. */
+const wirePosition = (p: { x: number; y: number; z: number }) => ({ x: onGrid(p.x, POSITION_STEP), y: onGrid(p.y, POSITION_STEP), z: onGrid(p.z, POSITION_STEP) });
+
 const WIRE_FIELDS = CHARACTER_FIELD_NAMES.filter((f) => CHARACTER_FIELDS[f].wire !== undefined);
 
 /** Copies a character's wire fields onto its state object; only changed values are written (and encoded). */
@@ -44,10 +47,7 @@ export class WireSync {
     sim.leylines.forEach((l, i) => {
       this.state.leylines.push(Object.assign(new LeylineState(), { id: l.id, x1: l.x1, z1: l.z1, x2: l.x2, z2: l.z2, strength: sim.leylineStrengths[i] }));
     });
-    for (const n of sim.npcs.values()) {
-      const [x, y, z] = [n.x, n.y, n.z].map((v) => onGrid(v, POSITION_STEP));
-      this.state.npcs.set(n.id, Object.assign(new NpcState(), { id: n.id, kind: n.kind, x, y, z, hp: n.hp, maxHp: n.maxHp }));
-    }
+    for (const n of sim.npcs.values()) this.state.npcs.set(n.id, Object.assign(new NpcState(), { id: n.id, kind: n.kind, ...wirePosition(n), hp: n.hp, maxHp: n.maxHp }));
     for (const key of sim.chunkVersions.keys()) this.chunk(sim, key);
   }
 
@@ -74,7 +74,7 @@ export class WireSync {
     for (const id of ev.npcs) {
       const n = sim.npcs.get(id);
       const st = this.state.npcs.get(id);
-      if (n && st) Object.assign(st, { x: onGrid(n.x, POSITION_STEP), y: onGrid(n.y, POSITION_STEP), z: onGrid(n.z, POSITION_STEP), hp: n.hp });
+      if (n && st) Object.assign(st, { ...wirePosition(n), hp: n.hp });
     }
     const added: string[] = [];
     for (const b of ev.blocks) if (this.chunk(sim, b.key)) added.push(b.key);
