@@ -13,7 +13,7 @@
  * CLOSE_TAKEN_OVER after the character is saved).
  */
 import { Room, ServerError, type AuthContext, type Client, type RoomException, type RoomMethodName } from '@colyseus/core';
-import { regionOfBlock } from '../src/world/index.js';
+import { CHUNK_SIZE, regionOfBlock } from '../src/world/index.js';
 import { TokenBucket, DEFAULT_CLIENT_RATE } from '../src/game/ratelimit.js';
 import { RegionSim } from '../src/game/region/index.js';
 import { refuse } from '../src/game/types.js';
@@ -23,7 +23,9 @@ import { InterestManager } from './interest.js';
 import { joinOptions, MESSAGES, type JoinOptions } from './messages.js';
 import type { WorldInfo } from '../src/persist/store.js';
 import { LOGOUT_CHANNEL, type Interest, type RegionRoomDeps, type RegionWriter, type RoomSeams } from './ports.js';
-import { isInternal, LEASE_WAIT_MS, liveCharacters, pendingSeats, SEAT_RESERVATION_S } from './registry.js';
+import { handoffRecords, isInternal, LEASE_WAIT_MS, liveCharacters, pendingSeats, SEAT_RESERVATION_S } from './registry.js';
+import { Ghosts } from './ghosts.js';
+import { recordFromJson } from '../src/game/character.js';
 import { RegionHeld, takeRegionLease, type RegionLease } from './lease.js';
 import { content } from './content.js';
 import { CLOSE_LOGGED_OUT, CLOSE_RATE_LIMITED, CLOSE_REGION_MOVED, Sessions, sessionOf, type AuthData, type Session } from './sessions.js';
@@ -76,6 +78,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   private lastPatchAt = 0;
   private lastTickEnd = 0;
   private sessions!: Sessions;
+  private ghosts!: Ghosts;
   private stopRitualResults: (() => void) | undefined;
   private lease: RegionLease | undefined;
   private readonly onLogout = (m: { sessionId?: string }) => {
@@ -137,7 +140,14 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     this.interest = (this.seams.interest ?? ((s, r) => new InterestManager(s, r)))(this.state, settings.viewRadiusChunks, () => this.clients);
     this.writer = this.deps.openWriter({ roomId: this.roomId, rx: opts.rx, rz: opts.rz, log: log.child({ room: this.roomId, rx: opts.rx, rz: opts.rz }) });
     this.writer.start();
-    this.sessions = new Sessions({ roomId: this.roomId, worldId: world.id, presence: this.presence, log }, this.sim, this.wire, this.writer, this.interest);
+    // Views reach VIEW_RADIUS_CHUNKS chunk columns past a watcher's own: a neighbour needs everything within that of the border.
+    this.ghosts = new Ghosts({
+      presence: this.presence, worldId: world.id, rx: opts.rx, rz: opts.rz, band: (settings.viewRadiusChunks + 1) * CHUNK_SIZE,
+      state: this.state, sim: this.sim, newCharacter: () => this.seams.wire?.character() ?? new CharacterState(), log,
+    });
+    this.sessions = new Sessions({ roomId: this.roomId, worldId: world.id, presence: this.presence, log }, this.sim, this.wire, this.writer, this.interest, {
+      handedOff: (id, rx, rz) => this.ghosts.handedOff(id, rx, rz, this.now()),
+    });
     this.outlets = {
       sim: this.sim, writer: this.writer, jobs: this.deps.jobs, log, ritualGraceMs: settings.ritualResultGraceMs,
       where: { roomId: this.roomId, worldId: world.id, rx: opts.rx, rz: opts.rz },
@@ -149,6 +159,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     };
     this.stopRitualResults = listenForRituals(this.deps.jobs, this.sim);
     await this.presence.subscribe(LOGOUT_CHANNEL, this.onLogout);
+    await this.ghosts.start();
     this.clock.setInterval(() => void this.sessions.retryStranded(), settings.persistIntervalMs);
     this.seatReservationTimeout = SEAT_RESERVATION_S;
     // Patches go out at the end of a tick (at most every PATCH_RATE_MS), not on a free-running
@@ -167,13 +178,16 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
       // It may have left this room while the database was away: its last state is then still
       // in this room's writer, newer than the row. Write it first, or the load below is stale
       // (and the next save would overwrite the newer state with it).
-      await this.writer.flushCharacterNow(characterId);
-      const record = await this.deps.loader.loadCharacter(characterId);
+      // Handed over live by the neighbour it walked out of: no database round trip.
+      const handed = recordFromJson(await handoffRecords(this.presence).take(characterId, this.state.rx, this.state.rz));
+      if (!handed) await this.writer.flushCharacterNow(characterId);
+      const record = handed ?? (await this.deps.loader.loadCharacter(characterId));
       if (!record || record.userId !== auth.userId) throw new ServerError(403, 'that character is not yours');
       const r = regionOfBlock(record.x, record.z);
       if (record.worldId !== this.worldId || r.rx !== this.state.rx || r.rz !== this.state.rz) {
         throw new ServerError(409, 'that character is in another region; ask /api/play again');
       }
+      this.ghosts.adopt(characterId);
       this.wire.addCharacter(this.sim.enter(record, this.now()));
     }
     await liveCharacters(this.presence).claim(characterId, this.roomId);
@@ -207,6 +221,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   override async onDispose(): Promise<void> {
     this.stopRitualResults?.();
     this.presence.unsubscribe(LOGOUT_CHANNEL, this.onLogout);
+    this.ghosts?.stop();
     if (this.writer && !(await this.writer.stop())) this.deps.log.error({ room: this.roomId }, 'region disposed with unsaved changes');
     await this.sessions?.releaseAllClaims();
     await this.lease?.release();
@@ -242,12 +257,14 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     const endTimer = this.deps.metrics.tickTimer();
     const t0 = performance.now();
     const now = this.now();
+    for (const key of this.ghosts.apply(now)) this.interest.chunkAdded(key);
     const ev = this.sim.step(now, now - this.lastStepAt);
     this.lastStepAt = now;
     for (const key of this.wire.tick(this.sim, ev)) this.interest.chunkAdded(key);
     routeEffects(this.outlets, ev);
     this.interest.update(this.state.tick);
     for (const c of ev.crossings) void this.sessions.handoff(c.characterId, c.rx, c.rz);
+    this.ghosts.publish(ev);
     endTimer();
     this.lastTickEnd = performance.now();
     this.seams.hooks?.tick?.(this.lastTickEnd - t0);

@@ -101,3 +101,30 @@ export function playRegion(opts: JoinOptions, token: string, roomName = ROOM_NAM
 export function playRoom(roomId: string, opts: JoinOptions, token: string): Promise<matchMaker.ISeatReservation> {
   return matchMaker.joinById(roomId, opts, internal(token));
 }
+
+/** How long a handed-off character's live record waits in presence for the next room (well past the seat's life). */
+export const HANDOFF_RECORD_S = 60;
+
+/**
+ * Live records passed from room to room at a handoff (no database round trip): the
+ * room a character walks out of puts its record here for region (rx, rz); that
+ * region's room takes it in onJoin. Without it (expired, presence restarted) the
+ * next room loads the row, which the previous room's writer saves on its interval.
+ */
+export function handoffRecords(presence: Presence) {
+  const key = (characterId: string) => `leyline:handoff:${characterId}`;
+  return {
+    put: (characterId: string, to: { rx: number; rz: number }, record: unknown) =>
+      presence.setex(key(characterId), JSON.stringify({ ...to, record }), HANDOFF_RECORD_S),
+    /** The record addressed to region (rx, rz), removed as it is taken; undefined when there is none for it. */
+    async take(characterId: string, rx: number, rz: number): Promise<unknown> {
+      const raw = await presence.get(key(characterId));
+      if (typeof raw !== 'string') return undefined;
+      const v = JSON.parse(raw) as { rx: number; rz: number; record: unknown };
+      if (v.rx !== rx || v.rz !== rz) return undefined;
+      await presence.del(key(characterId));
+      return v.record;
+    },
+  };
+}
+

@@ -5,12 +5,12 @@
  * once; concurrent exits share that one release.
  */
 import type { Client, Presence } from '@colyseus/core';
-import { snapshotOf } from '../src/game/character.js';
+import { recordToJson, snapshotOf } from '../src/game/character.js';
 import type { RegionSim } from '../src/game/region/index.js';
 import type { TokenBucket } from '../src/game/ratelimit.js';
 import type { Logger } from '../src/log.js';
 import type { Interest, RegionWriter } from './ports.js';
-import { liveCharacters, pendingSeats, playRegion } from './registry.js';
+import { handoffRecords, liveCharacters, pendingSeats, playRegion } from './registry.js';
 import type { WireSync } from './sync.js';
 
 // 41xx: Colyseus' own close codes are 4000–4003 and 4010 (shutdown, error, failed reconnect …).
@@ -38,6 +38,8 @@ export class Sessions {
     private readonly wire: WireSync,
     private readonly writer: RegionWriter,
     private readonly interest: Interest,
+    /** Where a handed-off character's state object goes (the room keeps it as a ghost); default: out of the state. */
+    private readonly hooks?: { handedOff(characterId: string, rx: number, rz: number): void },
   ) {}
 
   clientOf(characterId: string): Client | undefined {
@@ -109,21 +111,39 @@ export class Sessions {
     return true;
   }
 
-  /** The character walked into a neighbour region: save it, take it out of this room, reserve its seat there (any process), send `handoff`. */
+  /**
+   * The character walked into a neighbour region. Its live record goes to that
+   * region's room through presence (no database round trip: this room's writer
+   * saves its last snapshot on the interval as usual, and the handoff count keeps
+   * that late save from overwriting the next room's); a seat is reserved there
+   * (any process) and the client gets `handoff`. If that fails the client is
+   * closed with CLOSE_HANDOFF and asks /api/play again: nothing is left claimed.
+   */
   async handoff(characterId: string, rx: number, rz: number): Promise<void> {
     const client = this.byCharacter.get(characterId);
     const s = client && sessionOf(client);
-    try {
-      await this.release(characterId);
-      if (!client || !s) return;
+    const live = this.releasing.has(characterId) ? undefined : this.sim.removeCharacter(characterId);
+    if (!live) return;
+    this.byCharacter.delete(characterId);
+    this.writer.markCharacter(characterId, () => snapshotOf(live));
+    if (this.hooks) this.hooks.handedOff(characterId, rx, rz);
+    else this.wire.removeCharacter(characterId);
+    if (client && s) {
       s.gone = true;
       this.interest.detach(client.sessionId);
+    }
+    try {
+      const presence = this.room.presence;
+      await handoffRecords(presence).put(characterId, { rx, rz }, recordToJson({ ...snapshotOf(live), handoffs: live.handoffs + 1 }));
+      await liveCharacters(presence).release(characterId, this.room.roomId);
+      if (!client || !s) return; // no session to move: the record waits for /api/play, the writer saves the row
       const reservation = await playRegion({ worldId: this.room.worldId, rx, rz, characterId }, s.token);
       // In no room until the seat is used: recorded as pending, so REST still sees it in play.
-      await pendingSeats(this.room.presence).set(characterId, { reservation, region: { rx, rz } });
+      await pendingSeats(presence).set(characterId, { reservation, region: { rx, rz } });
       client.send('handoff', { reservation });
     } catch (err) {
       this.room.log.warn({ err, characterId, rx, rz }, 'handoff failed; the client must ask /api/play again');
+      await liveCharacters(this.room.presence).release(characterId, this.room.roomId).catch(() => undefined);
       client?.send('handoff', { error: 'HANDOFF_FAILED' });
       client?.leave(CLOSE_HANDOFF, 'handoff failed');
     }

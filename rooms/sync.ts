@@ -51,8 +51,9 @@ export class WireSync {
     for (const key of sim.chunkVersions.keys()) this.chunk(sim, key);
   }
 
+  /** A character enters this room's simulation; a ghost copy of it (handoff in) keeps its state object, so no view blinks. */
   addCharacter(c: LiveCharacter): void {
-    const st = this.newCharacter();
+    const st = this.state.characters.get(c.id) ?? this.newCharacter();
     Object.assign(st, { id: c.id, name: c.name, characterClass: c.characterClass });
     syncCharacter(st, c);
     this.state.characters.set(c.id, st);

@@ -33,7 +33,7 @@ function character(id: string, x: number, y: number, z: number, lastMoveAt = T0,
   return {
     id, userId: `u-${id}`, name: `Hero ${id}`, characterClass: 'mage', level: 1, xp: 0, stats: {},
     x, y, z, yaw: 0, hp: 10, maxHp: 10, mana: 5, maxMana: 5, corruption: 0,
-    knownSpells: [], cooldowns: new Map(), respawnAt: undefined, mastery: new Map(), worldId: 'w',
+    knownSpells: [], cooldowns: new Map(), respawnAt: undefined, handoffs: 0, mastery: new Map(), worldId: 'w',
     lastMoveAt, moveBudget, // blocks of travel left; refills at WALK_SPEED from lastMoveAt
   };
 }
@@ -390,7 +390,7 @@ describe('game enterWorld (a stored character entering a region)', () => {
   const stored = (over: Partial<CharacterRecord> = {}): CharacterRecord => ({
     id: 'c', userId: 'u', worldId: 'w', name: 'N', characterClass: 'mage', level: 1, xp: 0, stats: {},
     x: 1, y: 2, z: 3, yaw: 0, hp: 50, maxHp: 80, mana: 10, maxMana: 100, corruption: 0, knownSpells: ['arcane_bolt'],
-    cooldowns: new Map([['arcane_bolt', T0 + 5000]]), respawnAt: undefined, mastery: new Map(), ...over,
+    cooldowns: new Map([['arcane_bolt', T0 + 5000]]), respawnAt: undefined, handoffs: 0, mastery: new Map(), ...over,
   });
 
   it('keeps cooldowns: playing again does not reset them', () => {

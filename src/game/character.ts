@@ -19,7 +19,7 @@ export type NewInventoryStack = {
 
 /** The initial values of a new character (the record's fields less what starts empty); the caller adds owner, world and ids. */
 export type NewCharacter = Pick<CharacterIdentity, 'name' | 'characterClass'> &
-  Omit<CharacterFields, 'cooldowns' | 'respawnAt'> & {
+  Omit<CharacterFields, 'cooldowns' | 'respawnAt' | 'handoffs'> & {
     /** One mastery row per starting spell, so the first cast already has a skill to grow. */
     skills: { skillId: string }[];
     inventory: NewInventoryStack[];
@@ -106,6 +106,12 @@ export type CharacterFields = {
   cooldowns: Map<string, number>;
   /** Set while dead: epoch ms of the respawn (survives sessions: playing again does not revive). */
   respawnAt: number | undefined;
+  /**
+   * How many times the character has been handed from one room to the next. A handoff
+   * passes the live record on with this + 1, and a save only lands on a row whose count
+   * is not higher: the old room's late save cannot undo what the new room saved.
+   */
+  handoffs: number;
 };
 
 /** How a field's value is copied, checked and stored. */
@@ -149,6 +155,7 @@ export const CHARACTER_FIELDS: { readonly [F in keyof CharacterFields]: SpecOf<C
   knownSpells: { kind: 'strings', column: 'known_spells', sql: 'text[]', wire: 'owner' },
   cooldowns: { kind: 'readyAt', column: 'cooldowns', sql: 'jsonb', wire: 'owner' },
   respawnAt: { kind: 'optionalTime', column: 'respawn_at', sql: 'float8' },
+  handoffs: { kind: 'int', column: 'handoffs', sql: 'bigint', min: 0 },
 };
 
 export type CharacterFieldName = keyof CharacterFields;
@@ -252,6 +259,30 @@ export function fromColumn(kind: FieldKind, v: unknown): unknown {
       return new Map(Object.entries((v as Record<string, unknown> | null) ?? {}).map(([k, t]) => [k, Number(t)]));
     case 'optionalTime':
       return v === null || v === undefined ? undefined : Number(v);
+  }
+}
+
+/** A record as plain JSON (handed from room to room through presence at a handoff). */
+export type RecordJson = CharacterIdentity & { fields: Record<string, unknown>; mastery: [string, number][] };
+
+export function recordToJson(c: CharacterRecord): RecordJson {
+  const fields: Record<string, unknown> = {};
+  for (const f of CHARACTER_FIELD_NAMES) fields[f] = toColumn(CHARACTER_FIELDS[f].kind, c[f]);
+  return { id: c.id, userId: c.userId, worldId: c.worldId, name: c.name, characterClass: c.characterClass, fields, mastery: [...c.mastery].map(([k, m]) => [k, m.uses]) };
+}
+
+/** The record back from `recordToJson`, or undefined when it does not pass the record's own checks. */
+export function recordFromJson(j: unknown): CharacterRecord | undefined {
+  try {
+    const o = j as RecordJson;
+    const ids = [o.id, o.userId, o.worldId, o.name, o.characterClass];
+    if (!ids.every((v) => typeof v === 'string') || typeof o.fields !== 'object' || !Array.isArray(o.mastery)) return undefined;
+    const r = { id: o.id, userId: o.userId, worldId: o.worldId, name: o.name, characterClass: o.characterClass } as CharacterRecord;
+    for (const f of CHARACTER_FIELD_NAMES) (r as Record<string, unknown>)[f] = fromColumn(CHARACTER_FIELDS[f].kind, o.fields[f]);
+    r.mastery = new Map(o.mastery.map(([k, uses]) => [String(k), { uses: Number(uses) }]));
+    return invalidRecord(r) ? undefined : r;
+  } catch {
+    return undefined;
   }
 }
 

@@ -98,7 +98,8 @@ export const chunkRowKey = (c: Pick<ChunkSnapshot, 'worldId' | 'cx' | 'cy' | 'cz
 
 // Only the record's fields (src/game/character.ts); identity (user, world, name, class) is
 // never written from a room. `deleted_at is null`: a character deleted through the API while
-// a snapshot was in flight stays deleted. (Two batches overlap only briefly during a handoff;
+// a snapshot was in flight stays deleted. `handoffs`: a room that handed the character on may
+// still flush its last snapshot; once the next room saved (a higher count) that stale row is skipped. (Two batches overlap only briefly during a handoff;
 // a deadlock there aborts one transaction, which the persister retries like any failed flush.)
 const CHARACTER_COLUMNS = CHARACTER_FIELD_NAMES.map((f) => CHARACTER_FIELDS[f]);
 const UPDATE_CHARACTERS = `
@@ -107,7 +108,7 @@ update characters as c set
 from (
   select * from json_to_recordset(?::json) as r(id uuid, ${CHARACTER_COLUMNS.map((f) => `${f.column} ${f.sql}`).join(', ')})
 ) as v
-where c.id = v.id and c.deleted_at is null`;
+where c.id = v.id and c.deleted_at is null and c.handoffs <= v.handoffs`;
 
 // The join on worlds drops chunks of a world deleted meanwhile instead of failing the
 // batch on the foreign key. The conflict WHERE keeps versions monotonic: a stale

@@ -41,6 +41,8 @@ export const Character = defineEntity({
     cooldowns: p.json<Record<string, number>>().default('{}').onCreate(() => ({})),
     /** Epoch ms of the respawn while dead; null when alive. */
     respawnAt: p.double().nullable(),
+    /** Handoffs so far: a save with a lower count is stale and skipped (src/persist/store.ts). */
+    handoffs: p.bigint('number').default(0),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
     deletedAt: p.datetime().nullable(),

@@ -1,0 +1,364 @@
+/**
+ * Seamless borders (docs/design.md, "Seamless borders"): a region room shows
+ * the characters, NPCs and chunk edits of its neighbours near its borders as
+ * read-only copies ("ghosts") in the same state maps, under the same keys, so
+ * what a player sees depends on distance, not on which room owns the ground.
+ *
+ * Each room publishes what stands within `band` blocks of its borders on its
+ * own presence channel (LocalPresence in one process, Redis across processes:
+ * the same code) and subscribes to the channels of its eight neighbours:
+ *  - every tick: the entities of the band that changed, and the ids that left
+ *    the band or the room (`gone`) or were handed to another region (`away`:
+ *    the copy stays until the new owner publishes it, so it never blinks);
+ *  - every FULL_EVERY_TICKS: the whole band (a receiver drops what is missing,
+ *    which also repairs a lost message) and the versions of the band's edited
+ *    chunks (a receiver asks for the chunks whose version it lacks);
+ *  - `hello` when a room starts: its neighbours answer with a full frame.
+ * A ghost whose publisher has been silent for GHOST_TTL_MS is removed (the
+ * publishing room died). A character is never shown twice: a map has one entry
+ * per id, and an id the room simulates itself is never a ghost. When a ghost
+ * becomes local (handoff into this room) the wire keeps its state object.
+ */
+import type { Presence } from '@colyseus/core';
+import { CHARACTER_FIELDS, CHARACTER_FIELD_NAMES, type CharacterFieldName } from '../src/game/character.js';
+import type { RegionSim, TickEvents } from '../src/game/region/index.js';
+import { CHUNK_SIZE, REGION_SIZE, parseChunkKey } from '../src/world/index.js';
+import type { Logger } from '../src/log.js';
+import { ChunkState, NpcState, type CharacterState, type RegionState } from '../schema/index.js';
+
+/** A full frame (the whole band) every this many ticks: 1 s at 20 Hz. */
+export const FULL_EVERY_TICKS = 20;
+/** A ghost whose publisher is silent this long is dropped (its room is gone). */
+export const GHOST_TTL_MS = 3_000;
+/** A ghost handed to a region that never publishes it (the player did not arrive) is dropped after this. */
+export const AWAY_TTL_MS = 20_000;
+
+export const ghostChannel = (worldId: string, rx: number, rz: number) => `leyline:ghosts:${worldId}:${rx},${rz}`;
+
+/** The public character fields, in frame order (owner-only fields never leave the owner's room). */
+const PUBLIC_FIELDS = CHARACTER_FIELD_NAMES.filter((f) => CHARACTER_FIELDS[f].wire === 'public') as CharacterFieldName[];
+const NPC_FIELDS = ['x', 'y', 'z', 'hp', 'maxHp'] as const;
+
+type CharRow = [id: string, name: string, characterClass: string, ...values: number[]];
+type NpcRow = [id: string, kind: string, ...values: number[]];
+type ChunkRow = [key: string, version: number, edits: [number, number][]];
+
+/** One message on a region's ghost channel. Plain JSON. */
+export type GhostFrame = {
+  /** Publishing region, "rx,rz". */
+  from: string;
+  hello?: true;
+  full?: true;
+  c?: CharRow[];
+  n?: NpcRow[];
+  k?: ChunkRow[];
+  /** Versions of the band's edited chunks (full frames). */
+  kv?: [string, number][];
+  /** Chunk keys a receiver lacks (answered by their owner with `k`). */
+  want?: string[];
+  gone?: string[];
+  /** Characters handed to region [rx, rz]. */
+  away?: [string, number, number][];
+  ngone?: string[];
+};
+
+type Ghost = { kind: 'character' | 'npc' | 'chunk'; source: string; seenAt: number; awaySince?: number };
+
+const regionKey = (rx: number, rz: number) => `${rx},${rz}`;
+
+export type GhostsOptions = {
+  presence: Presence;
+  worldId: string;
+  rx: number;
+  rz: number;
+  /** Blocks from a border within which entities are shown to the neighbour. */
+  band: number;
+  state: RegionState;
+  sim: RegionSim;
+  newCharacter: () => CharacterState;
+  log: Logger;
+};
+
+export class Ghosts {
+  private readonly ghosts = new Map<string, Ghost>();
+  private readonly inbox: GhostFrame[] = [];
+  private readonly me: string;
+  private readonly x0: number;
+  private readonly z0: number;
+  /** What this room told its neighbours is in its band (so it can say when it leaves). */
+  private readonly published = { characters: new Set<string>(), npcs: new Set<string>() };
+  private readonly away: [string, number, number][] = [];
+  private readonly wanted = new Set<string>();
+  private helloDue = false;
+  private fullDue = true;
+  private readonly listeners = new Map<string, (f: GhostFrame) => void>();
+  private ticks = 0;
+
+  constructor(private readonly o: GhostsOptions) {
+    this.me = regionKey(o.rx, o.rz);
+    this.x0 = o.rx * REGION_SIZE;
+    this.z0 = o.rz * REGION_SIZE;
+  }
+
+  /** Subscribes to the eight neighbours and asks them for their bands. */
+  async start(): Promise<void> {
+    for (let dx = -1; dx <= 1; dx++) {
+      for (let dz = -1; dz <= 1; dz++) {
+        if (dx === 0 && dz === 0) continue;
+        const ch = ghostChannel(this.o.worldId, this.o.rx + dx, this.o.rz + dz);
+        const fn = (f: GhostFrame) => this.inbox.push(f);
+        this.listeners.set(ch, fn);
+        await this.o.presence.subscribe(ch, fn);
+      }
+    }
+    this.o.presence.publish(ghostChannel(this.o.worldId, this.o.rx, this.o.rz), { from: this.me, hello: true } satisfies GhostFrame);
+  }
+
+  /** The room is going away: an empty full frame tells the neighbours to drop its copies now (not after GHOST_TTL_MS). */
+  stop(): void {
+    if (this.listeners.size) this.o.presence.publish(ghostChannel(this.o.worldId, this.o.rx, this.o.rz), { from: this.me, full: true } satisfies GhostFrame);
+    for (const [ch, fn] of this.listeners) this.o.presence.unsubscribe(ch, fn);
+    this.listeners.clear();
+  }
+
+  isGhost(id: string): boolean {
+    return this.ghosts.has(id);
+  }
+
+  get size(): number {
+    return this.ghosts.size;
+  }
+
+  /** A character of this room walked into region (rx, rz): its state object stays, as a ghost, until that region publishes it. */
+  handedOff(id: string, rx: number, rz: number, now: number): void {
+    if (!this.o.state.characters.has(id)) return;
+    this.ghosts.set(id, { kind: 'character', source: regionKey(rx, rz), seenAt: now, awaySince: now });
+    this.published.characters.delete(id);
+    this.away.push([id, rx, rz]);
+  }
+
+  /** A ghost became a character of this room (handoff in): the wire adopts its state object. */
+  adopt(id: string): void {
+    this.ghosts.delete(id);
+  }
+
+  /**
+   * Start of a tick: applies what the neighbours published since the last one.
+   * Returns the keys of chunk states it added (new to the views).
+   */
+  apply(now: number): string[] {
+    const added: string[] = [];
+    const frames = this.inbox.splice(0);
+    for (const f of frames) {
+      if (typeof f !== 'object' || f === null || typeof f.from !== 'string' || f.from === this.me) continue;
+      try {
+        this.applyFrame(f, now, added);
+      } catch (err) {
+        this.o.log.warn({ err, from: f.from }, 'ghost frame ignored');
+      }
+    }
+    if (this.ticks % FULL_EVERY_TICKS === 0) this.expire(now);
+    return added;
+  }
+
+  /** End of a tick: publishes this region's band (changes every tick, all of it every FULL_EVERY_TICKS). */
+  publish(ev: TickEvents): void {
+    const full = this.fullDue || this.ticks % FULL_EVERY_TICKS === 0;
+    this.fullDue = false;
+    this.ticks++;
+    const { sim, state } = this.o;
+    const f: GhostFrame = { from: this.me };
+    const c: CharRow[] = [];
+    const gone: string[] = [];
+    for (const [id, live] of sim.characters) {
+      const st = state.characters.get(id);
+      const inBand = !!st && this.inOwnBand(live.x, live.z);
+      if (inBand && (full || ev.characters.has(id) || !this.published.characters.has(id))) {
+        c.push(charRow(st!));
+        this.published.characters.add(id);
+      } else if (!inBand && this.published.characters.delete(id)) gone.push(id);
+    }
+    for (const id of this.published.characters) {
+      if (!sim.characters.has(id)) {
+        this.published.characters.delete(id);
+        gone.push(id);
+      }
+    }
+    const n: NpcRow[] = [];
+    const ngone: string[] = [];
+    for (const [id, npc] of sim.npcs) {
+      const st = state.npcs.get(id);
+      const inBand = !!st && this.inOwnBand(npc.x, npc.z);
+      if (inBand && (full || ev.npcs.has(id) || !this.published.npcs.has(id))) {
+        n.push(npcRow(st!));
+        this.published.npcs.add(id);
+      } else if (!inBand && this.published.npcs.delete(id)) ngone.push(id);
+    }
+    const k: ChunkRow[] = [];
+    const sendChunk = (key: string) => {
+      const ch = state.chunks.get(key);
+      if (ch && sim.chunkVersions.has(key) && this.chunkInOwnBand(key)) k.push([key, ch.version, [...ch.edits.entries()].map(([i, b]) => [Number(i), b])]);
+    };
+    const changed = new Set(ev.blocks.map((b) => b.key));
+    if (this.helloDue) {
+      for (const key of sim.chunkVersions.keys()) sendChunk(key);
+    } else {
+      for (const key of new Set([...changed, ...this.wanted])) sendChunk(key);
+    }
+    this.helloDue = false;
+    this.wanted.clear();
+    if (full) f.kv = [...sim.chunkVersions].filter(([key]) => this.chunkInOwnBand(key));
+    if (full) f.full = true;
+    if (c.length) f.c = c;
+    if (n.length) f.n = n;
+    if (k.length) f.k = k;
+    if (gone.length) f.gone = gone;
+    if (ngone.length) f.ngone = ngone;
+    if (this.away.length) f.away = this.away.splice(0);
+    if (full || c.length || n.length || k.length || gone.length || ngone.length || f.away) {
+      this.o.presence.publish(ghostChannel(this.o.worldId, this.o.rx, this.o.rz), f);
+    }
+  }
+
+  // ---- internals ----
+
+  private applyFrame(f: GhostFrame, now: number, added: string[]): void {
+    const { state, sim } = this.o;
+    if (f.hello) this.helloDue = this.fullDue = true;
+    if (f.want) for (const key of f.want) if (typeof key === 'string' && sim.chunkVersions.has(key)) this.wanted.add(key);
+    const seen = new Set<string>();
+    for (const row of f.c ?? []) {
+      const [id, name, characterClass, ...values] = row;
+      seen.add(id);
+      if (sim.characters.has(id)) continue; // this room simulates it: never a ghost here
+      const x = values[PUBLIC_FIELDS.indexOf('x')]!, z = values[PUBLIC_FIELDS.indexOf('z')]!;
+      if (!this.nearMe(x, z)) {
+        this.drop(id, f.from);
+        continue;
+      }
+      let st = state.characters.get(id);
+      if (!st) {
+        st = this.o.newCharacter();
+        Object.assign(st, { id, name, characterClass });
+        state.characters.set(id, st);
+      }
+      const target = st as unknown as Record<string, number>;
+      PUBLIC_FIELDS.forEach((field, i) => {
+        if (target[field] !== values[i]) target[field] = values[i]!;
+      });
+      this.ghosts.set(id, { kind: 'character', source: f.from, seenAt: now });
+    }
+    for (const row of f.n ?? []) {
+      const [id, kind, ...values] = row;
+      seen.add(id);
+      if (sim.npcs.has(id)) continue;
+      if (!this.nearMe(values[0]!, values[2]!)) {
+        this.drop(id, f.from);
+        continue;
+      }
+      let st = state.npcs.get(id);
+      if (!st) {
+        st = Object.assign(new NpcState(), { id, kind });
+        state.npcs.set(id, st);
+      }
+      const target = st as unknown as Record<string, number>;
+      NPC_FIELDS.forEach((field, i) => {
+        if (target[field] !== values[i]) target[field] = values[i]!;
+      });
+      this.ghosts.set(id, { kind: 'npc', source: f.from, seenAt: now });
+    }
+    for (const [key, version, edits] of f.k ?? []) {
+      const c = parseChunkKey(key);
+      if (!c || sim.chunkVersions.has(key) || !this.chunkNearMe(c.cx, c.cz)) continue;
+      let ch = state.chunks.get(key);
+      if (!ch) {
+        ch = Object.assign(new ChunkState(), { cx: c.cx, cy: c.cy, cz: c.cz });
+        state.chunks.set(key, ch);
+        added.push(key);
+      }
+      if (ch.version > version) continue;
+      ch.version = version;
+      const want = new Map(edits.map(([i, b]) => [String(i), b]));
+      for (const [i, b] of want) if (ch.edits.get(i) !== b) ch.edits.set(i, b);
+      for (const i of [...ch.edits.keys()]) if (!want.has(i)) ch.edits.delete(i);
+      // Collision inside the handoff margin uses the neighbour's edits too.
+      sim.world.loadEdits(key, edits);
+      this.ghosts.set(key, { kind: 'chunk', source: f.from, seenAt: now });
+    }
+    for (const id of f.gone ?? []) this.drop(id, f.from);
+    for (const id of f.ngone ?? []) this.drop(id, f.from);
+    for (const [id, rx, rz] of f.away ?? []) {
+      const g = this.ghosts.get(id);
+      if (g && g.source === f.from) Object.assign(g, { source: regionKey(rx, rz), seenAt: now, awaySince: now });
+    }
+    // Heard from: every ghost of that source is fresh; a full frame also drops what it no longer lists.
+    for (const [id, g] of this.ghosts) {
+      if (g.source !== f.from || g.kind === 'chunk') continue;
+      // A copy handed to that region waits for it (the player is still joining): not dropped for being unlisted.
+      if (f.full && !seen.has(id) && g.awaySince === undefined) this.drop(id, f.from);
+      else if (!seen.has(id)) g.seenAt = now;
+    }
+    if (f.kv) {
+      const want = f.kv.filter(([key, v]) => {
+        const c = parseChunkKey(key);
+        return !!c && !sim.chunkVersions.has(key) && this.chunkNearMe(c.cx, c.cz) && (state.chunks.get(key)?.version ?? -1) < v;
+      });
+      for (const [key] of f.kv) {
+        const g = this.ghosts.get(key);
+        if (g) g.seenAt = now;
+      }
+      if (want.length) this.o.presence.publish(ghostChannel(this.o.worldId, this.o.rx, this.o.rz), { from: this.me, want: want.map(([key]) => key) } satisfies GhostFrame);
+    }
+  }
+
+  /** Removes a ghost of `source` (never a local entity, never a ghost another region now owns). */
+  private drop(id: string, source: string): void {
+    const g = this.ghosts.get(id);
+    if (!g || g.source !== source) return;
+    this.ghosts.delete(id);
+    if (g.kind === 'character' && !this.o.sim.characters.has(id)) this.o.state.characters.delete(id);
+    else if (g.kind === 'npc' && !this.o.sim.npcs.has(id)) this.o.state.npcs.delete(id);
+    else if (g.kind === 'chunk' && !this.o.sim.chunkVersions.has(id)) this.o.state.chunks.delete(id);
+  }
+
+  private expire(now: number): void {
+    for (const [id, g] of this.ghosts) {
+      const stale = g.awaySince !== undefined ? now - g.awaySince > AWAY_TTL_MS : g.kind !== 'chunk' && now - g.seenAt > GHOST_TTL_MS;
+      if (stale) this.drop(id, g.source);
+    }
+  }
+
+  /** Within the band of one of this region's borders (or outside it, in the handoff margin). */
+  private inOwnBand(x: number, z: number): boolean {
+    return Math.min(x - this.x0, this.x0 + REGION_SIZE - x, z - this.z0, this.z0 + REGION_SIZE - z) <= this.o.band;
+  }
+
+  private chunkInOwnBand(key: string): boolean {
+    const c = parseChunkKey(key);
+    if (!c) return false;
+    const x = c.cx * CHUNK_SIZE, z = c.cz * CHUNK_SIZE;
+    return Math.min(x + CHUNK_SIZE - this.x0, this.x0 + REGION_SIZE - x, z + CHUNK_SIZE - this.z0, this.z0 + REGION_SIZE - z) <= this.o.band;
+  }
+
+  /** Within `band` blocks of this region (Chebyshev distance to its square). */
+  private nearMe(x: number, z: number): boolean {
+    const dx = Math.max(this.x0 - x, 0, x - (this.x0 + REGION_SIZE));
+    const dz = Math.max(this.z0 - z, 0, z - (this.z0 + REGION_SIZE));
+    return Math.max(dx, dz) <= this.o.band;
+  }
+
+  private chunkNearMe(cx: number, cz: number): boolean {
+    const x = cx * CHUNK_SIZE, z = cz * CHUNK_SIZE;
+    return this.nearMe(Math.min(Math.max(x, this.x0), x + CHUNK_SIZE), Math.min(Math.max(z, this.z0), z + CHUNK_SIZE));
+  }
+}
+
+function charRow(st: CharacterState): CharRow {
+  const src = st as unknown as Record<string, number>;
+  return [st.id, st.name, st.characterClass, ...PUBLIC_FIELDS.map((f) => src[f]!)];
+}
+
+function npcRow(st: NpcState): NpcRow {
+  const src = st as unknown as Record<string, number>;
+  return [st.id, st.kind, ...NPC_FIELDS.map((f) => src[f]!)];
+}

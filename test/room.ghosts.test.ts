@@ -1,0 +1,204 @@
+/**
+ * Seamless borders (rooms/ghosts.ts): a client sees the characters and chunk
+ * edits of the neighbouring region within its view radius, in the same maps
+ * under the same keys, kept current by their own room; a handoff does not
+ * make anyone blink. In one process (LocalPresence) here; across two server
+ * processes on one Redis in the second suite.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, type Room } from '@colyseus/sdk';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { blockToChunk, chunkKey } from '../src/world/index.js';
+import { HANDOFF_MARGIN_BLOCKS } from '../src/game/region/index.js';
+import { bootTestServer, http, type TestServer } from './support/server.js';
+import { borderCrossing, me, newPlayer, nextMessage, placeCharacter, roomSession, until, WIRE_EPS, type Player } from './support/game.js';
+import { createTestDatabase, type TestDatabase } from './support/pg.js';
+import { freePort, spawnServer, type ServerProcess } from './support/process.js';
+import { deleteRedisPrefix } from './support/jobs.js';
+import { eventually } from './support/workload.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const near = (a: number, b: number) => Math.abs(a - b) <= WIRE_EPS;
+
+/** Records, on every patch, whether `id` is in the room's characters; `blinked` once it was seen and then missing. */
+function watch(room: Room<any, any>, id: string) {
+  const w = { seen: false, blinked: false, stop: () => room.onStateChange.remove(check) };
+  function check() {
+    const has = room.state.characters?.has(id);
+    if (has) w.seen = true;
+    else if (w.seen) w.blinked = true;
+  }
+  room.onStateChange(check);
+  return w;
+}
+
+describe('seamless borders: ghosts of the neighbour region (one process)', function () {
+  this.timeout(60_000);
+  let t: TestServer;
+  const rooms = roomSession(() => t);
+
+  before(async () => {
+    t = await bootTestServer({ VIEW_RADIUS_CHUNKS: '2', PERSIST_INTERVAL_MS: '200' });
+  });
+  afterEach(() => rooms.leaveAll());
+  after(async () => {
+    await t?.stop();
+  });
+
+  it('players on both sides of a border see each other and each other\'s edits, once, under their own ids', async () => {
+    const [a, b] = [await newPlayer(t), await newPlayer(t)];
+    const spot = borderCrossing(a.seed, 12); // half a block west of x = 1536
+    await placeCharacter(t, a, spot.x - 1, spot.z, spot.y);
+    await placeCharacter(t, b, spot.x + 4, spot.z, spot.y);
+    const ra = await rooms.enter(a);
+    const rb = await rooms.enter(b);
+    assert.deepEqual([ra.state.rx, rb.state.rx], [11, 12], 'two rooms');
+    const bInA = await until(ra, (s) => s.characters.get(b.characterId), 'B in A\'s view');
+    const aInB = await until(rb, (s) => s.characters.get(a.characterId), 'A in B\'s view');
+    assert.ok(near(bInA.x, spot.x + 4) && near(aInB.x, spot.x - 1));
+    assert.equal(aInB.name, me(ra, a).name);
+    assert.ok(!bInA.knownSpells?.length, 'owner-only fields stay home');
+    // B walks: A's copy follows.
+    assert.equal((await rb.request('move', { x: spot.x + 3.5, y: spot.y, z: spot.z })).ok, true);
+    await until(ra, (s) => near(s.characters.get(b.characterId)?.x, spot.x + 3.5), 'B\'s move seen across the border');
+    // B breaks a block in its region: A's view gets that chunk's edit.
+    const blk = { x: Math.floor(spot.x) + 5, y: spot.y - 1, z: Math.floor(spot.z) + 1 };
+    const r = await rb.request('block', { action: 'break', ...blk });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    const c = blockToChunk(blk.x, blk.y, blk.z);
+    await until(ra, (s) => s.chunks?.get(chunkKey(c.cx, c.cy, c.cz))?.edits.get(String(c.index)) === 0, 'B\'s edit in A\'s view');
+    // Leaving the room removes the copy on the other side.
+    await rb.leave();
+    rooms.forget(rb);
+    await until(ra, (s) => !s.characters.has(b.characterId), 'B gone from A\'s view after leaving');
+  });
+
+  it('a handoff does not blink: observers on both sides see the walker throughout, and it is never shown twice', async () => {
+    const [a, west, east] = [await newPlayer(t), await newPlayer(t), await newPlayer(t)];
+    const spot = borderCrossing(a.seed, 12);
+    await placeCharacter(t, a, spot.x, spot.z, spot.y);
+    await placeCharacter(t, west, spot.x - 2, spot.z, spot.y);
+    await placeCharacter(t, east, spot.x + 4, spot.z, spot.y);
+    const ra = await rooms.enter(a);
+    const rw = await rooms.enter(west);
+    const re = await rooms.enter(east);
+    await until(re, (s) => s.characters.get(a.characterId), 'walker seen from the east');
+    await until(rw, (s) => s.characters.get(a.characterId), 'walker seen from the west');
+    const ww = watch(rw, a.characterId), we = watch(re, a.characterId);
+
+    const handoff = nextMessage(ra, 'handoff');
+    const to = { x: spot.x + HANDOFF_MARGIN_BLOCKS + 1, y: spot.y, z: spot.z };
+    assert.equal((await ra.request('move', to)).ok, true);
+    const { reservation } = await handoff;
+    const next = rooms.track(await new Client(t.url).consumeSeatReservation(reservation));
+    await ra.leave();
+    rooms.forget(ra);
+    await until(next, (s) => s.characters?.get(a.characterId), 'walker in its new room');
+    const on = { x: to.x + 0.5, y: to.y, z: to.z };
+    assert.equal((await next.request('move', on)).ok, true);
+    await until(re, (s) => near(s.characters.get(a.characterId)?.x, on.x), 'east sees the walker move on (now local there)');
+    await until(rw, (s) => near(s.characters.get(a.characterId)?.x, on.x), 'west sees the walker move on (now a ghost there)');
+    ww.stop();
+    we.stop();
+    assert.equal(ww.blinked, false, 'the west observer never lost the walker');
+    assert.equal(we.blinked, false, 'the east observer never lost the walker');
+    assert.equal([...re.state.characters.keys()].filter((k: string) => k === a.characterId).length, 1);
+  });
+});
+
+describe('seamless borders across two processes (Redis presence)', function () {
+  this.timeout(120_000);
+  let db: TestDatabase;
+  const dirs: string[] = [];
+  const procs: ServerProcess[] = [];
+  const jwt = randomBytes(32).toString('hex');
+  const jobsPrefix = `test-${randomBytes(4).toString('hex')}`;
+
+  const boot = async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-ghost-'));
+    dirs.push(dir);
+    const port = await freePort();
+    const proc = await spawnServer({
+      DATABASE_URL: db.url, JWT_SECRET: jwt, DATA_DIR: dir, LOG_LEVEL: 'info', VIEW_RADIUS_CHUNKS: '2',
+      PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, REDIS_URL, JOBS_PREFIX: jobsPrefix,
+    });
+    procs.push(proc);
+    await proc.waitForLog(/leyline server listening/);
+    return `http://127.0.0.1:${proc.port}`;
+  };
+
+  before(async () => {
+    db = await createTestDatabase();
+  });
+  after(async () => {
+    for (const p of procs.splice(0)) {
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        p.child.kill('SIGTERM');
+        await p.exited;
+      }
+    }
+    await deleteRedisPrefix(jobsPrefix);
+    await db?.drop();
+    await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
+  });
+
+  it('players in neighbouring regions held by different processes see each other', async () => {
+    const baseA = await boot();
+    await boot();
+    const account = async () => {
+      const tag = randomBytes(4).toString('hex');
+      const reg = await http(baseA, 'POST', '/api/auth/register', { body: { username: `p_${tag}`, email: `${tag}@example.com`, password: 'a fine password' } });
+      const ch = await http(baseA, 'POST', '/api/characters', { token: reg.body.token, body: { name: `Hero ${tag}`, characterClass: 'warrior' } });
+      const worlds = await http(baseA, 'GET', '/api/worlds');
+      return { token: reg.body.token, characterId: ch.body.id, seed: worlds.body[0].seed } as Pick<Player, 'token' | 'characterId' | 'seed'>;
+    };
+    const [a, b] = [await account(), await account()];
+    // Fresh regions (Redis may list other runs' rooms): the first with a flat crossing.
+    let rx = 2000 + Math.floor(Math.random() * 1000);
+    let spot: ReturnType<typeof borderCrossing> | undefined;
+    for (; !spot; rx++) {
+      try {
+        spot = borderCrossing(a.seed, rx);
+      } catch {
+        /* next region */
+      }
+    }
+    rx -= 1;
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    for (const [p, x] of [[a, spot.x - 1], [b, spot.x + 4]] as const) await c.query('UPDATE characters SET x = $2, y = $3, z = $4 WHERE id = $1', [p.characterId, x, spot.y, spot.z]);
+    await c.end();
+    const enter = async (p: typeof a) => {
+      const res = await http(baseA, 'POST', '/api/play', { token: p.token, body: { characterId: p.characterId } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const room: Room<any, any> = await new Client(baseA).consumeSeatReservation(res.body.reservation);
+      await until(room, (s) => s.characters?.get(p.characterId), 'own character');
+      return { room, processId: String(res.body.reservation.publicAddress ?? res.body.reservation.processId) };
+    };
+    // Colyseus creates a room on the process with the fewest rooms, from counts each process
+    // publishes (debounced by a second): wait until A's room is counted, so B's goes to the other process.
+    const redis = new Redis(REDIS_URL);
+    const counted = async () => Object.values(await redis.hgetall('roomcount')).filter((v) => Number(v.split(',')[0]) > 0).length;
+    const before = await counted();
+    const ea = await enter(a);
+    await eventually(counted, (n) => n > before, 'the first room counted in presence', 10_000);
+    await redis.quit();
+    const eb = await enter(b);
+    try {
+      assert.deepEqual([ea.room.state.rx, eb.room.state.rx], [rx - 1, rx]);
+      assert.notEqual(ea.processId, eb.processId, 'the two regions live on different processes');
+      const bInA = await until(ea.room, (s) => s.characters.get(b.characterId), 'B in A\'s view across processes');
+      await until(eb.room, (s) => s.characters.get(a.characterId), 'A in B\'s view across processes');
+      assert.ok(near(bInA.x, spot.x + 4));
+      assert.equal((await eb.room.request('move', { x: spot.x + 3.5, y: spot.y, z: spot.z })).ok, true);
+      await until(ea.room, (s) => near(s.characters.get(b.characterId)?.x, spot!.x + 3.5), 'B\'s move seen across processes');
+    } finally {
+      await Promise.all([ea.room.leave(), eb.room.leave()]);
+    }
+  });
+});
