@@ -14,7 +14,7 @@ import type { CharacterSnapshot } from '../src/game/character.js';
 import { regionOfBlock } from '../src/world/index.js';
 import type { Logger } from '../src/log.js';
 import type { RegionLoader } from './ports.js';
-import { liveCharacters, pendingSeats, playRegion, playRoom, ROOM_NAME } from './registry.js';
+import { handoffRecords, liveCharacters, pendingSeats, playRegion, playRoom, ROOM_NAME } from './registry.js';
 
 export type PlayErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'REGION_FULL' | 'REGION_BUSY' | 'UNAVAILABLE';
 
@@ -34,7 +34,9 @@ export function createPlay(loader: Pick<RegionLoader, 'loadCharacter'>, presence
   const registry = liveCharacters(presence);
 
   const inRegion = async (ch: CharacterSnapshot, token: string): Promise<PlayResult> => {
-    const { rx, rz } = regionOfBlock(ch.x, ch.z);
+    // A handoff whose seat was not used (failed, or the client went away) left the live record
+    // for the next region's room: the character is there now, whatever the row still says.
+    const { rx, rz } = (await handoffRecords(presence).region(ch.id)) ?? regionOfBlock(ch.x, ch.z);
     const opts = { worldId: ch.worldId, rx, rz, characterId: ch.id };
     const [listing] = await matchMaker.query({ name: ROOM_NAME, worldId: ch.worldId, rx, rz });
     if (listing && listing.clients >= listing.maxClients) throw new PlayError('REGION_FULL', `region ${rx},${rz} is full; try again later`);
