@@ -12,7 +12,7 @@
  * session for a live character takes over (the old one is closed with
  * CLOSE_TAKEN_OVER after the character is saved).
  */
-import { Room, ServerError, type AuthContext, type Client, type RoomException, type RoomMethodName } from '@colyseus/core';
+import { Room, SchemaSerializer, ServerError, type AuthContext, type Client, type RoomException, type RoomMethodName } from '@colyseus/core';
 import { CHUNK_SIZE, regionOfBlock } from '../src/world/index.js';
 import { TokenBucket, DEFAULT_CLIENT_RATE } from '../src/game/ratelimit.js';
 import { RegionSim } from '../src/game/region/index.js';
@@ -20,6 +20,7 @@ import { refuse } from '../src/game/types.js';
 import { CharacterState, RegionState } from '../schema/index.js';
 import { routeEffects, listenForRituals, type Outlets } from './effects.js';
 import { InterestManager } from './interest.js';
+import { CellSerializer } from './patches.js';
 import { joinOptions, MESSAGES, type JoinOptions } from './messages.js';
 import type { WorldInfo } from '../src/persist/store.js';
 import { LOGOUT_CHANNEL, type Interest, type RegionRoomDeps, type RegionWriter, type RoomSeams } from './ports.js';
@@ -136,8 +137,14 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
       this.sim.loadChunk(ch.cx, ch.cy, ch.cz, ch.version, Object.entries(ch.edits).map(([i, b]) => [Number(i), b] as const));
     }
     this.wire = new WireSync(this.state, () => this.seams.wire?.character() ?? new CharacterState());
-    this.wire.init(this.sim, world.id);
     this.interest = (this.seams.interest ?? ((s, r) => new InterestManager(s, r)))(this.state, settings.viewRadiusChunks, () => this.clients);
+    if (this.interest instanceof InterestManager) {
+      // Patches encoded once per chunk column, not once per client (rooms/patches.ts).
+      // It takes over the encoder Colyseus made when the state was assigned (a second encoder would re-root the state).
+      const stock = (this as unknown as { _serializer: SchemaSerializer<RegionState> })._serializer;
+      this.setSerializer(CellSerializer.taking(stock, this.interest, () => this.wire.ownerChanged));
+    }
+    this.wire.init(this.sim, world.id);
     this.writer = this.deps.openWriter({ roomId: this.roomId, rx: opts.rx, rz: opts.rz, log: log.child({ room: this.roomId, rx: opts.rx, rz: opts.rz }) });
     this.writer.start();
     // Views reach VIEW_RADIUS_CHUNKS chunk columns past a watcher's own: a neighbour needs everything within that of the border.

@@ -1,35 +1,69 @@
 /**
- * Interest management: each client's StateView holds the characters, NPCs and
- * edited chunks within VIEW_RADIUS_CHUNKS (horizontal Chebyshev distance, all
- * heights) of its own character, plus its own character with the OWNER tag.
+ * Interest management with shared encoding. What a client sees is decided by
+ * the chunk column it stands in: everything (characters, NPCs, edited chunks;
+ * ghosts of the neighbouring regions too) within VIEW_RADIUS_CHUNKS columns of
+ * it (horizontal Chebyshev distance, all heights). Clients in the same column
+ * see the same things, so they share one StateView per column (a "cell"), and
+ * the patch serializer (rooms/patches.ts) encodes each cell's part of a patch
+ * once for all its members instead of once per client: per-client encoding
+ * cost grows as clients × visible changes, a cell's as cells × visible changes.
  *
- * A view is filled only once the client has finished joining (it has received
- * the full state): filling it in onJoin would put the same objects both in the
- * full state and in the view's pending changes, and the first patch would
- * repeat them (docs/stack.md). So `update()` skips clients still joining.
+ * Each client also has a personal StateView (its `client.view`) holding only
+ * its own character with the OWNER tag: owner-only fields reach only it.
+ *
+ * When a client walks into another column it changes cells: for that patch it
+ * gets a one-off diff (rooms/patches.ts) that adds what the new cell shows and
+ * it lacks, and removes what it had and the new cell does not show.
+ *
+ * Entities are found through a grid of chunk columns rebuilt at each refresh
+ * (every VIEW_REFRESH_TICKS, and at once for a new cell): a cell looks only at
+ * the (2r+1)² columns around it.
  */
 import { ClientState, type Client } from '@colyseus/core';
 import { StateView, type Schema } from '@colyseus/schema';
 import { CHUNK_SIZE, parseChunkKey } from '../src/world/index.js';
 import { OWNER, type RegionState } from '../schema/index.js';
 
-type Watcher = {
-  client: Client;
-  characterId: string;
-  /** Centre chunk column the chunk set was computed for; NaN until filled. */
-  cx: number;
-  cz: number;
-  chunks: Set<string>;
-  characters: Set<string>;
-  npcs: Set<string>;
-};
-
-const chunkCol = (v: number) => Math.floor(v / CHUNK_SIZE);
 /** Characters and NPCs enter and leave views at most this many ticks late (200 ms at 20 Hz). */
 const VIEW_REFRESH_TICKS = 4;
 
+const chunkCol = (v: number) => Math.floor(v / CHUNK_SIZE);
+const colKey = (cx: number, cz: number) => `${cx},${cz}`;
+
+export type Cell = {
+  key: string;
+  cx: number;
+  cz: number;
+  view: StateView;
+  /** What the view holds now. */
+  shown: Set<Schema>;
+  /** Changes of `shown` since the last patch (its members get them in that patch). */
+  added: Set<Schema>;
+  removed: Set<Schema>;
+  members: Set<Watcher>;
+};
+
+export type Watcher = {
+  client: Client;
+  characterId: string;
+  /** Own character only, with the OWNER tag: `client.view`. */
+  personal: StateView;
+  /** The cell whose patches this client got last (undefined until its first full state). */
+  cell?: Cell;
+  /** Set at the full state (join, reconnect): what it got then; cleared after its next patch. */
+  knownAtJoin?: Set<Schema>;
+  /** The cell it is moving to at the next patch (a diff is sent then). */
+  next?: Cell;
+};
+
 export class InterestManager {
   private readonly watchers = new Map<string, Watcher>();
+  private readonly cells = new Map<string, Cell>();
+  private grid = new Map<string, Schema[]>();
+  /** Every character, NPC and chunk in the state when the grid was built. */
+  private all = new Set<Schema>();
+  private gridTick = -1;
+  private tick = 0;
 
   constructor(
     private readonly state: RegionState,
@@ -40,9 +74,19 @@ export class InterestManager {
     return this.watchers.size;
   }
 
+  get cellCount(): number {
+    return this.cells.size;
+  }
+
   attach(client: Client, characterId: string): void {
-    client.view = new StateView();
-    this.watchers.set(client.sessionId, { client, characterId, cx: NaN, cz: NaN, chunks: new Set(), characters: new Set(), npcs: new Set() });
+    const personal = new StateView();
+    client.view = personal;
+    this.watchers.set(client.sessionId, { client, characterId, personal });
+    const me = this.state.characters.get(characterId);
+    if (me) {
+      personal.add(me);
+      personal.add(me, OWNER);
+    }
   }
 
   /** After a reconnection Colyseus hands the old view to the new client object. */
@@ -52,50 +96,45 @@ export class InterestManager {
   }
 
   detach(sessionId: string): void {
+    const w = this.watchers.get(sessionId);
+    if (!w) return;
     this.watchers.delete(sessionId);
+    w.cell?.members.delete(w);
+    w.personal.dispose();
   }
 
-  /** A chunk got its first edit: show it to the watchers in range. */
+  /** A chunk got its first edit (or a ghost chunk arrived): shown by the cells in range. */
   chunkAdded(key: string): void {
     const c = parseChunkKey(key);
     const chunk = this.state.chunks.get(key);
     if (!c || !chunk) return;
-    for (const w of this.watchers.values()) {
-      if (Number.isNaN(w.cx) || !this.inRange(w, c.cx, c.cz)) continue;
-      w.client.view!.add(chunk);
-      w.chunks.add(key);
-    }
+    this.gridTick = -1; // the grid must include it
+    for (const cell of this.cells.values()) if (this.inRange(cell, c.cx, c.cz)) this.show(cell, chunk);
   }
 
   /**
-   * Updates every joined client's view: at once for a client that just joined
-   * or crossed into another chunk column, and every VIEW_REFRESH_TICKS for
-   * characters and NPCs walking in and out (O(clients × entities) per refresh).
+   * Once per tick, before the patch: each joined client's cell follows its own
+   * character's column; cells refresh what they show every VIEW_REFRESH_TICKS
+   * (a new cell at once); cells nobody is in are dropped.
    */
   update(tick: number): void {
-    const refreshEntities = tick % VIEW_REFRESH_TICKS === 0;
+    this.tick = tick;
+    const refresh = tick % VIEW_REFRESH_TICKS === 0;
     for (const w of this.watchers.values()) {
-      if (w.client.state !== ClientState.JOINED) continue;
+      if (w.client.state !== ClientState.JOINED) continue; // the full state places it (cellForJoin)
       const me = this.state.characters.get(w.characterId);
       if (!me) continue;
-      const view = w.client.view!;
-      const fresh = Number.isNaN(w.cx);
-      if (fresh) {
-        view.add(me);
-        view.add(me, OWNER);
-        w.characters.add(me.id);
-      }
       const cx = chunkCol(me.x), cz = chunkCol(me.z);
-      const moved = cx !== w.cx || cz !== w.cz;
-      if (moved) {
-        w.cx = cx;
-        w.cz = cz;
-        this.refreshChunks(w);
-      }
-      if (fresh || moved || refreshEntities) {
-        this.refreshCharacters(w);
-        this.refreshNpcs(w);
-      }
+      const target = w.next ?? w.cell;
+      if (!target || target.cx !== cx || target.cz !== cz) w.next = this.cellAt(cx, cz);
+      if (w.next === w.cell) w.next = undefined;
+    }
+    if (refresh) for (const cell of this.cells.values()) this.refresh(cell);
+    const wanted = new Set([...this.watchers.values()].map((w) => w.next));
+    for (const [key, cell] of this.cells) {
+      if (cell.members.size > 0 || wanted.has(cell)) continue;
+      cell.view.dispose();
+      this.cells.delete(key);
     }
   }
 
@@ -103,44 +142,124 @@ export class InterestManager {
   clientsNear(x: number, z: number): Client[] {
     const cx = chunkCol(x), cz = chunkCol(z);
     const out: Client[] = [];
-    for (const w of this.watchers.values()) if (!Number.isNaN(w.cx) && this.inRange(w, cx, cz)) out.push(w.client);
+    for (const w of this.watchers.values()) {
+      const cell = w.next ?? w.cell;
+      if (cell && this.inRange(cell, cx, cz)) out.push(w.client);
+    }
     return out;
   }
 
-  private inRange(w: Watcher, cx: number, cz: number): boolean {
-    return Math.max(Math.abs(cx - w.cx), Math.abs(cz - w.cz)) <= this.radius;
+  // ---- for the serializer (rooms/patches.ts) ----
+
+  watcherOf(client: Client): Watcher | undefined {
+    return this.watchers.get(client.sessionId);
   }
 
-  private refreshChunks(w: Watcher): void {
-    syncView(w.client.view!, this.state.chunks, w.chunks, (c) => this.inRange(w, c.cx, c.cz));
+  /** The full state is being sent to `client` (join, reconnect): its cell, filled now, goes with it. */
+  cellForJoin(client: Client): Cell | undefined {
+    const w = this.watchers.get(client.sessionId);
+    const me = w && this.state.characters.get(w.characterId);
+    if (!w || !me) return undefined;
+    const cell = this.cellAt(chunkCol(me.x), chunkCol(me.z));
+    w.cell?.members.delete(w);
+    w.cell = cell;
+    w.next = undefined;
+    cell.members.add(w);
+    w.knownAtJoin = new Set(cell.shown);
+    return cell;
   }
 
-  private refreshNpcs(w: Watcher): void {
-    syncView(w.client.view!, this.state.npcs, w.npcs, (n) => this.inRange(w, chunkCol(n.x), chunkCol(n.z)));
+  /** What `w` holds as of its last patch and is still in the state (the base of its move to another cell). */
+  knownBy(w: Watcher): Set<Schema> {
+    this.gridNow();
+    const out = new Set(w.knownAtJoin ?? w.cell?.shown ?? []);
+    if (!w.knownAtJoin && w.cell) {
+      for (const e of w.cell.added) out.delete(e);
+      for (const e of w.cell.removed) out.add(e);
+    }
+    for (const e of out) if (!this.all.has(e)) out.delete(e);
+    return out;
   }
 
-  private refreshCharacters(w: Watcher): void {
-    // The own character is always in the view (added once, with the OWNER tag).
-    syncView(w.client.view!, this.state.characters, w.characters, (c) => c.id === w.characterId || this.inRange(w, chunkCol(c.x), chunkCol(c.z)));
-  }
-}
-
-/**
- * Brings one collection of a view in line with `want`: adds what came into
- * range, removes what left it, and forgets ids that are gone from the state
- * (the state's own delete already reached the client).
- */
-function syncView<T extends Schema>(view: StateView, entries: ReadonlyMap<string, T>, shown: Set<string>, want: (item: T) => boolean): void {
-  for (const [id, item] of entries) {
-    const w = want(item);
-    const has = shown.has(id);
-    if (w && !has) {
-      view.add(item);
-      shown.add(id);
-    } else if (!w && has) {
-      view.remove(item);
-      shown.delete(id);
+  /** After a patch went out: moves are done, every cell's changes delivered. */
+  patched(): void {
+    for (const w of this.watchers.values()) {
+      w.knownAtJoin = undefined;
+      if (w.next && w.client.state === ClientState.JOINED) {
+        w.cell?.members.delete(w);
+        w.cell = w.next;
+        w.next = undefined;
+        w.cell.members.add(w);
+      }
+    }
+    for (const cell of this.cells.values()) {
+      cell.added.clear();
+      cell.removed.clear();
     }
   }
-  for (const id of shown) if (!entries.has(id)) shown.delete(id);
+
+  // ---- internals ----
+
+  private cellAt(cx: number, cz: number): Cell {
+    const key = colKey(cx, cz);
+    let cell = this.cells.get(key);
+    if (!cell) {
+      cell = { key, cx, cz, view: new StateView(), shown: new Set(), added: new Set(), removed: new Set(), members: new Set() };
+      this.cells.set(key, cell);
+      this.refresh(cell);
+    }
+    return cell;
+  }
+
+  private inRange(cell: { cx: number; cz: number }, cx: number, cz: number): boolean {
+    return Math.max(Math.abs(cx - cell.cx), Math.abs(cz - cell.cz)) <= this.radius;
+  }
+
+  /** Entities by chunk column, rebuilt at most once per tick. */
+  private gridNow(): Map<string, Schema[]> {
+    if (this.gridTick === this.tick) return this.grid;
+    const grid = new Map<string, Schema[]>();
+    const put = (cx: number, cz: number, e: Schema) => {
+      const k = colKey(cx, cz);
+      const list = grid.get(k);
+      if (list) list.push(e);
+      else grid.set(k, [e]);
+    };
+    for (const c of this.state.characters.values()) put(chunkCol(c.x), chunkCol(c.z), c);
+    for (const n of this.state.npcs.values()) put(chunkCol(n.x), chunkCol(n.z), n);
+    for (const ch of this.state.chunks.values()) put(ch.cx, ch.cz, ch);
+    this.grid = grid;
+    this.all = new Set([...grid.values()].flat());
+    this.gridTick = this.tick;
+    return grid;
+  }
+
+  /** Brings a cell's view in line with what stands within its radius. */
+  private refresh(cell: Cell): void {
+    const grid = this.gridNow();
+    const want = new Set<Schema>();
+    const r = this.radius;
+    for (let dx = -r; dx <= r; dx++) {
+      for (let dz = -r; dz <= r; dz++) {
+        const list = grid.get(colKey(cell.cx + dx, cell.cz + dz));
+        if (list) for (const e of list) want.add(e);
+      }
+    }
+    for (const e of cell.shown) if (!want.has(e)) this.hide(cell, e);
+    for (const e of want) if (!cell.shown.has(e)) this.show(cell, e);
+  }
+
+  private show(cell: Cell, e: Schema): void {
+    if (cell.shown.has(e)) return;
+    cell.view.add(e);
+    cell.shown.add(e);
+    if (!cell.removed.delete(e)) cell.added.add(e);
+  }
+
+  private hide(cell: Cell, e: Schema): void {
+    cell.shown.delete(e);
+    // Gone from the state: the state's own delete reaches every client; the view only forgets it.
+    if (this.all.has(e)) cell.view.remove(e);
+    if (!cell.added.delete(e)) cell.removed.add(e);
+  }
 }

@@ -13,29 +13,48 @@ const wirePosition = (p: { x: number; y: number; z: number }) => ({ x: onGrid(p.
 
 const WIRE_FIELDS = CHARACTER_FIELD_NAMES.filter((f) => CHARACTER_FIELDS[f].wire !== undefined);
 
-/** Copies a character's wire fields onto its state object; only changed values are written (and encoded). */
-export function syncCharacter(st: CharacterState, c: LiveCharacter): void {
+/**
+ * Copies a character's wire fields onto its state object; only changed values are written (and encoded).
+ * True when an owner-only field changed (its owner's personal view then has something to send).
+ */
+export function syncCharacter(st: CharacterState, c: LiveCharacter): boolean {
   const target = st as unknown as Record<CharacterFieldName, unknown>;
+  let owner = false;
   for (const f of WIRE_FIELDS) {
-    const kind = CHARACTER_FIELDS[f].kind;
-    if (kind === 'readyAt') {
+    const spec = CHARACTER_FIELDS[f];
+    let changed = false;
+    if (spec.kind === 'readyAt') {
       const map = target[f] as MapSchema<number>;
-      for (const [k, v] of c.cooldowns) if (map.get(k) !== v) map.set(k, v);
-    } else if (kind === 'strings') {
+      for (const [k, v] of c.cooldowns) {
+        if (map.get(k) !== v) {
+          map.set(k, v);
+          changed = true;
+        }
+      }
+    } else if (spec.kind === 'strings') {
       const list = target[f] as ArraySchema<string>;
       const want = c[f] as string[];
       if (list.length !== want.length || want.some((s, i) => list[i] !== s)) {
         list.clear();
         list.push(...want);
+        changed = true;
       }
     } else {
       const v = wireValue(c, f);
-      if (target[f] !== v) target[f] = v;
+      if (target[f] !== v) {
+        target[f] = v;
+        changed = true;
+      }
     }
+    if (changed && spec.wire === 'owner') owner = true;
   }
+  return owner;
 }
 
 export class WireSync {
+  /** Characters whose owner-only fields changed since the last patch (the patch serializer clears it). */
+  readonly ownerChanged = new Set<string>();
+
   constructor(
     private readonly state: RegionState,
     private readonly newCharacter: () => CharacterState,
@@ -70,7 +89,7 @@ export class WireSync {
     for (const id of ev.characters) {
       const live = sim.characters.get(id);
       const st = this.state.characters.get(id);
-      if (live && st) syncCharacter(st, live);
+      if (live && st && syncCharacter(st, live)) this.ownerChanged.add(id);
     }
     for (const id of ev.npcs) {
       const n = sim.npcs.get(id);
