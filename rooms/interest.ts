@@ -30,11 +30,26 @@ const VIEW_REFRESH_TICKS = 4;
 const chunkCol = (v: number) => Math.floor(v / CHUNK_SIZE);
 const colKey = (cx: number, cz: number) => `${cx},${cz}`;
 
+/**
+ * A cell's view. `skip`: change trees whose changes this view leaves out of the
+ * current patch (far entities between their due ticks, rooms/patches.ts).
+ */
+export class CellView extends StateView {
+  skip: ReadonlySet<unknown> | undefined;
+
+  override isChangeTreeVisible(tree: Parameters<StateView['isChangeTreeVisible']>[0]): boolean {
+    if (this.skip !== undefined && this.skip.has(tree)) return false;
+    return super.isChangeTreeVisible(tree);
+  }
+}
+
 export type Cell = {
   key: string;
   cx: number;
   cz: number;
-  view: StateView;
+  view: CellView;
+  /** Far entities' fields left out of earlier patches (sent when they are due again). */
+  owed: Map<Schema, Set<number>>;
   /** What the view holds now. */
   shown: Set<Schema>;
   /** Changes of `shown` since the last patch (its members get them in that patch). */
@@ -204,7 +219,7 @@ export class InterestManager {
     const key = colKey(cx, cz);
     let cell = this.cells.get(key);
     if (!cell) {
-      cell = { key, cx, cz, view: new StateView(), shown: new Set(), added: new Set(), removed: new Set(), members: new Set() };
+      cell = { key, cx, cz, view: new CellView(), owed: new Map(), shown: new Set(), added: new Set(), removed: new Set(), members: new Set() };
       this.cells.set(key, cell);
       this.refresh(cell);
     }
@@ -251,6 +266,7 @@ export class InterestManager {
 
   private show(cell: Cell, e: Schema): void {
     if (cell.shown.has(e)) return;
+    cell.owed.delete(e); // added in full
     cell.view.add(e);
     cell.shown.add(e);
     if (!cell.removed.delete(e)) cell.added.add(e);
@@ -258,6 +274,7 @@ export class InterestManager {
 
   private hide(cell: Cell, e: Schema): void {
     cell.shown.delete(e);
+    cell.owed.delete(e);
     // Gone from the state: the state's own delete reaches every client; the view only forgets it.
     if (this.all.has(e)) cell.view.remove(e);
     if (!cell.added.delete(e)) cell.removed.add(e);

@@ -21,9 +21,56 @@
  * frames) are not supported here and fall back to the stock behaviour.
  */
 import { ClientState, Protocol, SchemaSerializer, type Client } from '@colyseus/core';
+import { $changes, $refId, Encoder, OPERATION, StateView, type Schema } from '@colyseus/schema';
+import { CHUNK_SIZE } from '../src/world/index.js';
 import type { RegionState } from '../schema/index.js';
-import { Encoder, StateView } from '@colyseus/schema';
 import type { Cell, InterestManager, Watcher } from './interest.js';
+
+/**
+ * Update rate by distance (docs/protocol.md, "In view"): a character or NPC
+ * within NEAR_BLOCKS of a client's chunk column reaches it every patch; within
+ * MID_BLOCKS at least every MID_EVERY ticks; farther at least every FAR_EVERY
+ * ticks (200 and 400 ms at 20 Hz). A change left out is owed and sent when the
+ * entity is due, so a far client always ends with the current values.
+ */
+export const NEAR_BLOCKS = 8;
+export const MID_BLOCKS = 24;
+export const MID_EVERY = 4;
+export const FAR_EVERY = 8;
+
+/** Every how many ticks an entity at (x, z) updates for the clients of chunk column (cx, cz). */
+export function updateEvery(cx: number, cz: number, x: number, z: number): number {
+  const x0 = cx * CHUNK_SIZE, z0 = cz * CHUNK_SIZE;
+  const dx = Math.max(x0 - x, 0, x - (x0 + CHUNK_SIZE));
+  const dz = Math.max(z0 - z, 0, z - (z0 + CHUNK_SIZE));
+  const d = Math.hypot(dx, dz);
+  return d <= NEAR_BLOCKS ? 1 : d <= MID_BLOCKS ? MID_EVERY : FAR_EVERY;
+}
+
+type Tree = { has(): boolean; forEach(cb: (index: number, op: number) => void): void };
+const treeOf = (e: Schema) => (e as unknown as Record<symbol, Tree>)[$changes]!;
+
+/** Field indexes a cell may be owed: the untagged ones (owner-only fields never go through a cell). */
+const publicIndexes = new WeakMap<object, Set<number>>();
+function publicIndexesOf(e: Schema): Set<number> {
+  const klass = e.constructor;
+  let set = publicIndexes.get(klass);
+  if (!set) {
+    set = new Set();
+    const md = (klass as unknown as Record<symbol, Record<number, { tag?: number } | undefined>>)[Symbol.metadata]!;
+    for (let i = 0; md[i] !== undefined; i++) if (md[i]!.tag === undefined) set.add(i);
+    publicIndexes.set(klass, set);
+  }
+  return set;
+}
+
+/** Makes `view` send these fields of `e` in the next patch, whether they changed then or not. */
+function force(view: StateView, e: Schema, indexes: Iterable<number>): void {
+  const refId = (e as unknown as Record<symbol, number>)[$refId]!;
+  let m = view.changes.get(refId);
+  if (!m) view.changes.set(refId, (m = new Map()));
+  for (const i of indexes) m.set(i, OPERATION.ADD);
+}
 
 // A patch holds one part per cell and per client with changes: grow the shared buffer once, not on every patch.
 Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, 512 * 1024);
@@ -57,6 +104,40 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     return join(body, full.subarray(offset));
   }
 
+  /**
+   * Update rate by distance, per cell: entities not due this tick are left out
+   * of the cell's part (their changed fields are owed); due ones get what they
+   * are owed forced into the cell's part.
+   */
+  private rates(cells: Set<Cell>, tick: number): void {
+    for (const cell of cells) {
+      const skip = new Set<unknown>();
+      for (const e of cell.shown) {
+        const p = e as unknown as { x?: unknown; z?: unknown };
+        if (typeof p.x !== 'number' || typeof p.z !== 'number') continue; // chunks: every patch
+        const tree = treeOf(e);
+        const every = updateEvery(cell.cx, cell.cz, p.x, p.z);
+        if (every > 1 && tick % every !== 0) {
+          if (!tree.has()) continue;
+          skip.add(tree);
+          const open = publicIndexesOf(e);
+          let owed = cell.owed.get(e);
+          if (!owed) cell.owed.set(e, (owed = new Set()));
+          tree.forEach((i) => {
+            if (open.has(i)) owed.add(i);
+          });
+        } else {
+          const owed = cell.owed.get(e);
+          if (owed) {
+            force(cell.view, e, owed);
+            cell.owed.delete(e);
+          }
+        }
+      }
+      cell.view.skip = skip.size > 0 ? skip : undefined;
+    }
+  }
+
   override applyPatches(clients: Client[], state: unknown, timing?: Timing): boolean {
     if (timing || !this.hasFilters || clients.length === 0) {
       const r = super.applyPatches(clients, state, timing);
@@ -78,6 +159,14 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       return false;
     }
     if (encoder.hasChanges) this.needFullEncode = true;
+
+    const cells = new Set<Cell>();
+    for (const client of clients) {
+      const w = client.state === ClientState.JOINED ? this.interest.watcherOf(client) : undefined;
+      const cell = w?.next ?? w?.cell;
+      if (cell) cells.add(cell);
+    }
+    this.rates(cells, (state as RegionState).tick);
 
     const it = { offset: 1 };
     encoder.sharedBuffer[0] = Protocol.ROOM_STATE_PATCH;
@@ -106,6 +195,9 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
         const want = move.next.shown;
         for (const e of want) if (!known.has(e)) diff.add(e);
         for (const e of known) if (!want.has(e)) diff.remove(e);
+        // What its old cell still owed it (far changes left out of earlier patches) comes with the move.
+        const owedBefore = move.w.cell?.owed;
+        if (owedBefore) for (const e of known) if (want.has(e) && owedBefore.has(e)) force(diff, e, owedBefore.get(e)!);
         parts.push(encoder.encodeView(diff, sharedOffset, it).subarray(sharedOffset));
       }
       const cell = move?.next ?? w?.cell;
@@ -117,6 +209,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       client.raw(parts.length === 1 ? shared : join(...parts));
     }
     for (const d of diffs) d.dispose();
+    for (const cell of cells) cell.view.skip = undefined;
     encoder.discardChanges();
     this.interest.patched();
     this.ownerChanged().clear();

@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import type { Room } from '@colyseus/sdk';
 import { bootTestServer, type TestServer } from './support/server.js';
+import { FAR_EVERY, MID_EVERY, updateEvery } from '../rooms/patches.js';
 import { me, newPlayer, placeCharacter, roomSession, until, walkableStrip, WIRE_EPS, type Player } from './support/game.js';
 
 const R = 2; // VIEW_RADIUS_CHUNKS
@@ -95,5 +96,17 @@ describe('interest with shared cell views', function () {
       }
     }
     assert.ok(lastCol - col(s.x) >= R + 2, 'the walker crossed the whole view');
+  });
+});
+
+describe('update rate by distance (rooms/patches.ts updateEvery)', () => {
+  it('every patch near a chunk column, every MID_EVERY ticks within 24 blocks of it, every FAR_EVERY beyond', () => {
+    // Column (2, 3) spans x 32..48, z 48..64.
+    assert.equal(updateEvery(2, 3, 40, 56), 1, 'inside the column');
+    assert.equal(updateEvery(2, 3, 48 + 8, 56), 1, '8 blocks east of it');
+    assert.equal(updateEvery(2, 3, 48 + 9, 56), MID_EVERY);
+    assert.equal(updateEvery(2, 3, 32 - 24, 56), MID_EVERY, '24 blocks west');
+    assert.equal(updateEvery(2, 3, 48 + 20, 64 + 20), FAR_EVERY, 'diagonal, 28 blocks');
+    assert.equal(updateEvery(2, 3, 200, 56), FAR_EVERY);
   });
 });
