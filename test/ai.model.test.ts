@@ -79,6 +79,8 @@ describe('ai: game master with a model', () => {
     assert.equal(await metric('leyline_llm_requests_total', { result: 'ok' }), 1);
     assert.equal(await metric('leyline_llm_tokens_total', { kind: 'prompt' }), 321);
     assert.equal(await metric('leyline_llm_tokens_total', { kind: 'completion' }), 45);
+    const latency = (await registry.getMetricsAsJSON()).find((m) => m.name === 'leyline_llm_latency_seconds');
+    assert.equal((latency?.values as { metricName?: string; value: number }[] | undefined)?.find((v) => v.metricName === 'leyline_llm_latency_seconds_count')?.value, 1);
   });
 
   it('talk: the prompt carries the NPC persona, relationship and history', async () => {
