@@ -12,7 +12,7 @@
  * session for a live character takes over (the old one is closed with
  * CLOSE_TAKEN_OVER after the character is saved).
  */
-import { Room, SchemaSerializer, ServerError, type AuthContext, type Client, type RoomException, type RoomMethodName } from '@colyseus/core';
+import { matchMaker, Room, SchemaSerializer, ServerError, type AuthContext, type Client, type RoomException, type RoomMethodName } from '@colyseus/core';
 import { CHUNK_SIZE, regionOfBlock } from '../src/world/index.js';
 import { TokenBucket, DEFAULT_CLIENT_RATE } from '../src/game/ratelimit.js';
 import { RegionSim } from '../src/game/region/index.js';
@@ -58,7 +58,9 @@ async function authorize(deps: RegionRoomDeps, token: string | undefined, option
   if (!who || !token) throw new ServerError(401, 'a valid token is required');
   const opts = joinOptions.safeParse(options);
   if (!opts.success) throw new ServerError(400, 'bad join options');
-  const character = await deps.loader.loadCharacter(opts.data.characterId);
+  // A handoff's live record says whose character it is: no database read on every border crossing.
+  const handed = await handoffRecords(matchMaker.presence).peek(opts.data.characterId);
+  const character = handed && typeof handed.userId === 'string' ? { id: opts.data.characterId, userId: handed.userId, worldId: handed.worldId } : await deps.loader.loadCharacter(opts.data.characterId);
   if (!character || character.userId !== who.userId) throw new ServerError(403, 'that character is not yours');
   if (character.worldId !== opts.data.worldId) throw new ServerError(403, 'that character lives in another world');
   return { userId: who.userId, characterId: character.id, token, loginSessionId: who.sessionId };

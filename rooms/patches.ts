@@ -64,6 +64,16 @@ function publicIndexesOf(e: Schema): Set<number> {
   return set;
 }
 
+type VisTree = Parameters<StateView['unmarkVisible']>[0] & { forEachChild(cb: (child: VisTree) => void): void };
+
+/** Clears `view`'s visibility of a tree and of its child trees (collections inside an entity). */
+function unmarkDeep(view: StateView, tree: VisTree): void {
+  view.unmarkVisible(tree);
+  tree.forEachChild((child) => {
+    if (child) view.unmarkVisible(child);
+  });
+}
+
 /** Makes `view` send these fields of `e` in the next patch, whether they changed then or not. */
 function force(view: StateView, e: Schema, indexes: Iterable<number>): void {
   const refId = (e as unknown as Record<symbol, number>)[$refId]!;
@@ -138,6 +148,36 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     }
   }
 
+  /** One view, reused for every cell change (a new view per change costs a walk over every tree when disposed). */
+  private readonly diff = new StateView();
+
+  /**
+   * The one-off part of a client that walks into another cell: ADDs of what the
+   * new cell shows and the client lacks, DELETEs of what it holds and the new
+   * cell does not show, and the fields its old cell still owed it.
+   */
+  private moveDiff(w: Watcher, next: Cell, sharedOffset: number, it: { offset: number }): Uint8Array {
+    const diff = this.diff;
+    const known = this.interest.knownBy(w);
+    const want = next.shown;
+    const gone = [...known].filter((e) => !want.has(e));
+    const fresh = [...want].filter((e) => !known.has(e));
+    for (const e of gone) diff.add(e);
+    diff.changes.clear(); // the client holds these: only their removal goes out
+    for (const e of gone) diff.remove(e);
+    for (const e of fresh) diff.add(e);
+    const owedBefore = w.cell?.owed;
+    if (owedBefore) for (const [e, fields] of owedBefore) if (want.has(e) && known.has(e)) force(diff, e, fields);
+    const part = this.encoder.encodeView(diff, sharedOffset, it).subarray(sharedOffset);
+    // Back to empty without a walk over every tree: unmark what this change touched.
+    diff.changes.clear();
+    const state = this.encoder.state;
+    for (const ancestor of [state, state.characters, state.npcs, state.chunks]) diff.unmarkVisible(treeOf(ancestor as Schema) as unknown as VisTree);
+    for (const e of [...gone, ...fresh]) unmarkDeep(diff, treeOf(e) as unknown as VisTree);
+    for (const e of owedBefore?.keys() ?? []) unmarkDeep(diff, treeOf(e) as unknown as VisTree);
+    return part;
+  }
+
   override applyPatches(clients: Client[], state: unknown, timing?: Timing): boolean {
     if (timing || !this.hasFilters || clients.length === 0) {
       const r = super.applyPatches(clients, state, timing);
@@ -180,26 +220,12 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       cellParts.set(cell.view, part);
       return part;
     };
-    const diffs: StateView[] = [];
     for (const client of clients) {
       if (client.state !== ClientState.JOINED) continue;
       const w = this.interest.watcherOf(client);
       const parts: Uint8Array[] = [shared];
       const move = moving.get(client);
-      if (move) {
-        const diff = new StateView();
-        diffs.push(diff);
-        const known = this.interest.knownBy(move.w);
-        for (const e of known) diff.add(e);
-        diff.changes.clear(); // the client holds these already
-        const want = move.next.shown;
-        for (const e of want) if (!known.has(e)) diff.add(e);
-        for (const e of known) if (!want.has(e)) diff.remove(e);
-        // What its old cell still owed it (far changes left out of earlier patches) comes with the move.
-        const owedBefore = move.w.cell?.owed;
-        if (owedBefore) for (const e of known) if (want.has(e) && owedBefore.has(e)) force(diff, e, owedBefore.get(e)!);
-        parts.push(encoder.encodeView(diff, sharedOffset, it).subarray(sharedOffset));
-      }
+      if (move) parts.push(this.moveDiff(move.w, move.next, sharedOffset, it));
       const cell = move?.next ?? w?.cell;
       if (cell) parts.push(cellPart(cell));
       if (w && (w.personal.changes.size > 0 || this.ownerChanged().has(w.characterId))) {
@@ -208,7 +234,6 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       }
       client.raw(parts.length === 1 ? shared : join(...parts));
     }
-    for (const d of diffs) d.dispose();
     for (const cell of cells) cell.view.skip = undefined;
     encoder.discardChanges();
     this.interest.patched();

@@ -36,7 +36,7 @@ export function createPlay(loader: Pick<RegionLoader, 'loadCharacter'>, presence
   const inRegion = async (ch: CharacterSnapshot, token: string): Promise<PlayResult> => {
     // A handoff whose seat was not used (failed, or the client went away) left the live record
     // for the next region's room: the character is there now, whatever the row still says.
-    const { rx, rz } = (await handoffRecords(presence).region(ch.id)) ?? regionOfBlock(ch.x, ch.z);
+    const { rx, rz } = (await handoffRecords(presence).peek(ch.id)) ?? regionOfBlock(ch.x, ch.z);
     const opts = { worldId: ch.worldId, rx, rz, characterId: ch.id };
     const [listing] = await matchMaker.query({ name: ROOM_NAME, worldId: ch.worldId, rx, rz });
     if (listing && listing.clients >= listing.maxClients) throw new PlayError('REGION_FULL', `region ${rx},${rz} is full; try again later`);

@@ -116,12 +116,12 @@ export function handoffRecords(presence: Presence) {
   return {
     put: (characterId: string, to: { rx: number; rz: number }, record: unknown) =>
       presence.setex(key(characterId), JSON.stringify({ ...to, record }), HANDOFF_RECORD_S),
-    /** The region a record waits in (a handoff whose seat was never used): /api/play seats the character there. */
-    async region(characterId: string): Promise<{ rx: number; rz: number } | undefined> {
+    /** The waiting record, left in place: its region (a handoff whose seat was never used: /api/play seats the character there) and its owner. */
+    async peek(characterId: string): Promise<{ rx: number; rz: number; userId?: unknown; worldId?: unknown } | undefined> {
       const raw = await presence.get(key(characterId));
       if (typeof raw !== 'string') return undefined;
-      const v = JSON.parse(raw) as { rx: number; rz: number };
-      return { rx: v.rx, rz: v.rz };
+      const v = JSON.parse(raw) as { rx: number; rz: number; record?: { userId?: unknown; worldId?: unknown } };
+      return { rx: v.rx, rz: v.rz, userId: v.record?.userId, worldId: v.record?.worldId };
     },
     /** The record addressed to region (rx, rz), removed as it is taken; undefined when there is none for it. */
     async take(characterId: string, rx: number, rz: number): Promise<unknown> {

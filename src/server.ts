@@ -29,6 +29,7 @@ import { WorldStore } from './persist/store.js';
 import { randomUUID } from 'node:crypto';
 import { regionRoom } from '../rooms/RegionRoom.js';
 import { LOGOUT_CHANNEL, type RegionRoomDeps, type RoomSeams } from '../rooms/ports.js';
+import { cachedAuthenticate } from './auth/session-cache.js';
 import { ShutdownStack } from './shutdown.js';
 import { RegionWriter } from './persist/writer.js';
 import { createPlay } from '../rooms/play.js';
@@ -36,6 +37,7 @@ import { liveCharacters, pendingSeats, ROOM_NAME } from '../rooms/registry.js';
 
 const WS_MAX_PAYLOAD_BYTES = 64 * 1024; // client messages are small; the transport default (4 KB) is too tight for chat bursts
 const PARTITION_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000; // month boundaries are rare; checking 4×/day is plenty
+const ROOM_AUTH_CACHE_MS = 30_000; // a revoked token still joins a room for at most this long if the logout message is lost
 
 export type RunningServer = {
   port: number;
@@ -95,15 +97,21 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
     const accounts = new AccountService(orm.em, new TokenService(jwtSecret, config.jwtTtlS), config.bcryptCost);
     const store = new WorldStore(orm.em);
     const metrics = createMetrics();
+    // Rooms check a token at every join, handoffs included: remembered for a while, forgotten at logout.
+    const roomAuth = cachedAuthenticate(
+      async (token) => {
+        const who = await accounts.authenticate(token);
+        return who && { userId: who.user.id, sessionId: who.sessionId };
+      },
+      { ttlMs: ROOM_AUTH_CACHE_MS, maxEntries: 50_000 },
+    );
+    const forgetLogout = (m: { sessionId?: unknown }) => roomAuth.forgetSession(String(m?.sessionId));
+    await scale.presence.subscribe(LOGOUT_CHANNEL, forgetLogout);
+    stack.push('logout subscription', () => void scale.presence.unsubscribe(LOGOUT_CHANNEL, forgetLogout));
     const roomDeps: RegionRoomDeps = {
       settings: config,
       log: log.child({ module: 'rooms' }),
-      auth: {
-        authenticate: async (token) => {
-          const who = await accounts.authenticate(token);
-          return who && { userId: who.user.id, sessionId: who.sessionId };
-        },
-      },
+      auth: roomAuth,
       loader: store,
       openWriter: (ctx) => new RegionWriter({ store, log: ctx.log, intervalMs: config.persistIntervalMs, metrics: metrics.writes }),
       metrics: {
