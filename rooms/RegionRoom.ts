@@ -31,6 +31,7 @@ import { RegionHeld, takeRegionLease, type RegionLease } from './lease.js';
 import { content } from './content.js';
 import { CLOSE_LOGGED_OUT, CLOSE_RATE_LIMITED, CLOSE_REGION_MOVED, Sessions, sessionOf, type AuthData, type Session } from './sessions.js';
 import { WireSync } from './sync.js';
+import { TickFrames } from './frames.js';
 
 const HARD_MESSAGES_PER_SECOND = 120; // Colyseus drops a client past this; our own limiter answers RATE_LIMITED well below it
 const PATCH_DUE_FRACTION = 0.9; // timers jitter by a millisecond or two: a patch due "now-ish" goes with this tick
@@ -80,6 +81,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   private lastStepAt = 0;
   private lastPatchAt = 0;
   private lastTickEnd = 0;
+  private readonly frames = new TickFrames();
   private sessions!: Sessions;
   private ghosts!: Ghosts;
   private stopRitualResults: (() => void) | undefined;
@@ -175,7 +177,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     // timer: an independent timer adds a random 0..50 ms wait after every tick (measured).
     this.setPatchRate(null);
     this.lastStepAt = now;
-    this.setSimulationInterval(() => this.tick(), 1000 / settings.tickRateHz);
+    this.setSimulationInterval(() => this.heldTick(), 1000 / settings.tickRateHz);
   }
 
   override async onJoin(client: Client, _options: JoinOptions, auth: AuthData): Promise<void> {
@@ -260,6 +262,16 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     this.deps.log.warn({ room: this.roomId }, 'region lease restored after presence lost its data');
     await this.setMatchmaking({ maxClients: this.maxClients }); // writes the whole listing back
     await this.sessions?.reclaimAll();
+  }
+
+  /** A tick whose frames (effects, the patch, the replies resolved by the step) leave each client in one write (rooms/frames.ts). */
+  private heldTick(): void {
+    this.frames.hold(this.clients);
+    try {
+      this.tick();
+    } finally {
+      this.frames.release();
+    }
   }
 
   private tick(): void {
