@@ -430,9 +430,10 @@ export class Walker {
     this.pos = { x: to.x, y: to.y, z: to.z };
     this.moves++;
     room.request('move', { x: to.x, y: to.y, z: to.z, yaw: to.yaw }).then(
-      (r: { ok: boolean; code?: string; message?: string; data?: Pos }) => {
+      (r: { ok: boolean; code?: string; message?: string }) => {
         if (r.ok) {
-          if (r.data && room === this.room) this.own = { x: r.data.x, y: r.data.y, z: r.data.z };
+          // Accepted: the server's position is now exactly the one sent (docs/protocol.md).
+          if (room === this.room) this.own = { x: to.x, y: to.y, z: to.z };
           return;
         }
         const dead = /dead/i.test(r.message ?? '');

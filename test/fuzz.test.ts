@@ -80,11 +80,14 @@ const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFi
 
 /** What is wrong with a character as a client sees it, if anything. */
 function characterProblem(c: any): string | undefined {
-  for (const k of ['x', 'y', 'z', 'yaw', 'hp', 'maxHp', 'mana', 'maxMana', 'corruption', 'level']) if (!finite(c[k])) return `${k} is ${c[k]}`;
+  for (const k of ['x', 'y', 'z', 'yaw', 'hp', 'maxHp', 'corruption', 'level']) if (!finite(c[k])) return `${k} is ${c[k]}`;
+  // Owner-only (docs/protocol.md): present on the own character, absent on the others.
+  const own = c.xp !== undefined;
+  for (const k of ['mana', 'maxMana']) if (own ? !finite(c[k]) : c[k] !== undefined) return `${k} is ${c[k]}${own ? '' : ' on another character (owner-only)'}`;
   if (c.y < 0 || c.y > WORLD_HEIGHT) return `y ${c.y} outside 0..${WORLD_HEIGHT}`;
   if (Math.abs(c.x) >= 1e7 || Math.abs(c.z) >= 1e7) return `x,z ${c.x},${c.z} outside the world`;
   if (!(c.hp >= 0 && c.hp <= c.maxHp)) return `hp ${c.hp} outside 0..${c.maxHp}`;
-  if (!(c.mana >= 0 && c.mana <= c.maxMana)) return `mana ${c.mana} outside 0..${c.maxMana}`;
+  if (own && !(c.mana >= 0 && c.mana <= c.maxMana)) return `mana ${c.mana} outside 0..${c.maxMana}`;
   if (!(c.level >= 1)) return `level ${c.level}`;
   if (!(c.corruption >= 0 && c.corruption <= 100)) return `corruption ${c.corruption} outside 0..100`;
   if (c.xp !== undefined && !(finite(c.xp) && c.xp >= 0)) return `xp ${c.xp}`;
@@ -130,7 +133,7 @@ function checkReply(m: RoomMessage, reply: any, f: Findings, stats: Stats): void
   if (typeof reply !== 'object' || reply === null || typeof reply.ok !== 'boolean') return f.fail(`malformed ${m.known}`, `${what} → malformed reply ${safeJson(reply)}`);
   if (reply.ok) {
     t.ok += 1;
-    if (m.known === 'move' && !(finite(reply.data?.x) && finite(reply.data?.y) && finite(reply.data?.z))) f.fail('move data', `${what} → ${safeJson(reply)}`);
+    if (m.known === 'move' && reply.data !== undefined) f.fail('move data', `${what} → ${safeJson(reply)} (an accepted move answers {ok:true} only)`);
     if (m.known === 'block' && !(typeof reply.data?.chunk === 'string' && Number.isInteger(reply.data?.index) && Number.isInteger(reply.data?.version))) f.fail('block data', `${what} → ${safeJson(reply)}`);
     if (m.known === 'cast' && !(finite(reply.data?.manaSpent) && reply.data.manaSpent >= 0)) f.fail('cast data', `${what} → ${safeJson(reply)}`);
     return;

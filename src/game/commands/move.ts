@@ -28,5 +28,7 @@ export function move(r: RegionContext, c: LiveCharacter, cmd: MoveCommand, now: 
     r.frozen.add(c.id); // no more inputs here until the handoff is done
     ev.crossings.push({ characterId: c.id, ...to });
   }
-  return { ok: true, data: { x: c.x, y: c.y, z: c.z } };
+  // The position is exactly the one asked for: the client has it already, the reply carries nothing more
+  // (docs/protocol.md; it echoed {x, y, z} before: ~430 B/s per client at 10 moves/s).
+  return { ok: true };
 }
