@@ -11,6 +11,9 @@ import { ChunkState, LeylineState, NpcState, type CharacterState, type RegionSta
 /** An NPC's position as the wire carries it: on the same 1/32-block grid as characters'. */
 const wirePosition = (p: { x: number; y: number; z: number }) => ({ x: onGrid(p.x, POSITION_STEP), y: onGrid(p.y, POSITION_STEP), z: onGrid(p.z, POSITION_STEP) });
 
+/** Time of day on the wire: whole in-game minutes (docs/protocol.md), so it changes about once a real second, not every tick. */
+const wireHour = (h: number) => Math.floor(h * 60) / 60;
+
 const WIRE_FIELDS = CHARACTER_FIELD_NAMES.filter((f) => CHARACTER_FIELDS[f].wire !== undefined);
 
 /**
@@ -62,7 +65,7 @@ export class WireSync {
 
   /** The region's static and loaded parts: identity, leylines, NPCs, edited chunks. */
   init(sim: RegionSim, worldId: string): void {
-    Object.assign(this.state, { worldId, rx: sim.rx, rz: sim.rz, timeOfDay: sim.hour });
+    Object.assign(this.state, { worldId, rx: sim.rx, rz: sim.rz, timeOfDay: wireHour(sim.hour) });
     sim.leylines.forEach((l, i) => {
       this.state.leylines.push(Object.assign(new LeylineState(), { id: l.id, x1: l.x1, z1: l.z1, x2: l.x2, z2: l.z2, strength: sim.leylineStrengths[i] }));
     });
@@ -85,7 +88,8 @@ export class WireSync {
   /** One tick's changes; returns the keys of chunks that got their first edit (new to the views). */
   tick(sim: RegionSim, ev: TickEvents): string[] {
     this.state.tick += 1;
-    this.state.timeOfDay = sim.hour;
+    const hour = wireHour(sim.hour);
+    if (this.state.timeOfDay !== hour) this.state.timeOfDay = hour;
     for (const id of ev.characters) {
       const live = sim.characters.get(id);
       const st = this.state.characters.get(id);

@@ -24,9 +24,10 @@ export class CharacterState extends Schema {
   @type('float32') yaw = 0;
   @type('float32') hp = 0;
   @type('float32') maxHp = 0;
-  @type('float32') mana = 0;
-  @type('float32') maxMana = 0;
   @type('float32') corruption = 0;
+  // Owner-only: other clients have no use for them (and mana regenerates every tick).
+  @view(OWNER) @type('float32') mana = 0;
+  @view(OWNER) @type('float32') maxMana = 0;
   @view(OWNER) @type('float64') xp = 0;
   /** spellId → ready-at, server epoch ms. */
   @view(OWNER) @type({ map: 'float64' }) cooldowns = new MapSchema<number>();
