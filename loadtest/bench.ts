@@ -18,12 +18,11 @@
 // share in each client's state, sampled every --sample-ms), bytes/client/s read on the sockets, server CPU (the
 // child's process.cpuUsage) and RSS, tick and patch p50/p99 (room seams), move → own position in a patch, handoffs.
 // Writes loadtest/results.md, loadtest/bench-*.svg and one JSON line (prefix "BENCH ") on stdout.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -34,13 +33,11 @@ import type { BotReply, BotRequest, BotSpec, Collected, Judged } from './bot-pro
 import type { Account, Plan, Pos } from './walker.js';
 import { barChart, lineChart } from './svg.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
+import { ROOT, ServerChild, benchRun, children, childEnv, collectLines, quantile, quantiles as q, serverEnv, sleep, stopChild, type Quant } from './children.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const VIEW_RADIUS_BLOCKS = 32; // completeness: the other players within this horizontal distance
 const BANDS = [8, 16, 32]; // completeness by distance band, blocks
 const TICK_BUDGET_MS = 50; // 20 Hz
-const STOP_TIMEOUT_MS = 20_000;
 
 const { values: args } = parseArgs({
   options: {
@@ -117,103 +114,7 @@ const P = {
   cpuProf: args['cpu-prof']!,
 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-type Quant = { p50: number; p99: number; n: number };
-const quantile = (s: number[], q: number) => (s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]! : NaN);
-const q = (xs: number[]): Quant => {
-  const s = Float64Array.from(xs).sort();
-  return { p50: quantile(s as unknown as number[], 0.5), p99: quantile(s as unknown as number[], 0.99), n: xs.length };
-};
-
 // ---- processes ----
-
-/** Every child still running: stopped by the cleanup (SIGINT too). */
-const children = new Set<{ stop(): Promise<void> }>();
-// Variables from the developer's shell that would change what is measured.
-const SCRUB = ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'PUBLIC_ADDRESS', 'PORT', 'HOST', 'DATA_DIR', 'LOG_LEVEL', 'VIEW_RADIUS_CHUNKS', 'TICK_RATE_HZ', 'PATCH_RATE_MS', 'JOBS_PREFIX', 'JOBS_IN_PROCESS', 'REGION_SEATS', 'NODE_OPTIONS'];
-const childEnv = (env: Record<string, string>) => ({ ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !SCRUB.includes(k))), ...env });
-
-async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(t);
-  }
-}
-
-/** A pino line's message and error message, shortened: what groups warnings. */
-function warningKey(line: string): string {
-  try {
-    const j = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
-    const err = (j.err?.message ?? '').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '…').slice(0, 120);
-    return `${j.level === 40 ? 'warn' : j.level === 50 ? 'error' : 'fatal'}: ${j.msg ?? ''}${err ? ` (${err})` : ''}`;
-  } catch {
-    return line.slice(0, 160);
-  }
-}
-
-class ServerChild {
-  /** Output lines at warn level and above (pino: 40+), counted by phase of the run and message. */
-  warnings = 0;
-  phase = 'boot';
-  readonly warningsByKey = new Map<string, number>();
-  private constructor(
-    readonly child: ChildProcess,
-    readonly port: number,
-    private readonly lines: string[],
-    private readonly exited: Promise<unknown>,
-  ) {}
-
-  static async start(env: Record<string, string>, execArgv: string[] = []): Promise<ServerChild> {
-    const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', path.join(ROOT, 'loadtest/server.ts')], {
-      cwd: ROOT,
-      env: childEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    const lines: string[] = [];
-    let self: ServerChild | undefined;
-    for (const s of [child.stdout!, child.stderr!]) {
-      readline.createInterface({ input: s }).on('line', (l) => {
-        if (lines.push(l) > 200) lines.shift();
-        if (self && /"level":(40|50|60)\b/.test(l)) {
-          self.warnings++;
-          const k = `[${self.phase}] ${warningKey(l)}`;
-          self.warningsByKey.set(k, (self.warningsByKey.get(k) ?? 0) + 1);
-        }
-      });
-    }
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const port = await new Promise<number>((resolve, reject) => {
-      child.on('message', (m: { type?: string; port?: number }) => m?.type === 'ready' && resolve(m.port!));
-      void exited.then(() => reject(new Error(`server child exited during boot:\n${lines.slice(-30).join('\n')}`)));
-    }).catch((err: unknown) => {
-      child.kill('SIGKILL');
-      throw err;
-    });
-    self = new ServerChild(child, port, lines, exited);
-    children.add(self);
-    return self;
-  }
-
-  call<T>(type: string, reply: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const on = (m: { type?: string }) => {
-        if (m?.type !== reply) return;
-        this.child.off('message', on);
-        resolve(m as T);
-      };
-      this.child.on('message', on);
-      void this.exited.then(() => reject(new Error(`server child exited:\n${this.lines.slice(-30).join('\n')}`)));
-      this.child.send({ type });
-    });
-  }
-
-  async stop(): Promise<void> {
-    await stopChild(this.child, this.exited);
-    children.delete(this);
-  }
-}
 
 /** The bot processes: requests by sequence number, answers as promises. */
 class BotProc {
@@ -242,8 +143,7 @@ class BotProc {
       env: childEnv({ NODE_ENV: 'production' }),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    const lines: string[] = [];
-    for (const s of [child.stdout!, child.stderr!]) readline.createInterface({ input: s }).on('line', (l) => void (lines.push(l) > 100 && lines.shift()));
+    const { lines } = collectLines(child);
     await new Promise<void>((resolve, reject) => {
       child.once('message', () => resolve());
       child.once('exit', () => reject(new Error(`bot process exited during boot:\n${lines.join('\n')}`)));
@@ -457,7 +357,7 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
   process.stderr.write(`running ${label}: ${P.warmupS} s warm-up + ${P.durationS} s … (load ${os.loadavg()[0]!.toFixed(2)})\n`);
   await resetPositions(ctx.db, specs);
   const execArgv = ctx.profDir ? ['--cpu-prof', '--cpu-prof-dir', ctx.profDir, '--cpu-prof-name', `${label}.cpuprofile`] : [];
-  const srv = await ServerChild.start(ctx.env, execArgv);
+  const srv = await ServerChild.start(ctx.env, { execArgv });
   const endpoint = `http://127.0.0.1:${srv.port}`;
   const procs = ctx.procs;
   const share = (xs: RunSpec[]) => procs.map((_, j) => xs.filter((_, i) => i % procs.length === j));
@@ -518,8 +418,8 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
     const completeness: Completeness = {
       share: sumJ((j) => j.seen) / sumJ((j) => j.expected),
       samples: judged.length / procs.length,
-      clientP10: quantile(shares as unknown as number[], 0.1),
-      clientP50: quantile(shares as unknown as number[], 0.5),
+      clientP10: quantile(shares, 0.1),
+      clientP50: quantile(shares, 0.5),
       allSeenShare: shares.filter((s) => s >= 1).length / shares.length,
       expectedMean: sumJ((j) => j.expected) / observers,
       seenMean: sumJ((j) => j.seen) / observers,
@@ -698,51 +598,18 @@ async function main(): Promise<void> {
     ...(SCENARIOS.includes('spread') ? P.spread : []),
     ...(SCENARIOS.includes('border') ? P.border : []),
   );
-  const dbName = `leyline_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  await admin.end();
-  const dbUrlObj = new URL(ADMIN_URL);
-  dbUrlObj.pathname = `/${dbName}`;
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-bench-'));
+  // Bounded whatever happens (a hung join, a wedged child): generous next to the planned time.
+  const planned = VARIANTS.length * ((SCENARIOS.includes('crowd') ? P.crowd.length + P.capacity.length : 0) + (SCENARIOS.includes('spread') ? P.spread.length : 0) + (SCENARIOS.includes('border') ? P.border.length : 0));
+  const { database, dataDir, db, onCleanup, cleanup } = await benchRun(300 + planned * (P.warmupS + P.durationS + 180));
+  const dbName = database.name;
   const profDir = P.cpuProf ? await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-prof-')) : undefined;
+  if (profDir) onCleanup(() => fs.rm(profDir, { recursive: true, force: true }));
   const env: Record<string, string> = {
-    NODE_ENV: 'production',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    DATABASE_URL: dbUrlObj.toString(),
-    JWT_SECRET: randomBytes(32).toString('hex'), // shared by every server child: tokens outlive one child
-    LOG_LEVEL: 'warn',
-    BCRYPT_COST: '4', // registering hundreds of bots; the login path is not what is measured
-    AUTH_RATE_LIMIT_PER_MIN: '100000',
-    PLAY_RATE_LIMIT_PER_MIN: '100000',
-    PLAY_RATE_LIMIT_PER_IP_PER_MIN: '1000000', // every bot plays from 127.0.0.1
+    ...serverEnv({ databaseUrl: database.url, dataDir }),
     ...(maxBots > 1000 ? { REGION_SEATS: String(maxBots + 100) } : {}),
     ...(P.viewRadius !== undefined ? { VIEW_RADIUS_CHUNKS: String(P.viewRadius) } : {}),
   };
-  const db = new pg.Client({ connectionString: env.DATABASE_URL });
   const procs: BotProc[] = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      await Promise.all([...children].map((c) => c.stop().catch(() => undefined)));
-      await db.end().catch(() => undefined);
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).finally(() => c.end());
-      await fs.rm(dataDir, { recursive: true, force: true });
-      if (profDir) await fs.rm(profDir, { recursive: true, force: true });
-    })());
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
-  // Bounded whatever happens (a hung join, a wedged child): generous next to the planned time.
-  const planned = VARIANTS.length * ((SCENARIOS.includes('crowd') ? P.crowd.length + P.capacity.length : 0) + (SCENARIOS.includes('spread') ? P.spread.length : 0) + (SCENARIOS.includes('border') ? P.border.length : 0));
-  const limitS = 300 + planned * (P.warmupS + P.durationS + 180);
-  setTimeout(() => {
-    process.stderr.write(`bench: no result after ${limitS} s, giving up\n`);
-    void cleanup().finally(() => process.exit(1));
-  }, limitS * 1000).unref();
 
   const loadStart = os.loadavg();
   try {
