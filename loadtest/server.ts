@@ -120,8 +120,8 @@ process.on('message', async (m: { type?: string }) => {
   } else if (m?.type === 'stats') {
     // The room listings first (a round trip to Redis with REDIS_URL): CPU and wall time are read together after it.
     const listings = await matchMaker.query({ name: ROOM_NAME }).catch(() => []);
-    // filterBy(['worldId', 'rx', 'rz']) puts those options on the listing itself.
-    const regions = (listings as (typeof listings[number] & { rx: number; rz: number })[]).filter((l) => l.processId === matchMaker.processId).map((l) => `${l.rx},${l.rz}`).sort();
+    // filterBy(['worldId', 'rx', 'rz']): those options are the listing's metadata.
+    const regions = listings.filter((l) => l.processId === matchMaker.processId).map((l) => `${l.metadata?.rx},${l.metadata?.rz}`).sort();
     const cpu = process.cpuUsage(cpu0);
     const mem = process.memoryUsage();
     const ms = (ns: number) => ns / 1e6;
