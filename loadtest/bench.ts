@@ -262,11 +262,15 @@ function layout(scenario: Scenario, accounts: Account[], seed: number): RunSpec[
   if (scenario === 'crowd' || scenario === 'corner2') {
     const s = defaultSpawn(seed);
     // corner2: the first four bots start one in each region around the corner (the spawn mirrored across its
-    // borders), so that the bench can make the four rooms one by one; everyone wanders around the spawn.
+    // borders), so that the bench can make the four rooms one by one, and stay within 2 blocks of their start (8
+    // from the borders): each region keeps a client, so its room is not disposed and placed again elsewhere when the
+    // crowd leaves it. Everyone else wanders around the spawn.
     const corner = [s, at(seed, -s.x, s.z), at(seed, s.x, -s.z), at(seed, -s.x, -s.z)];
     return accounts.map((account, i) => {
-      const start = scenario === 'corner2' && i < corner.length ? corner[i]! : s;
-      return { account, observer: observer(i), probe: probe(i), start, region: regionKey(start), plan: { kind: 'wander', home: { x: s.x, z: s.z }, roam: P.roam } };
+      const anchor = scenario === 'corner2' && i < corner.length;
+      const start = anchor ? corner[i]! : s;
+      const plan: Plan = anchor ? { kind: 'wander', home: { x: start.x, z: start.z }, roam: 2 } : { kind: 'wander', home: { x: s.x, z: s.z }, roam: P.roam };
+      return { account, observer: observer(i), probe: probe(i), start, region: regionKey(start), plan };
     });
   }
   if (scenario === 'spread') {
@@ -949,7 +953,7 @@ ${verdict.join('\n')}`);
     '- **Handoffs/s**: handoffs completed by the bots during the window (seat consumed) ÷ seconds; the handoff time (observers) runs from the `handoff` message to the own character in the new room\'s state. Failed handoffs, closes and rejoins count over the whole run, warm-up included.',
     '- **PostgreSQL CPU**: the database backends serving the bench\'s database (process titles in /proc), over the window: the server\'s reads and saves (handoffs save and load a character).',
     '- **Others**: CPU the machine spent outside the server child, the bot processes, the bench process and those database backends during the window (/proc/stat), to show when other work disturbed a run.',
-    '- **corner2** (two processes): both server children get REDIS_URL (a Redis database of the run\'s own: an empty one of 1..15 claimed with a marker key, unless `--redis` names one), a fresh JOBS_PREFIX, their own port and PUBLIC_ADDRESS, the same database. The four corner rooms are made one at a time (the first bot of each region, through alternate processes), each after the bench saw the one before counted in Colyseus\' `roomcount` hash: Colyseus creates a room on the process with the fewest rooms, so they go two and two; the regions each process hosts are read from the room listings (its own processId) before the rest join and at the end of the window. The rest play through the two processes alternately. Server CPU, RSS and rooms are summed over the processes, ticks and patches pooled, event-loop delay the worse of the two. After the children shut down gracefully (which removes their `roomcount` entries and listings) the keys left in the run\'s Redis database are counted by kind and removed.',
+    '- **corner2** (two processes): the first four bots are anchors, one in each corner region, wandering within 2 blocks of their start (the spawn mirrored across the borders) so that no corner room empties and is placed again; the others are the crowd. Both server children get REDIS_URL (a Redis database of the run\'s own: an empty one of 1..15 claimed with a marker key, unless `--redis` names one), a fresh JOBS_PREFIX, their own port and PUBLIC_ADDRESS, the same database. The four corner rooms are made one at a time (the first bot of each region, through alternate processes), each after the bench saw the one before counted in Colyseus\' `roomcount` hash: Colyseus creates a room on the process with the fewest rooms, so they go two and two; the regions each process hosts are read from the room listings (its own processId) before the rest join and at the end of the window. The rest play through the two processes alternately. Server CPU, RSS and rooms are summed over the processes, ticks and patches pooled, event-loop delay the worse of the two. After the children shut down gracefully (which removes their `roomcount` entries and listings) the keys left in the run\'s Redis database are counted by kind and removed.',
     '- NPCs roam Leyline\'s regions and sometimes kill a bot (its moves are refused while dead; it respawns at the region\'s centre and walks back); the naive peer has no NPCs, no mana, no persistence but a save on leave: it is the plain room a studio would start from.',
     '',
   );
