@@ -23,18 +23,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { CHUNKS_Y, CHUNK_SIZE, REGION_CHUNKS, REGION_SIZE, chunkKey, spawnPoint, Block } from '../src/world/index.js';
 import { freePort } from '../src/net.js';
 import { Bot, CountingProxy, editSpot, meterOf, measureJoin, type BotSpec, type JoinBytes } from './bot.js';
 import type { ServerStats } from './server.js';
+import { ROOT, ServerChild, benchRun, children, childEnv, collectLines, quantiles as q, serverEnv, sleep, stopChild, type Quant } from './children.js';
 import { MagicBot, RITUALS, RITUALIST_MANA, benchAppendMagicEvents, deleteRedisPrefix, pingRedis, type AppendBench, type RitualRecord } from './magic.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 // Room names as registered: rooms/registry.ts (ROOM_NAME) and loadtest/baseline.ts. Not imported:
 // that would load the server's schema classes into the bots' process.
@@ -45,7 +42,6 @@ const EDIT_MS = 1000; // 1 block edit/s per bot
 const SEEDED_EDITS = 32; // per pre-edited chunk (join measurement)
 const SEEDED_CY = CHUNKS_Y - 1; // the top layer: nobody walks there, so seeded edits change no bot's moves
 const JOIN_CONCURRENCY = 10;
-const STOP_TIMEOUT_MS = 20_000;
 // Scenario m.
 const MAGIC_MOVE_MS = 500; // a small step every half second: mostly standing and casting
 const APPEND_BATCH_ROWS = 500;
@@ -85,93 +81,7 @@ const P = {
 };
 if (args.only && !['a', 'b', 'm'].includes(args.only)) throw new Error('--only is "a", "b" or "m"');
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const quantile = (xs: number[], q: number): number => {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
-};
-
-// ---- server child ----
-
-/** Children still running: stopped by the cleanup, on SIGINT too. */
-const children = new Set<{ stop(): Promise<void> }>();
-
-// Variables from the developer's shell that would change what is measured.
-const SCRUB = ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'PUBLIC_ADDRESS', 'PORT', 'HOST', 'DATA_DIR', 'LOG_LEVEL', 'VIEW_RADIUS_CHUNKS', 'TICK_RATE_HZ', 'PATCH_RATE_MS', 'JOBS_PREFIX', 'JOBS_IN_PROCESS', 'JOBS_LOCK_MS', 'WORKER_CONCURRENCY'];
-const childEnv = (env: Record<string, string>) => ({ ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !SCRUB.includes(k))), ...env });
-
-/** Keeps a child's last 200 output lines, and counts every line matching each of `watch`. */
-function collectLines(child: ChildProcess, watch: Record<string, RegExp>): { lines: string[]; hits: Record<string, number> } {
-  const lines: string[] = [];
-  const hits = Object.fromEntries(Object.keys(watch).map((k) => [k, 0]));
-  for (const s of [child.stdout!, child.stderr!]) {
-    readline.createInterface({ input: s }).on('line', (l) => {
-      for (const [k, re] of Object.entries(watch)) if (re.test(l)) hits[k]!++;
-      if (lines.push(l) > 200) lines.shift();
-    });
-  }
-  return { lines, hits };
-}
-
-class ServerChild {
-  private constructor(
-    readonly child: ChildProcess,
-    readonly port: number,
-    readonly lines: string[],
-    /** Output lines matching each watched pattern, since the start. */
-    readonly hits: Record<string, number>,
-    private readonly exited: Promise<unknown>,
-  ) {}
-
-  static async start(env: Record<string, string>, watch: Record<string, RegExp> = {}): Promise<ServerChild> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'loadtest/server.ts')], {
-      cwd: ROOT,
-      env: childEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    const { lines, hits } = collectLines(child, watch);
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const port = await new Promise<number>((resolve, reject) => {
-      child.on('message', (m: { type?: string; port?: number }) => m?.type === 'ready' && resolve(m.port!));
-      void exited.then(() => reject(new Error(`server child exited during boot:\n${lines.slice(-30).join('\n')}`)));
-    }).catch((err: unknown) => {
-      child.kill('SIGKILL');
-      throw err;
-    });
-    const s = new ServerChild(child, port, lines, hits, exited);
-    children.add(s);
-    return s;
-  }
-
-  call<T>(type: string, reply: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const on = (m: { type?: string }) => {
-        if (m?.type !== reply) return;
-        this.child.off('message', on);
-        resolve(m as T);
-      };
-      this.child.on('message', on);
-      void this.exited.then(() => reject(new Error(`server child exited:\n${this.lines.slice(-30).join('\n')}`)));
-      this.child.send({ type });
-    });
-  }
-
-  /** SIGTERM (rooms save, the server closes), then SIGKILL if it hangs. */
-  async stop(): Promise<void> {
-    await stopChild(this.child, this.exited);
-    children.delete(this);
-  }
-}
-
-/** SIGTERM (a child saves and closes), then SIGKILL if it hangs past STOP_TIMEOUT_MS. */
-async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(t);
-}
+// ---- children ----
 
 /** A job worker process (`src/worker.ts`, what `npm run worker` runs), ready once it logged "worker ready". */
 class WorkerChild {
@@ -287,7 +197,6 @@ function joinerSpecs(players: Player[], seed: number, rx: number, rz: number, bo
 
 // ---- one run ----
 
-type Quant = { p50: number; p99: number; n: number };
 type RunResult = {
   scenario: 'a' | 'b';
   variant: Variant;
@@ -317,7 +226,6 @@ type RunResult = {
   wireCheck: number;
   join?: JoinBytes[];
 };
-const q = (xs: number[]): Quant => ({ p50: quantile(xs, 0.5), p99: quantile(xs, 0.99), n: xs.length });
 
 async function run(
   scenario: 'a' | 'b',
@@ -492,7 +400,7 @@ async function runMagic(
   let castingS: number;
   let redisKeysRemoved = NaN;
   try {
-    srv = await ServerChild.start({ ...env, ...jobsEnv, PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}` }, { inRoom: IN_ROOM_RITUAL });
+    srv = await ServerChild.start({ ...env, ...jobsEnv, PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}` }, { watch: { inRoom: IN_ROOM_RITUAL } });
     worker = await WorkerChild.start({ ...env, ...jobsEnv, LOG_LEVEL: 'info' });
     const base = `http://127.0.0.1:${srv.port}`;
     const firsts = new Map<string, MagicBot>();
@@ -702,46 +610,10 @@ function title(r: RunResult): string {
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const dbName = `leyline_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  await admin.end();
-  const dbUrlObj = new URL(ADMIN_URL);
-  dbUrlObj.pathname = `/${dbName}`;
-  const dbUrl = dbUrlObj.toString();
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-bench-'));
-  const env = {
-    NODE_ENV: 'production',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    DATABASE_URL: dbUrl,
-    JWT_SECRET: randomBytes(32).toString('hex'), // shared by every server child: tokens outlive one child
-    LOG_LEVEL: 'warn',
-    BCRYPT_COST: '4',
-    AUTH_RATE_LIMIT_PER_MIN: '100000',
-    PLAY_RATE_LIMIT_PER_IP_PER_MIN: '100000', // every bot plays from 127.0.0.1
-    VIEW_RADIUS_CHUNKS: String(P.viewRadius),
-  };
-  const db = new pg.Client({ connectionString: dbUrl });
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      await Promise.all([...children].map((c) => c.stop().catch(() => undefined)));
-      await db.end().catch(() => undefined);
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).finally(() => c.end());
-      await fs.rm(dataDir, { recursive: true, force: true });
-    })());
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   // Bounded whatever happens (a hung join, a wedged child): generous next to the planned time.
-  const limitS = 120 + 4 * (P.warmupS + P.durationS + 60) + (P.warmupS + P.durationS + 150);
-  setTimeout(() => {
-    process.stderr.write(`bench: no result after ${limitS} s, giving up\n`);
-    void cleanup().finally(() => process.exit(1));
-  }, limitS * 1000).unref();
+  const { database, dataDir, db, cleanup } = await benchRun(120 + 4 * (P.warmupS + P.durationS + 60) + (P.warmupS + P.durationS + 150));
+  const dbUrl = database.url;
+  const env = { ...serverEnv({ databaseUrl: dbUrl, dataDir }), VIEW_RADIUS_CHUNKS: String(P.viewRadius) };
 
   try {
     const magicPlanned = !args.only || args.only === 'm';

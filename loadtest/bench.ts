@@ -1,6 +1,6 @@
 // Issue-9 benchmark (a script, not a test): Leyline's region rooms against the naive peer, same bots, same run.
 //
-//   npm run bench [-- --scenarios crowd,spread,border --crowd 100,300,500 --spread 100,300,500 --border 100
+//   npm run bench [-- --scenarios crowd,spread,border,corner2 --crowd 100,300,500 --spread 100,300,500 --border 100 --corner2 300
 //                     --capacity 200,400,700,900 --warmup 5 --duration 15 --bot-procs 2 --cpu-prof …]   (--help lists all)
 //
 // Bots (loadtest/walker.ts, written from docs/protocol.md) run in their own processes (loadtest/bot-proc.ts). They
@@ -11,22 +11,28 @@
 //   crowd  — everyone starts at the world spawn (src/game/character.ts defaultSpawn: a four-region corner) and
 //            wanders within --roam blocks of it;
 //   spread — players over 64 regions (8×8), each wandering around a spot near its region's centre;
-//   border — walkers going back and forth across the border between regions (0,0) and (1,0).
+//   border — walkers going back and forth across the border between regions (0,0) and (1,0);
+//   corner2 — the crowd again, but Leyline on TWO server processes sharing one Redis (presence and driver, a Redis
+//            database of the run's own) with the four corner regions two on each (the bench makes each region's
+//            room in turn and reports where each landed); bots play through either process, alternately. The naive
+//            peer is one room on one process: the crowd's naive run of the same size in this bench run is reused
+//            when there is one, else it runs once here.
 // The capacity curve is the crowd stepped up: its --crowd sizes always, the --capacity sizes in between and beyond
 // only while the variant held 20 Hz at the size before.
 // Figures: view completeness (of the other players within 32 blocks, by the bots' own authoritative positions, the
 // share in each client's state, sampled every --sample-ms), bytes/client/s read on the sockets, server CPU (the
 // child's process.cpuUsage) and RSS, tick and patch p50/p99 (room seams), move → own position in a patch, handoffs.
 // Writes loadtest/results.md, loadtest/bench-*.svg and one JSON line (prefix "BENCH ") on stdout.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { Redis } from 'ioredis';
+import { freePort } from '../src/net.js';
 import { REGION_SIZE, regionOfBlock, spawnPoint } from '../src/world/index.js';
 import { defaultSpawn } from '../src/game/character.js';
 import type { ServerStats } from './server.js';
@@ -34,20 +40,20 @@ import type { BotReply, BotRequest, BotSpec, Collected, Judged } from './bot-pro
 import type { Account, Plan, Pos } from './walker.js';
 import { barChart, lineChart } from './svg.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
+import { ROOT, ServerChild, benchRun, children, childEnv, collectLines, quantile, quantiles as q, serverEnv, sleep, stopChild, type Quant } from './children.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const VIEW_RADIUS_BLOCKS = 32; // completeness: the other players within this horizontal distance
 const BANDS = [8, 16, 32]; // completeness by distance band, blocks
 const TICK_BUDGET_MS = 50; // 20 Hz
-const STOP_TIMEOUT_MS = 20_000;
 
 const { values: args } = parseArgs({
   options: {
-    scenarios: { type: 'string', default: 'crowd,spread,border' },
+    scenarios: { type: 'string', default: 'crowd,spread,border,corner2' },
     crowd: { type: 'string', default: '100,300,500' },
     spread: { type: 'string', default: '100,300,500' },
     border: { type: 'string', default: '100' },
+    corner2: { type: 'string', default: '300' }, // crowd sizes with Leyline on two processes
+    redis: { type: 'string', default: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' }, // corner2; without a /db the run takes an empty database of 1..15
     capacity: { type: 'string', default: '200,400,700,900' }, // more crowd sizes, each run while the variant held 20 Hz at the size before ("" for none)
     variants: { type: 'string', default: 'leyline,naive' },
     warmup: { type: 'string', default: '5' },
@@ -88,16 +94,17 @@ const num = (name: keyof typeof args, min: number, max: number): number => {
   if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be in ${min}..${max}, got ${args[name]}`);
   return n;
 };
-type Scenario = 'crowd' | 'spread' | 'border';
+type Scenario = 'crowd' | 'spread' | 'border' | 'corner2';
 type VariantName = 'leyline' | 'naive';
 const SCENARIOS = list(args.scenarios) as Scenario[];
-for (const s of SCENARIOS) if (!['crowd', 'spread', 'border'].includes(s)) throw new Error(`--scenarios: unknown ${s}`);
+for (const s of SCENARIOS) if (!['crowd', 'spread', 'border', 'corner2'].includes(s)) throw new Error(`--scenarios: unknown ${s}`);
 const VARIANTS = list(args.variants) as VariantName[];
 for (const v of VARIANTS) if (!['leyline', 'naive'].includes(v)) throw new Error(`--variants: unknown ${v}`);
 const P = {
   crowd: ints('crowd', args.crowd, 2, 3000),
   spread: ints('spread', args.spread, 2, 3000),
   border: ints('border', args.border, 2, 3000),
+  corner2: ints('corner2', args.corner2, 4, 3000),
   capacity: ints('capacity', args.capacity, 2, 3000),
   warmupS: num('warmup', 0, 120),
   durationS: num('duration', 2, 600),
@@ -115,105 +122,10 @@ const P = {
   quietWaitS: num('quiet-wait', 0, 3600),
   viewRadius: args['view-radius'] === undefined ? undefined : num('view-radius', 1, 8),
   cpuProf: args['cpu-prof']!,
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-type Quant = { p50: number; p99: number; n: number };
-const quantile = (s: number[], q: number) => (s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]! : NaN);
-const q = (xs: number[]): Quant => {
-  const s = Float64Array.from(xs).sort();
-  return { p50: quantile(s as unknown as number[], 0.5), p99: quantile(s as unknown as number[], 0.99), n: xs.length };
+  redisUrl: args.redis!,
 };
 
 // ---- processes ----
-
-/** Every child still running: stopped by the cleanup (SIGINT too). */
-const children = new Set<{ stop(): Promise<void> }>();
-// Variables from the developer's shell that would change what is measured.
-const SCRUB = ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'PUBLIC_ADDRESS', 'PORT', 'HOST', 'DATA_DIR', 'LOG_LEVEL', 'VIEW_RADIUS_CHUNKS', 'TICK_RATE_HZ', 'PATCH_RATE_MS', 'JOBS_PREFIX', 'JOBS_IN_PROCESS', 'REGION_SEATS', 'NODE_OPTIONS'];
-const childEnv = (env: Record<string, string>) => ({ ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !SCRUB.includes(k))), ...env });
-
-async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(t);
-  }
-}
-
-/** A pino line's message and error message, shortened: what groups warnings. */
-function warningKey(line: string): string {
-  try {
-    const j = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
-    const err = (j.err?.message ?? '').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '…').slice(0, 120);
-    return `${j.level === 40 ? 'warn' : j.level === 50 ? 'error' : 'fatal'}: ${j.msg ?? ''}${err ? ` (${err})` : ''}`;
-  } catch {
-    return line.slice(0, 160);
-  }
-}
-
-class ServerChild {
-  /** Output lines at warn level and above (pino: 40+), counted by phase of the run and message. */
-  warnings = 0;
-  phase = 'boot';
-  readonly warningsByKey = new Map<string, number>();
-  private constructor(
-    readonly child: ChildProcess,
-    readonly port: number,
-    private readonly lines: string[],
-    private readonly exited: Promise<unknown>,
-  ) {}
-
-  static async start(env: Record<string, string>, execArgv: string[] = []): Promise<ServerChild> {
-    const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', path.join(ROOT, 'loadtest/server.ts')], {
-      cwd: ROOT,
-      env: childEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    const lines: string[] = [];
-    let self: ServerChild | undefined;
-    for (const s of [child.stdout!, child.stderr!]) {
-      readline.createInterface({ input: s }).on('line', (l) => {
-        if (lines.push(l) > 200) lines.shift();
-        if (self && /"level":(40|50|60)\b/.test(l)) {
-          self.warnings++;
-          const k = `[${self.phase}] ${warningKey(l)}`;
-          self.warningsByKey.set(k, (self.warningsByKey.get(k) ?? 0) + 1);
-        }
-      });
-    }
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const port = await new Promise<number>((resolve, reject) => {
-      child.on('message', (m: { type?: string; port?: number }) => m?.type === 'ready' && resolve(m.port!));
-      void exited.then(() => reject(new Error(`server child exited during boot:\n${lines.slice(-30).join('\n')}`)));
-    }).catch((err: unknown) => {
-      child.kill('SIGKILL');
-      throw err;
-    });
-    self = new ServerChild(child, port, lines, exited);
-    children.add(self);
-    return self;
-  }
-
-  call<T>(type: string, reply: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const on = (m: { type?: string }) => {
-        if (m?.type !== reply) return;
-        this.child.off('message', on);
-        resolve(m as T);
-      };
-      this.child.on('message', on);
-      void this.exited.then(() => reject(new Error(`server child exited:\n${this.lines.slice(-30).join('\n')}`)));
-      this.child.send({ type });
-    });
-  }
-
-  async stop(): Promise<void> {
-    await stopChild(this.child, this.exited);
-    children.delete(this);
-  }
-}
 
 /** The bot processes: requests by sequence number, answers as promises. */
 class BotProc {
@@ -242,8 +154,7 @@ class BotProc {
       env: childEnv({ NODE_ENV: 'production' }),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    const lines: string[] = [];
-    for (const s of [child.stdout!, child.stderr!]) readline.createInterface({ input: s }).on('line', (l) => void (lines.push(l) > 100 && lines.shift()));
+    const { lines } = collectLines(child);
     await new Promise<void>((resolve, reject) => {
       child.once('message', () => resolve());
       child.once('exit', () => reject(new Error(`bot process exited during boot:\n${lines.join('\n')}`)));
@@ -348,9 +259,19 @@ function layout(scenario: Scenario, accounts: Account[], seed: number): RunSpec[
   const n = accounts.length, obs = Math.min(P.observers, n);
   const observer = (i: number) => (i * obs) % n < obs;
   const probe = (i: number) => observer(i) && Math.floor((i * obs) / n) < P.probes;
-  if (scenario === 'crowd') {
+  if (scenario === 'crowd' || scenario === 'corner2') {
     const s = defaultSpawn(seed);
-    return accounts.map((account, i) => ({ account, observer: observer(i), probe: probe(i), start: s, region: regionKey(s), plan: { kind: 'wander', home: { x: s.x, z: s.z }, roam: P.roam } }));
+    // corner2: the first four bots start one in each region around the corner (the spawn mirrored across its
+    // borders), so that the bench can make the four rooms one by one, and stay within 2 blocks of their start (8
+    // from the borders): each region keeps a client, so its room is not disposed and placed again elsewhere when the
+    // crowd leaves it. Everyone else wanders around the spawn.
+    const corner = [s, at(seed, -s.x, s.z), at(seed, s.x, -s.z), at(seed, -s.x, -s.z)];
+    return accounts.map((account, i) => {
+      const anchor = scenario === 'corner2' && i < corner.length;
+      const start = anchor ? corner[i]! : s;
+      const plan: Plan = anchor ? { kind: 'wander', home: { x: start.x, z: start.z }, roam: 2 } : { kind: 'wander', home: { x: s.x, z: s.z }, roam: P.roam };
+      return { account, observer: observer(i), probe: probe(i), start, region: regionKey(start), plan };
+    });
   }
   if (scenario === 'spread') {
     // 8×8 regions, rx and rz in 0..7: bot i in region i mod 64, around a spot within 16 blocks of its centre.
@@ -439,6 +360,13 @@ type RunResult = {
   serverWarnings: number;
   serverWarningsByMessage: Record<string, number>;
   profile?: ProfileSummary;
+  /** corner2 on two processes: the second process's profile, each process's figures, how the corner split, the run's Redis. */
+  profileB?: ProfileSummary;
+  processes?: ProcessFigures[];
+  split?: string;
+  redis?: RedisLeft;
+  /** A result of another scenario's run shown here too (corner2's naive peer: the crowd's of the same size). */
+  reusedFrom?: string;
 };
 
 type Ctx = { env: Record<string, string>; procs: BotProc[]; db: pg.Client; dbName: string; world: { id: string; seed: number }; profDir?: string };
@@ -451,47 +379,161 @@ async function resetPositions(db: pg.Client, specs: RunSpec[]): Promise<void> {
   );
 }
 
+/** A Redis database of one run of its own (corner2): Colyseus' `roomcount` hash and room listings, the lease and
+ * handoff keys, BullMQ's under JOBS_PREFIX. Without a /db in --redis, an empty database of 1..15 is claimed with a
+ * marker key; at the end every key left in it is counted (what graceful shutdowns left behind) and removed. With a
+ * /db given (shared, perhaps), only this run's keys are removed: JOBS_PREFIX's and its processes' `roomcount` fields. */
+type RedisRun = { url: string; db: number; jobsPrefix: string; claimed: boolean };
+type RedisLeft = { db: number; claimed: boolean; keysLeft: number; byKind: Record<string, number>; roomcountOurs: number; removed: number };
+const CLAIM_KEY = 'leyline-bench:claim';
+/** The Redis of the run under way (released by the run; by the cleanup when the bench is cut short). */
+let liveRedis: { rr: RedisRun; processIds: string[] } | undefined;
+
+async function claimRedis(): Promise<RedisRun> {
+  const base = new URL(P.redisUrl);
+  const jobsPrefix = `bench-${randomBytes(6).toString('hex')}`;
+  const named = base.pathname.replace(/^\//, '');
+  if (named) return { url: P.redisUrl, db: Number(named), jobsPrefix, claimed: false };
+  const token = randomBytes(8).toString('hex');
+  const start = 1 + Math.floor(Math.random() * 15);
+  for (let k = 0; k < 15; k++) {
+    const db = 1 + ((start - 1 + k) % 15);
+    const r = new Redis(P.redisUrl, { db, lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await r.connect();
+      if ((await r.set(CLAIM_KEY, token, 'EX', 3600, 'NX')) !== 'OK') continue;
+      if ((await r.dbsize()) === 1) {
+        const url = new URL(P.redisUrl);
+        url.pathname = `/${db}`;
+        return { url: url.toString(), db, jobsPrefix, claimed: true };
+      }
+      await r.del(CLAIM_KEY); // not empty: someone else's
+    } finally {
+      r.disconnect();
+    }
+  }
+  throw new Error(`corner2: no empty Redis database among 1..15 at ${P.redisUrl} (name one with --redis redis://…/N)`);
+}
+
+async function releaseRedis(rr: RedisRun, processIds: string[]): Promise<RedisLeft> {
+  const r = new Redis(rr.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await r.connect();
+    const keys: string[] = [];
+    for await (const batch of r.scanStream({ match: rr.claimed ? '*' : `${rr.jobsPrefix}:*`, count: 500 })) keys.push(...(batch as string[]));
+    const left = keys.filter((k) => k !== CLAIM_KEY);
+    const byKind: Record<string, number> = {};
+    for (const k of left) {
+      const kind = k.startsWith(`${rr.jobsPrefix}:`) ? 'JOBS_PREFIX:*' : k.replace(/[0-9a-f]{8}-[0-9a-f-]{27}|[A-Za-z0-9_-]{9}$/g, '…');
+      byKind[kind] = (byKind[kind] ?? 0) + 1;
+    }
+    const counts = processIds.length ? await r.hmget('roomcount', ...processIds) : [];
+    const roomcountOurs = counts.filter((c) => c !== null).length;
+    if (roomcountOurs) await r.hdel('roomcount', ...processIds);
+    for (let k = 0; k < keys.length; k += 500) await r.del(...keys.slice(k, k + 500));
+    return { db: rr.db, claimed: rr.claimed, keysLeft: left.length, byKind, roomcountOurs, removed: keys.length };
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** Waits until the `roomcount` hash counts `n` rooms over these processes (Colyseus places a new room by it). */
+async function roomsCounted(url: string, processIds: string[], n: number, timeoutMs = 10_000): Promise<boolean> {
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await r.connect();
+    for (const until = Date.now() + timeoutMs; Date.now() < until; await sleep(100)) {
+      const counts = await r.hmget('roomcount', ...processIds);
+      if (counts.reduce((a, c) => a + Number((c ?? '0').split(',')[0]), 0) >= n) return true;
+    }
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** One server process of a run: where it listens, the regions it hosted, its own figures over the window. */
+type ProcessFigures = { name: string; address: string; processId: string; regionsAtStart: string[]; regionsAtEnd: string[]; cpuPct: number; rssMb: number; rooms: number; clients: number; tickP99Ms: number; patchP99Ms: number; loopDelayP99Ms: number };
+
 async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], ctx: Ctx): Promise<RunResult> {
   const label = `${scenario}-${specs.length}-${variant}`;
   const othersBefore = await waitQuiet();
-  process.stderr.write(`running ${label}: ${P.warmupS} s warm-up + ${P.durationS} s … (load ${os.loadavg()[0]!.toFixed(2)})\n`);
+  const two = scenario === 'corner2' && variant === 'leyline';
+  process.stderr.write(`running ${label}${two ? ' on two processes' : ''}: ${P.warmupS} s warm-up + ${P.durationS} s … (load ${os.loadavg()[0]!.toFixed(2)})\n`);
   await resetPositions(ctx.db, specs);
-  const execArgv = ctx.profDir ? ['--cpu-prof', '--cpu-prof-dir', ctx.profDir, '--cpu-prof-name', `${label}.cpuprofile`] : [];
-  const srv = await ServerChild.start(ctx.env, execArgv);
-  const endpoint = `http://127.0.0.1:${srv.port}`;
+  const names = two ? ['A', 'B'] : [''];
+  const execArgv = (name: string) => (ctx.profDir ? ['--cpu-prof', '--cpu-prof-dir', ctx.profDir, '--cpu-prof-name', `${label}${name}.cpuprofile`] : []);
+  let redis: RedisRun | undefined;
+  let redisLeft: RedisLeft | undefined;
+  const srvs: ServerChild[] = [];
   const procs = ctx.procs;
-  const share = (xs: RunSpec[]) => procs.map((_, j) => xs.filter((_, i) => i % procs.length === j));
-  const joinReq = (bots: RunSpec[], concurrency: number): BotRequest => ({
-    cmd: 'join', endpoint, variant, worldId: ctx.world.id, seed: ctx.world.seed, speed: P.speed, moveMs: P.moveMs,
-    bots: bots.map(({ account, plan, observer, probe }) => ({ account, plan, observer, probe })), concurrency,
-  });
   try {
+    if (two) {
+      // Two processes on one Redis: each its own port and PUBLIC_ADDRESS (seats name the process that holds the room).
+      redis = await claimRedis();
+      liveRedis = { rr: redis, processIds: [] };
+      const ports: number[] = [];
+      while (ports.length < 2) {
+        const port = await freePort();
+        if (!ports.includes(port)) ports.push(port);
+      }
+      srvs.push(...(await Promise.all(ports.map((port, k) =>
+        ServerChild.start({ ...ctx.env, REDIS_URL: redis!.url, JOBS_PREFIX: redis!.jobsPrefix, PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}` }, { execArgv: execArgv(names[k]!) })))));
+    } else {
+      srvs.push(await ServerChild.start(ctx.env, { execArgv: execArgv('') }));
+    }
+    const endpoints = srvs.map((srv) => `http://127.0.0.1:${srv.port}`);
+    if (liveRedis) liveRedis.processIds = srvs.map((srv) => srv.processId);
+    const setPhase = (phase: string) => srvs.forEach((srv) => (srv.phase = phase));
+    const share = (xs: RunSpec[]) => procs.map((_, j) => xs.filter((_, i) => i % procs.length === j));
+    const joinReq = (bots: RunSpec[], concurrency: number, endpoint = endpoints[0]!): BotRequest => ({
+      cmd: 'join', endpoint, variant, worldId: ctx.world.id, seed: ctx.world.seed, speed: P.speed, moveMs: P.moveMs,
+      bots: bots.map(({ account, plan, observer, probe }) => ({ account, plan, observer, probe })), concurrency,
+    });
+    type Joined = { joined: number; failed: number; errors: string[] };
+
     // The first bot of each room creates it; the rest then join concurrently.
     const t0 = performance.now();
-    srv.phase = 'join';
+    setPhase('join');
     const firstOf = new Map<string, RunSpec>();
     for (const s of specs) if (!firstOf.has(variant === 'naive' ? '' : s.region)) firstOf.set(variant === 'naive' ? '' : s.region, s);
     const firsts = [...firstOf.values()];
     const rest = specs.filter((s) => !firsts.includes(s));
-    const joins: { joined: number; failed: number; errors: string[] }[] = [];
-    for (const [j, part] of share(firsts).entries()) if (part.length) joins.push(await procs[j]!.call(joinReq(part, 4)));
-    joins.push(...(await Promise.all(share(rest).map((part, j) => procs[j]!.call<{ joined: number; failed: number; errors: string[] }>(joinReq(part, Math.max(1, Math.round(P.joinConcurrency / procs.length))))))));
+    const joins: Joined[] = [];
+    let regionsAtStart: string[][] = [];
+    if (two) {
+      // One room at a time, each after the ones before are counted in `roomcount`: Colyseus creates a room on the
+      // process with the fewest, so the four corner regions go two and two. Then where each landed, as hosted.
+      for (const [k, first] of firsts.entries()) {
+        joins.push(await procs[k % procs.length]!.call<Joined>(joinReq([first], 1, endpoints[k % endpoints.length])));
+        if (!(await roomsCounted(redis!.url, srvs.map((srv) => srv.processId), k + 1))) process.stderr.write(`  room ${k + 1} not counted in roomcount after 10 s\n`);
+      }
+      regionsAtStart = (await Promise.all(srvs.map((srv) => srv.call<ServerStats>('stats', 'stats')))).map((st) => st.regions);
+      process.stderr.write(`  regions by process: ${regionsAtStart.map((r, k) => `${names[k]} ${r.join(' ') || 'none'}`).join(', ')}\n`);
+      // The rest play through either process, alternately (a seat names the process holding the room).
+      const parts = share(rest).flatMap((part, j) => endpoints.map((endpoint, k) => ({ j, endpoint, bots: part.filter((_, i) => i % endpoints.length === k) })));
+      const per = Math.max(1, Math.round(P.joinConcurrency / parts.length));
+      joins.push(...(await Promise.all(parts.filter((x) => x.bots.length).map((x) => procs[x.j]!.call<Joined>(joinReq(x.bots, per, x.endpoint))))));
+    } else {
+      for (const [j, part] of share(firsts).entries()) if (part.length) joins.push(await procs[j]!.call(joinReq(part, 4)));
+      joins.push(...(await Promise.all(share(rest).map((part, j) => procs[j]!.call<Joined>(joinReq(part, Math.max(1, Math.round(P.joinConcurrency / procs.length))))))));
+    }
     const joinS = (performance.now() - t0) / 1000;
     const joined = joins.reduce((a, j) => a + j.joined, 0);
     const joinFailed = joins.reduce((a, j) => a + j.failed, 0);
     if (joinFailed) process.stderr.write(`  ${joinFailed} joins failed: ${joins.flatMap((j) => j.errors).slice(0, 3).join('; ')}\n`);
 
     await Promise.all(procs.map((p) => p.call({ cmd: 'start' })));
-    srv.phase = 'warm-up';
+    setPhase('warm-up');
     await sleep(P.warmupS * 1000);
-    srv.phase = 'window';
+    setPhase('window');
 
     // ---- the window ----
     const load0 = os.loadavg()[0]!;
     const busy0 = await machineBusyS();
     const pg0 = await dbBackendsCpuS(ctx.dbName);
     const self0 = process.cpuUsage();
-    await Promise.all([srv.call('reset', 'reset-done'), ...procs.map((p) => p.call({ cmd: 'window' }))]);
+    await Promise.all([...srvs.map((srv) => srv.call('reset', 'reset-done')), ...procs.map((p) => p.call({ cmd: 'window' }))]);
     const w0 = performance.now();
     const judged: Judged[] = [];
     for (let k = 1; ; k++) {
@@ -503,13 +545,17 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
       judged.push(...(await Promise.all(procs.map((p) => p.call<Judged>({ cmd: 'judge', positions, radius: VIEW_RADIUS_BLOCKS, bands: BANDS })))));
     }
     await sleep(Math.max(0, w0 + P.durationS * 1000 - performance.now()));
-    const [stats, ...collected] = await Promise.all([srv.call<ServerStats>('stats', 'stats'), ...procs.map((p) => p.call<Collected>({ cmd: 'collect' }))]);
+    const [collected, all] = await Promise.all([
+      Promise.all(procs.map((p) => p.call<Collected>({ cmd: 'collect' }))),
+      Promise.all(srvs.map((srv) => srv.call<ServerStats>('stats', 'stats'))),
+    ]);
     const windowS = (performance.now() - w0) / 1000;
     const busy1 = await machineBusyS();
     const pgCpuS = dbCpuSince(pg0, await dbBackendsCpuS(ctx.dbName));
     const selfCpu = process.cpuUsage(self0);
     const botsCpuS = collected.reduce((a, c) => a + c.cpuUs, 0) / 1e6;
-    const othersCpuPct = ((busy1 - busy0 - stats.cpuUs / 1e6 - botsCpuS - pgCpuS - (selfCpu.user + selfCpu.system) / 1e6) / windowS) * 100;
+    const serversCpuS = all.reduce((a, st) => a + st.cpuUs, 0) / 1e6;
+    const othersCpuPct = ((busy1 - busy0 - serversCpuS - botsCpuS - pgCpuS - (selfCpu.user + selfCpu.system) / 1e6) / windowS) * 100;
 
     // ---- figures ----
     const sumJ = (f: (j: Judged) => number) => judged.reduce((a, j) => a + f(j), 0);
@@ -518,8 +564,8 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
     const completeness: Completeness = {
       share: sumJ((j) => j.seen) / sumJ((j) => j.expected),
       samples: judged.length / procs.length,
-      clientP10: quantile(shares as unknown as number[], 0.1),
-      clientP50: quantile(shares as unknown as number[], 0.5),
+      clientP10: quantile(shares, 0.1),
+      clientP50: quantile(shares, 0.5),
       allSeenShare: shares.filter((s) => s >= 1).length / shares.length,
       expectedMean: sumJ((j) => j.expected) / observers,
       seenMean: sumJ((j) => j.seen) / observers,
@@ -534,15 +580,17 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
       for (const c of collected) for (const [key, v] of Object.entries(c[k])) out[key] = (out[key] ?? 0) + v;
       return out;
     };
+    const sumS = (fn: (st: ServerStats) => number) => all.reduce((a, st) => a + fn(st), 0);
     const bots = specs.length;
     const probes = total('probes');
-    const tickMs = q(stats.tickMs), patchMs = q(stats.patchMs);
-    const loopDelayP99Ms = stats.loopDelayP99Ms;
+    const tickMs = q(all.flatMap((st) => st.tickMs)), patchMs = q(all.flatMap((st) => st.patchMs));
+    const loopDelayP99Ms = Math.max(...all.map((st) => st.loopDelayP99Ms));
+    const rooms = sumS((st) => st.rooms);
     const result: RunResult = {
       scenario, variant, bots, label, joined, joinFailed, joinErrors: joins.flatMap((j) => j.errors).slice(0, 5), joinS,
       connected: total('connected'),
-      serverClients: stats.ccu,
-      rooms: stats.rooms,
+      serverClients: sumS((st) => st.ccu),
+      rooms,
       windowS,
       completeness,
       bytesPerClientS: total('socketBytes') / windowS / bots,
@@ -559,14 +607,14 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
       stuckPerBotS: total('stuck') / windowS / bots,
       refusals: merged('refusals'),
       requestFailures: total('requestFailures'),
-      serverCpuPct: (stats.cpuUs / 1000 / stats.wallMs) * 100,
-      serverRssMb: stats.rssBytes / 2 ** 20,
-      serverHeapMb: stats.heapUsedBytes / 2 ** 20,
+      serverCpuPct: sumS((st) => (st.cpuUs / 1000 / st.wallMs) * 100),
+      serverRssMb: sumS((st) => st.rssBytes) / 2 ** 20,
+      serverHeapMb: sumS((st) => st.heapUsedBytes) / 2 ** 20,
       tickMs,
       patchMs,
-      ticksPerRoomS: stats.ticks / (stats.wallMs / 1000) / Math.max(1, stats.rooms),
+      ticksPerRoomS: sumS((st) => st.ticks / (st.wallMs / 1000)) / Math.max(1, rooms),
       loopDelayP99Ms,
-      loopDelayMaxMs: stats.loopDelayMaxMs,
+      loopDelayMaxMs: Math.max(...all.map((st) => st.loopDelayMaxMs)),
       holds20Hz: loopDelayP99Ms <= TICK_BUDGET_MS && tickMs.p99 + patchMs.p99 <= TICK_BUDGET_MS,
       botsCpuPct: (botsCpuS / windowS) * 100,
       dbCpuPct: (pgCpuS / windowS) * 100,
@@ -578,27 +626,41 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
       serverWarnings: 0,
       serverWarningsByMessage: {},
     };
-    srv.phase = 'bots leave';
+    if (two) {
+      result.processes = all.map((st, k): ProcessFigures => ({
+        name: names[k]!, address: `127.0.0.1:${srvs[k]!.port}`, processId: st.processId, regionsAtStart: regionsAtStart[k] ?? [], regionsAtEnd: st.regions,
+        cpuPct: (st.cpuUs / 1000 / st.wallMs) * 100, rssMb: st.rssBytes / 2 ** 20, rooms: st.rooms, clients: st.ccu,
+        tickP99Ms: q(st.tickMs).p99, patchP99Ms: q(st.patchMs).p99, loopDelayP99Ms: st.loopDelayP99Ms,
+      }));
+      result.split = regionsAtStart.every((r) => r.length === 2) ? 'two and two' : regionsAtStart.map((r) => r.length).join(' + ');
+    }
+    setPhase('bots leave');
     await Promise.all(procs.map((p) => p.call({ cmd: 'stop' })));
-    srv.phase = 'shutdown';
-    await srv.stop();
-    result.serverWarnings = srv.warnings;
-    result.serverWarningsByMessage = Object.fromEntries(srv.warningsByKey);
+    setPhase('shutdown');
+    await Promise.all(srvs.map((srv) => srv.stop()));
+    if (redis) redisLeft = result.redis = await releaseRedis(redis, srvs.map((srv) => srv.processId));
+    liveRedis = undefined;
+    result.serverWarnings = srvs.reduce((a, srv) => a + srv.warnings, 0);
+    result.serverWarningsByMessage = Object.fromEntries(srvs.flatMap((srv, k) => [...srv.warningsByKey].map(([key, v]) => [two ? `${names[k]} ${key}` : key, v])));
     if (ctx.profDir) {
-      const file = path.join(ctx.profDir, `${label}.cpuprofile`);
-      result.profile = await summarizeProfile(file, ROOT, { fromUs: stats.windowStartUs, toUs: stats.nowUs }, P.profTop).catch((err: unknown) => {
-        process.stderr.write(`  no profile for ${label}: ${(err as Error).message}\n`);
-        return undefined;
-      });
+      const summaries = await Promise.all(names.map((name, k) =>
+        summarizeProfile(path.join(ctx.profDir!, `${label}${name}.cpuprofile`), ROOT, { fromUs: all[k]!.windowStartUs, toUs: all[k]!.nowUs }, P.profTop).catch((err: unknown) => {
+          process.stderr.write(`  no profile for ${label}${name}: ${(err as Error).message}\n`);
+          return undefined;
+        })));
+      [result.profile, result.profileB] = summaries;
     }
     const c = result.completeness;
+    const perProc = result.processes ? ` (${result.processes.map((x) => `${x.name} ${f(x.cpuPct, 0)} %`).join(' + ')})` : '';
     process.stderr.write(
-      `  sees ${pct(c.share)}, ${f(result.bytesPerClientS)} B/client/s, move→patch ${pair(result.moveToPatchMs, 0)} ms, server CPU ${f(result.serverCpuPct, 0)} %, tick p99 ${f(tickMs.p99, 1)} ms, ${f(result.handoffsPerS, 1)} handoffs/s, bots CPU ${f(result.botsCpuPct, 0)} %, others ${f(othersCpuPct, 0)} %\n`,
+      `  sees ${pct(c.share)}, ${f(result.bytesPerClientS)} B/client/s, move→patch ${pair(result.moveToPatchMs, 0)} ms, server CPU ${f(result.serverCpuPct, 0)} %${perProc}, tick p99 ${f(tickMs.p99, 1)} ms, ${f(result.handoffsPerS, 1)} handoffs/s (${result.handoffFailures} failed), bots CPU ${f(result.botsCpuPct, 0)} %, others ${f(othersCpuPct, 0)} %${result.redis ? `; Redis db ${result.redis.db}: ${result.redis.keysLeft} keys left after shutdown, removed` : ''}\n`,
     );
     return result;
   } finally {
     await Promise.all(procs.map((p) => p.call({ cmd: 'stop' }).catch(() => undefined)));
-    await srv.stop();
+    await Promise.all(srvs.map((srv) => srv.stop()));
+    if (redis && !redisLeft) await releaseRedis(redis, srvs.map((srv) => srv.processId)).catch((err: unknown) => void process.stderr.write(`  Redis cleanup failed: ${(err as Error).message}\n`));
+    liveRedis = undefined;
   }
 }
 
@@ -615,14 +677,19 @@ function textTable(head: string[], body: string[][]): string {
   const w = head.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
   return all.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ').trimEnd()).join('\n');
 }
-const TITLES: Record<Scenario, string> = { crowd: 'crowd at the spawn corner', spread: 'spread over 64 regions', border: 'border walkers' };
+const TITLES: Record<Scenario, string> = { crowd: 'crowd at the spawn corner', spread: 'spread over 64 regions', border: 'border walkers', corner2: 'crowd at the corner, regions on two processes' };
 const neighbourBytes = (r: RunResult) => r.bytesPerClientS / r.completeness.seenMean;
+
+/** leyline | naive, and how: on two processes (A + B CPU), or another scenario's run reused. */
+const variantName = (r: RunResult) =>
+  r.processes ? `${r.variant}, ${r.processes.length} processes (${r.processes.map((x) => `${x.name} ${f(x.cpuPct, 0)} %`).join(' + ')})` : r.reusedFrom ? `${r.variant} (run ${r.reusedFrom})` : r.variant;
+const regionList = (rs: string[]) => rs.map((x) => `(${x})`).join(' ') || 'none';
 
 /** A run during which other work used more than --quiet % of a core: its figures are suspect. */
 const disturbed = (r: RunResult) => r.othersCpuPct > P.quietPct;
 function summaryRows(rs: RunResult[]): string[][] {
   return rs.map((r) => [
-    `${TITLES[r.scenario]}`, String(r.bots), `${r.variant}${disturbed(r) ? ` ⚠ others ${f(r.othersCpuPct, 0)} %` : ''}`,
+    `${TITLES[r.scenario]}`, String(r.bots), `${variantName(r)}${disturbed(r) ? ` ⚠ others ${f(r.othersCpuPct, 0)} %` : ''}`,
     pct(r.completeness.share), f(r.bytesPerClientS), `${pair(r.moveToPatchMs, 0)} ms`, `${f(r.serverCpuPct, 0)} %`,
     `${pair(r.tickMs, 2)} ms`, f(r.handoffsPerS, 1),
   ]);
@@ -649,7 +716,14 @@ function detailRows(l: RunResult | undefined, n: RunResult | undefined): string[
   const rat = (fn: (r: RunResult) => number) => (l && n ? ratio(fn(l), fn(n)) : '');
   return [
     ['clients joined / connected at the end (server count)', ...cell((r) => `${r.joined}/${r.bots} / ${r.connected} (${r.serverClients})`), ''],
-    ['rooms in the server process', ...cell((r) => String(r.rooms)), ''],
+    ['rooms in the server process', ...cell((r) => (r.processes ? `${r.rooms}: ${r.processes.map((x) => `${x.name} ${x.rooms}`).join(', ')}` : String(r.rooms))), ''],
+    ...(rs.some((r) => r?.processes)
+      ? [
+          ['regions by process at the start → at the end', ...cell((r) => r.processes?.map((x) => `${x.name}: ${regionList(x.regionsAtStart)} → ${regionList(x.regionsAtEnd)}`).join('; ') ?? ''), ''],
+          ['CPU by process, % of one core', ...cell((r) => r.processes?.map((x) => `${x.name} ${f(x.cpuPct, 1)}`).join(' + ') ?? ''), ''],
+          ['Redis database of the run: keys left after the graceful shutdowns (removed)', ...cell((r) => (r.redis ? `db ${r.redis.db}: ${r.redis.keysLeft}${r.redis.keysLeft ? ` (${codes(r.redis.byKind)})` : ''}; own roomcount entries left ${r.redis.roomcountOurs}` : '')), ''],
+        ]
+      : []),
     ['join time for all bots, s', ...cell((r) => f(r.joinS, 1)), ''],
     ['sees: share of the players within 32 blocks in the state', ...cell((r) => pct(r.completeness.share)), ''],
     ['  within 8 / 16 / 32 blocks', ...cell((r) => r.completeness.bands.map((b) => pct(b.share, 0)).join(' / ')), ''],
@@ -659,7 +733,7 @@ function detailRows(l: RunResult | undefined, n: RunResult | undefined): string[
     ['  of which frames (WebSocket payload + header)', ...cell((r) => f(r.frameBytesPerClientS)), ''],
     ['bytes / s per neighbour shown', ...cell((r) => f(neighbourBytes(r))), rat(neighbourBytes)],
     ['move → own position in a patch p50 / p99, ms', ...cell((r) => pair(r.moveToPatchMs, 1)), l && n ? `${ratio(l.moveToPatchMs.p50, n.moveToPatchMs.p50)} / ${ratio(l.moveToPatchMs.p99, n.moveToPatchMs.p99)}` : ''],
-    ['server CPU, % of one core', ...cell((r) => f(r.serverCpuPct, 1)), rat((r) => r.serverCpuPct)],
+    ['server CPU, % of one core (all server processes)', ...cell((r) => f(r.serverCpuPct, 1)), rat((r) => r.serverCpuPct)],
     ['PostgreSQL CPU for the bench database, % of one core', ...cell((r) => f(r.dbCpuPct, 1)), rat((r) => r.dbCpuPct)],
     ['server RSS / heap used, MB', ...cell((r) => `${f(r.serverRssMb)} / ${f(r.serverHeapMb)}`), rat((r) => r.serverRssMb)],
     ['tick p50 / p99, ms', ...cell((r) => pair(r.tickMs, 2)), l && n ? ratio(l.tickMs.p99, n.tickMs.p99) : ''],
@@ -676,10 +750,13 @@ function detailRows(l: RunResult | undefined, n: RunResult | undefined): string[
 }
 
 function profileSection(r: RunResult): string[] {
-  const p = r.profile;
-  if (!p) return [];
+  if (r.reusedFrom) return [];
+  return [[r.profile, r.processes ? ' process A' : ''] as const, [r.profileB, ' process B'] as const].flatMap(([p, who]) => (p ? profileTable(`${r.label}${who}`, p) : []));
+}
+
+function profileTable(label: string, p: ProfileSummary): string[] {
   return [
-    `#### ${r.label}: ${f(p.totalMs / 1000, 1)} s sampled in the window${p.wholeProfile ? ' (window not found in the profile: whole run)' : ''}, ${pct(p.idleMs / p.totalMs, 0)} idle`,
+    `#### ${label}: ${f(p.totalMs / 1000, 1)} s sampled in the window${p.wholeProfile ? ' (window not found in the profile: whole run)' : ''}, ${pct(p.idleMs / p.totalMs, 0)} idle`,
     '',
     mdTable(['self time (function, script:line)', 'ms', '% of busy'], p.top.map((e) => [`\`${e.name}\` ${e.where}`, f(e.ms), f(e.busyPct, 1)])),
     '',
@@ -697,52 +774,21 @@ async function main(): Promise<void> {
     ...(SCENARIOS.includes('crowd') ? [...P.crowd, ...P.capacity] : []),
     ...(SCENARIOS.includes('spread') ? P.spread : []),
     ...(SCENARIOS.includes('border') ? P.border : []),
+    ...(SCENARIOS.includes('corner2') ? P.corner2 : []),
   );
-  const dbName = `leyline_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  await admin.end();
-  const dbUrlObj = new URL(ADMIN_URL);
-  dbUrlObj.pathname = `/${dbName}`;
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-bench-'));
+  // Bounded whatever happens (a hung join, a wedged child): generous next to the planned time.
+  const planned = VARIANTS.length * ((SCENARIOS.includes('crowd') ? P.crowd.length + P.capacity.length : 0) + (SCENARIOS.includes('spread') ? P.spread.length : 0) + (SCENARIOS.includes('border') ? P.border.length : 0) + (SCENARIOS.includes('corner2') ? P.corner2.length : 0));
+  const { database, dataDir, db, onCleanup, cleanup } = await benchRun(300 + planned * (P.warmupS + P.durationS + 180));
+  const dbName = database.name;
   const profDir = P.cpuProf ? await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-prof-')) : undefined;
+  if (profDir) onCleanup(() => fs.rm(profDir, { recursive: true, force: true }));
+  onCleanup(async () => liveRedis && (await releaseRedis(liveRedis.rr, liveRedis.processIds))); // a run cut short (SIGINT, the deadline)
   const env: Record<string, string> = {
-    NODE_ENV: 'production',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    DATABASE_URL: dbUrlObj.toString(),
-    JWT_SECRET: randomBytes(32).toString('hex'), // shared by every server child: tokens outlive one child
-    LOG_LEVEL: 'warn',
-    BCRYPT_COST: '4', // registering hundreds of bots; the login path is not what is measured
-    AUTH_RATE_LIMIT_PER_MIN: '100000',
-    PLAY_RATE_LIMIT_PER_MIN: '100000',
-    PLAY_RATE_LIMIT_PER_IP_PER_MIN: '1000000', // every bot plays from 127.0.0.1
+    ...serverEnv({ databaseUrl: database.url, dataDir }),
     ...(maxBots > 1000 ? { REGION_SEATS: String(maxBots + 100) } : {}),
     ...(P.viewRadius !== undefined ? { VIEW_RADIUS_CHUNKS: String(P.viewRadius) } : {}),
   };
-  const db = new pg.Client({ connectionString: env.DATABASE_URL });
   const procs: BotProc[] = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      await Promise.all([...children].map((c) => c.stop().catch(() => undefined)));
-      await db.end().catch(() => undefined);
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).finally(() => c.end());
-      await fs.rm(dataDir, { recursive: true, force: true });
-      if (profDir) await fs.rm(profDir, { recursive: true, force: true });
-    })());
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
-  // Bounded whatever happens (a hung join, a wedged child): generous next to the planned time.
-  const planned = VARIANTS.length * ((SCENARIOS.includes('crowd') ? P.crowd.length + P.capacity.length : 0) + (SCENARIOS.includes('spread') ? P.spread.length : 0) + (SCENARIOS.includes('border') ? P.border.length : 0));
-  const limitS = 300 + planned * (P.warmupS + P.durationS + 180);
-  setTimeout(() => {
-    process.stderr.write(`bench: no result after ${limitS} s, giving up\n`);
-    void cleanup().finally(() => process.exit(1));
-  }, limitS * 1000).unref();
 
   const loadStart = os.loadavg();
   try {
@@ -760,7 +806,7 @@ async function main(): Promise<void> {
     const ctx: Ctx = { env, procs, db, dbName, world, profDir };
 
     const results: RunResult[] = [];
-    const sizes: Record<Scenario, number[]> = { crowd: P.crowd, spread: P.spread, border: P.border };
+    const sizes: Record<Scenario, number[]> = { crowd: P.crowd, spread: P.spread, border: P.border, corner2: P.corner2 };
     for (const scenario of SCENARIOS) {
       // The crowd is also the capacity curve: its --crowd sizes always run, the --capacity sizes in between and
       // beyond only while the variant held 20 Hz at its last size.
@@ -768,6 +814,12 @@ async function main(): Promise<void> {
       for (const n of steps) {
         const specs = layout(scenario, accounts.slice(0, n), world.seed);
         for (const v of VARIANTS) {
+          // corner2's naive peer (one room, one process): the crowd's run of the same size in this bench, if any.
+          const crowdNaive = scenario === 'corner2' && v === 'naive' ? results.find((r) => r.scenario === 'crowd' && r.bots === n && r.variant === 'naive') : undefined;
+          if (crowdNaive) {
+            results.push({ ...crowdNaive, scenario, label: `${scenario}-${n}-naive`, reusedFrom: crowdNaive.label });
+            continue;
+          }
           const last = results.filter((r) => r.scenario === scenario && r.variant === v).at(-1);
           if (!sizes[scenario].includes(n) && last && !last.holds20Hz) continue;
           results.push(await run(scenario, v, specs, ctx));
@@ -844,6 +896,25 @@ async function report(results: RunResult[], o: { loadStart: number[]; t0: number
     md.push('## Capacity (crowd at the corner)', '', `A variant holds 20 Hz when its event-loop delay p99 and its tick p99 + patch p99 both stay within ${TICK_BUDGET_MS} ms; the curve steps up while it holds (bots share the machine: their CPU is in the details).`, '', mdTable(head, rows), '');
     console.log(`\n${textTable(head, rows)}`);
   }
+  const two = results.filter((r) => r.processes);
+  if (two.length) {
+    const head = ['run', 'process', 'regions at the start', 'at the end', 'CPU, % of a core', 'RSS, MB', 'clients', 'rooms', 'tick + patch p99, ms', 'loop delay p99, ms'];
+    const rows = two.flatMap((r) => r.processes!.map((x) => [r.label, `${x.name} ${x.address}`, regionList(x.regionsAtStart), regionList(x.regionsAtEnd), f(x.cpuPct, 1), f(x.rssMb), String(x.clients), String(x.rooms), `${f(x.tickP99Ms, 2)} + ${f(x.patchP99Ms, 2)}`, f(x.loopDelayP99Ms, 1)]));
+    const verdict = two.map((r) => `${r.label}: ${pct(r.completeness.share)} (within 8 / 16 / 32 blocks ${r.completeness.bands.map((b) => pct(b.share, 1)).join(' / ')}), corner split ${r.split}: target ≥ 99 % ${r.completeness.share >= 0.99 ? 'met' : '**not met**'}`);
+    md.push(
+      '## Two processes on one Redis (corner2)',
+      '',
+      `The crowd at the corner with Leyline on two server processes sharing one Redis (presence and driver) and the database; the bench makes the four corner regions' rooms one by one, each after the last is counted in Colyseus' \`roomcount\`, so they land two on each process (rooms of a region that empties and refills are placed again by Colyseus: "at the end"). Bots play through the two processes alternately; the naive peer is one room on one process${two.some((r) => find('corner2', r.bots, 'naive')?.reusedFrom) ? ' (its figures: the crowd run of the same size)' : ''}. Issue 9's target: ≥ 99 % of the players within 32 blocks seen at the corner across processes.`,
+      '',
+      mdTable(head, rows),
+      '',
+      ...verdict.map((v) => `- ${v}`),
+      '',
+    );
+    console.log(`
+${textTable(head, rows)}
+${verdict.join('\n')}`);
+  }
   md.push('## Details per scenario', '');
   for (const k of keys) {
     const l = find(k.scenario, k.bots, 'leyline'), n = find(k.scenario, k.bots, 'naive');
@@ -852,8 +923,8 @@ async function report(results: RunResult[], o: { loadStart: number[]; t0: number
     for (const r of warn) md.push(`Server log lines at warn or above (${r.label}, whole run, by phase and message):`, '', ...Object.entries(r.serverWarningsByMessage).sort((a, b) => b[1] - a[1]).map(([k, v]) => `- ${v} × \`${k.replace(/`/g, "'")}\``), '');
   }
   // Where the bytes go.
-  const byteRows = results.map((r) => [r.label, f(r.bytesPerClientS), Object.entries(r.framesPerClientS).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v)}`).join(', ')]);
-  const fieldRows = results.filter((r) => r.probes > 0).map((r) => [r.label, Object.entries(r.fieldChangesPerProbeS).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k} ${f(v, 0)}`).join(', ')]);
+  const byteRows = results.filter((r) => !r.reusedFrom).map((r) => [r.label, f(r.bytesPerClientS), Object.entries(r.framesPerClientS).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v)}`).join(', ')]);
+  const fieldRows = results.filter((r) => r.probes > 0 && !r.reusedFrom).map((r) => [r.label, Object.entries(r.fieldChangesPerProbeS).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k} ${f(v, 0)}`).join(', ')]);
   md.push(
     '## Where the bytes go',
     '',
@@ -882,11 +953,13 @@ async function report(results: RunResult[], o: { loadStart: number[]; t0: number
     '- **Handoffs/s**: handoffs completed by the bots during the window (seat consumed) ÷ seconds; the handoff time (observers) runs from the `handoff` message to the own character in the new room\'s state. Failed handoffs, closes and rejoins count over the whole run, warm-up included.',
     '- **PostgreSQL CPU**: the database backends serving the bench\'s database (process titles in /proc), over the window: the server\'s reads and saves (handoffs save and load a character).',
     '- **Others**: CPU the machine spent outside the server child, the bot processes, the bench process and those database backends during the window (/proc/stat), to show when other work disturbed a run.',
+    '- **corner2** (two processes): the first four bots are anchors, one in each corner region, wandering within 2 blocks of their start (the spawn mirrored across the borders) so that no corner room empties and is placed again; the others are the crowd. Both server children get REDIS_URL (a Redis database of the run\'s own: an empty one of 1..15 claimed with a marker key, unless `--redis` names one), a fresh JOBS_PREFIX, their own port and PUBLIC_ADDRESS, the same database. The four corner rooms are made one at a time (the first bot of each region, through alternate processes), each after the bench saw the one before counted in Colyseus\' `roomcount` hash: Colyseus creates a room on the process with the fewest rooms, so they go two and two; the regions each process hosts are read from the room listings (its own processId) before the rest join and at the end of the window. The rest play through the two processes alternately. Server CPU, RSS and rooms are summed over the processes, ticks and patches pooled, event-loop delay the worse of the two. After the children shut down gracefully (which removes their `roomcount` entries and listings) the keys left in the run\'s Redis database are counted by kind and removed.',
     '- NPCs roam Leyline\'s regions and sometimes kill a bot (its moves are refused while dead; it respawns at the region\'s centre and walks back); the naive peer has no NPCs, no mana, no persistence but a save on leave: it is the plain room a studio would start from.',
     '',
   );
   await fs.writeFile(path.join(ROOT, 'loadtest/results.md'), md.join('\n'));
-  const slim = results.map(({ profile, ...r }) => ({ ...r, profile: profile && { ...profile, top: profile.top.slice(0, 10), packages: profile.packages.slice(0, 10) } }));
+  const cut = (p: ProfileSummary | undefined) => p && { ...p, top: p.top.slice(0, 10), packages: p.packages.slice(0, 10) };
+  const slim = results.map(({ profile, profileB, ...r }) => ({ ...r, profile: cut(profile), profileB: cut(profileB) }));
   const params = { ...P, viewRadiusBlocks: VIEW_RADIUS_BLOCKS, scenarios: SCENARIOS, variants: VARIANTS };
   console.log(`\nBENCH ${JSON.stringify({ machine, params, world: o.world, results: slim, elapsedS: Math.round((Date.now() - o.t0) / 1000) })}`);
 }

@@ -8,7 +8,7 @@
  * RoomSeams hooks): tick duration, patch encode+send duration, and how long
  * after its tick a patch went out.
  *
- * IPC: parent → {type:'reset'} | {type:'stats'}; child → {type:'ready', port} | {type:'reset-done', …} | {type:'stats', ...}.
+ * IPC: parent → {type:'reset'} | {type:'stats'}; child → {type:'ready', port, processId} | {type:'reset-done', …} | {type:'stats', ...}.
  * `reset` starts a measuring window, `stats` reads it (it does not end it).
  * SIGTERM or a lost parent → graceful shutdown (rooms save), then exit.
  */
@@ -37,6 +37,9 @@ export type ServerStats = {
   heapUsedBytes: number;
   rooms: number;
   ccu: number;
+  /** Colyseus' id of this process, and the regions ("rx,rz") whose rooms it hosts now. */
+  processId: string;
+  regions: string[];
   /** Event-loop delay over the window, ms. */
   loopDelayP50Ms: number;
   loopDelayP99Ms: number;
@@ -104,7 +107,7 @@ process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('disconnect', () => void stop('bench parent gone'));
 
-process.on('message', (m: { type?: string }) => {
+process.on('message', async (m: { type?: string }) => {
   if (m?.type === 'reset') {
     tickMs = [];
     patchMs = [];
@@ -115,6 +118,10 @@ process.on('message', (m: { type?: string }) => {
     loop.reset();
     process.send!({ type: 'reset-done' });
   } else if (m?.type === 'stats') {
+    // The room listings first (a round trip to Redis with REDIS_URL): CPU and wall time are read together after it.
+    const listings = await matchMaker.query({ name: ROOM_NAME }).catch(() => []);
+    // filterBy(['worldId', 'rx', 'rz']): those options are the listing's metadata.
+    const regions = listings.filter((l) => l.processId === matchMaker.processId).map((l) => `${l.metadata?.rx},${l.metadata?.rz}`).sort();
     const cpu = process.cpuUsage(cpu0);
     const mem = process.memoryUsage();
     const ms = (ns: number) => ns / 1e6;
@@ -127,6 +134,8 @@ process.on('message', (m: { type?: string }) => {
       heapUsedBytes: mem.heapUsed,
       rooms: matchMaker.stats.local.roomCount,
       ccu: matchMaker.stats.local.ccu,
+      processId: matchMaker.processId,
+      regions,
       loopDelayP50Ms: ms(loop.percentile(50)),
       loopDelayP99Ms: ms(loop.percentile(99)),
       loopDelayMaxMs: ms(loop.max),
@@ -135,4 +144,4 @@ process.on('message', (m: { type?: string }) => {
     } satisfies ServerStats);
   }
 });
-process.send({ type: 'ready', port: server.port });
+process.send({ type: 'ready', port: server.port, processId: matchMaker.processId });
