@@ -71,8 +71,8 @@ describe('game RegionSim: queue and step', () => {
     const ev = sim.step(T0 + TICK, TICK);
     assert.equal(sim.queued, 0);
     await flush();
-    assert.deepEqual(m1.reply, { ok: true, data: { x: 17.5, y: FLOOR, z: 16.5 } });
-    assert.deepEqual(m2.reply, { ok: true, data: { x: 18.5, y: FLOOR, z: 16.5 } });
+    assert.deepEqual(m1.reply, { ok: true }, 'an accepted move answers no data: the position is the one asked for');
+    assert.deepEqual(m2.reply, { ok: true });
     assert.deepEqual(c1.reply, { ok: true });
     assert.deepEqual(c2.reply, { ok: true });
     assert.deepEqual([a.x, a.y, a.z, a.yaw, a.lastMoveAt], [18.5, FLOOR, 16.5, 1.25, T0 + TICK]);
@@ -90,7 +90,7 @@ describe('game RegionSim: queue and step', () => {
     const [r1, r2] = await Promise.all([far, near]);
     assert.equal(r1.ok, false);
     assert.equal(!r1.ok && r1.code, 'INVALID_MOVE');
-    assert.deepEqual(r2, { ok: true, data: { x: 17.5, y: FLOOR, z: 16.5 } });
+    assert.deepEqual(r2, { ok: true });
     assert.equal(a.x, 17.5);
     assert.deepEqual(ev.corrections, [{ characterId: 'a', x: 16.5, y: FLOOR, z: 16.5 }]);
   });
@@ -158,7 +158,7 @@ describe('game RegionSim: moves', () => {
     sim.addCharacter(character('b', 10.5, FLOOR, 10.5));
     const r = sim.enqueue({ kind: 'move', characterId: 'a', to: { x: 17, y: FLOOR, z: 16, yaw: -0.5 } });
     const ev = sim.step(T0 + 200, TICK);
-    assert.deepEqual(await r, { ok: true, data: { x: 17, y: FLOOR, z: 16 } });
+    assert.deepEqual(await r, { ok: true });
     assert.deepEqual([...ev.characters], ['a']);
     assert.deepEqual([a.x, a.y, a.z, a.yaw, a.lastMoveAt], [17, FLOOR, 16, -0.5, T0 + 200]);
     assert.deepEqual(ev.crossings, []);
@@ -176,7 +176,7 @@ describe('game RegionSim: moves', () => {
     const far = REGION_SIZE + HANDOFF_MARGIN_BLOCKS + 0.4;
     const r = sim.enqueue({ kind: 'move', characterId: 'a', to: { x: far, y: FLOOR, z: 16.5 } });
     const ev = sim.step(T0 + 400, TICK);
-    assert.deepEqual(await r, { ok: true, data: { x: far, y: FLOOR, z: 16.5 } });
+    assert.deepEqual(await r, { ok: true });
     assert.deepEqual(ev.crossings, [{ characterId: 'a', rx: 1, rz: 0 }]);
     assert.ok(ev.characters.has('a'));
     // Frozen: every further command is refused, and it is left out of gravity.
