@@ -220,6 +220,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       cellParts.set(cell.view, part);
       return part;
     };
+    const cellFrames = new Map<Cell, Uint8Array>();
     for (const client of clients) {
       if (client.state !== ClientState.JOINED) continue;
       const w = this.interest.watcherOf(client);
@@ -232,7 +233,12 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
         const own = encoder.encodeView(w.personal, sharedOffset, it).subarray(sharedOffset);
         if (own.length) parts.push(own);
       }
-      client.raw(parts.length === 1 ? shared : join(...parts));
+      if (parts.length === 2 && cell) {
+        // The common case: one frame for every client of the cell (the transport does not modify it).
+        let frame = cellFrames.get(cell);
+        if (!frame) cellFrames.set(cell, (frame = join(shared, parts[1]!)));
+        client.raw(frame);
+      } else client.raw(parts.length === 1 ? shared : join(...parts));
     }
     for (const cell of cells) cell.view.skip = undefined;
     encoder.discardChanges();
