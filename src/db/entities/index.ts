@@ -22,6 +22,7 @@ import { CraftingRecipe } from './CraftingRecipe.js';
 import { Spell } from './Spell.js';
 import { MagicEvent } from './MagicEvent.js';
 import { LootGrant } from './LootGrant.js';
+import { NpcInteraction } from './NpcInteraction.js';
 
 export {
   User,
@@ -48,6 +49,7 @@ export {
   Spell,
   MagicEvent,
   LootGrant,
+  NpcInteraction,
 };
 export type { IUser } from './User.js';
 export type { ISession } from './Session.js';
@@ -75,6 +77,7 @@ export type { ICraftingRecipe, RecipeIngredient } from './CraftingRecipe.js';
 export type { ISpell } from './Spell.js';
 export type { IMagicEvent } from './MagicEvent.js';
 export type { ILootGrant } from './LootGrant.js';
+export type { INpcInteraction } from './NpcInteraction.js';
 
 /** Every entity, for MikroORM discovery. */
 export const entities = [
@@ -102,4 +105,5 @@ export const entities = [
   Spell,
   MagicEvent,
   LootGrant,
+  NpcInteraction,
 ];
