@@ -8,6 +8,9 @@ import { z } from 'zod';
 
 const DEFAULT_PORT = 2567; // Colyseus' conventional port
 const DEFAULT_BCRYPT_COST = 12; // ≈ 195 ms per hash on a 2-core box; 10 in tests
+const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini'; // cheap and fast; a local server names its own model
+/** The narration genres: src/ai/types.ts `GENRES` (base imports nothing; src/ai checks the two lists agree at compile time). */
+export const NARRATION_GENRES = ['fantasy', 'sci-fi', 'medieval', 'modern'] as const;
 
 /** Env values arrive as strings; an empty string means "not set". */
 const optionalString = z
@@ -88,6 +91,19 @@ const envSchema = z.object({
   JOBS_PREFIX: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,64}$/.test(v), {
     message: 'must be 1-64 of letters, digits, "_" or "-"',
   }),
+  // The AI game master (src/ai, docs/ai.md). No OPENAI_API_KEY → the built-in narrator serves everything.
+  OPENAI_BASE_URL: urlWithProtocols(['http:', 'https:']),
+  OPENAI_API_KEY: optionalString.refine((v) => v === undefined || /^[\x21-\x7e]{1,512}$/.test(v), {
+    message: 'must be 1-512 printable characters without spaces (a local server takes any, e.g. "local")',
+  }),
+  OPENAI_MODEL: optionalString
+    .transform((v) => v ?? DEFAULT_OPENAI_MODEL)
+    .refine((v) => /^[\x21-\x7e]{1,200}$/.test(v), { message: 'must be 1-200 printable characters without spaces' }),
+  LLM_TIMEOUT_MS: intInRange(200, 120_000, 8000),
+  LLM_RATE_PER_MIN: intInRange(1, 100_000, 10),
+  LLM_DAILY_TOKENS_PER_USER: intInRange(0, 100_000_000, 20_000),
+  LLM_CACHE_TTL_S: intInRange(0, 86_400, 300),
+  NARRATION_GENRE: z.enum(NARRATION_GENRES).optional().default('fantasy'),
 });
 
 export type Config = {
@@ -135,6 +151,21 @@ export type Config = {
   ritualResultGraceMs: number;
   /** Namespace of the job queues (Redis key prefix, default "leyline"; a queue-name prefix on PostgreSQL, default none). */
   jobsPrefix: string | undefined;
+  /** OpenAI-compatible chat API (…/v1); unset → OpenAI's own. */
+  openaiBaseUrl: string | undefined;
+  /** Unset → the model is off and the built-in narrator serves (a local server takes any key, e.g. "local"). */
+  openaiApiKey: string | undefined;
+  openaiModel: string;
+  /** The whole model attempt (retries and backoff included); after it the built-in narrator answers. */
+  llmTimeoutMs: number;
+  /** Model calls per minute per user (in-memory per process); over it the built-in narrator answers. */
+  llmRatePerMin: number;
+  /** Tokens (prompt + completion) per user per UTC day; 0 → the model is never called. */
+  llmDailyTokensPerUser: number;
+  /** Identical prompts within this many seconds are answered from the cache; 0 → no cache. */
+  llmCacheTtlS: number;
+  /** Genre of the narration (the built-in narrator's templates and the model's prompt). */
+  narrationGenre: (typeof NARRATION_GENRES)[number];
 };
 
 export class ConfigError extends Error {
@@ -183,5 +214,13 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     jobsLockMs: e.JOBS_LOCK_MS,
     ritualResultGraceMs: e.RITUAL_RESULT_GRACE_MS,
     jobsPrefix: e.JOBS_PREFIX,
+    openaiBaseUrl: e.OPENAI_BASE_URL,
+    openaiApiKey: e.OPENAI_API_KEY,
+    openaiModel: e.OPENAI_MODEL,
+    llmTimeoutMs: e.LLM_TIMEOUT_MS,
+    llmRatePerMin: e.LLM_RATE_PER_MIN,
+    llmDailyTokensPerUser: e.LLM_DAILY_TOKENS_PER_USER,
+    llmCacheTtlS: e.LLM_CACHE_TTL_S,
+    narrationGenre: e.NARRATION_GENRE,
   };
 }

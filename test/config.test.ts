@@ -50,6 +50,22 @@ describe('config', () => {
     assert.deepEqual([c.playRateLimitPerMin, c.playRateLimitPerIpPerMin, c.metricsToken], [5, 50, 'm'.repeat(24)]);
   });
 
+  it('reads the game master settings: model off by default', () => {
+    const d = loadConfig({});
+    assert.deepEqual(
+      [d.openaiBaseUrl, d.openaiApiKey, d.openaiModel, d.llmTimeoutMs, d.llmRatePerMin, d.llmDailyTokensPerUser, d.llmCacheTtlS, d.narrationGenre],
+      [undefined, undefined, 'gpt-4o-mini', 8000, 10, 20000, 300, 'fantasy'],
+    );
+    const c = loadConfig({
+      OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1', OPENAI_API_KEY: 'local', OPENAI_MODEL: 'llama3.1:8b', LLM_TIMEOUT_MS: '500',
+      LLM_RATE_PER_MIN: '3', LLM_DAILY_TOKENS_PER_USER: '0', LLM_CACHE_TTL_S: '0', NARRATION_GENRE: 'sci-fi',
+    });
+    assert.deepEqual(
+      [c.openaiBaseUrl, c.openaiApiKey, c.openaiModel, c.llmTimeoutMs, c.llmRatePerMin, c.llmDailyTokensPerUser, c.llmCacheTtlS, c.narrationGenre],
+      ['http://127.0.0.1:11434/v1', 'local', 'llama3.1:8b', 500, 3, 0, 0, 'sci-fi'],
+    );
+  });
+
   const bad: [string, Record<string, string>][] = [
     ['PORT', { PORT: 'abc' }],
     ['PORT', { PORT: '70000' }],
@@ -64,6 +80,12 @@ describe('config', () => {
     ['PLAY_RATE_LIMIT_PER_MIN', { PLAY_RATE_LIMIT_PER_MIN: '0' }],
     ['METRICS_TOKEN', { METRICS_TOKEN: 'short' }],
     ['METRICS_TOKEN', { METRICS_TOKEN: 'has a space in it somewhere' }],
+    ['OPENAI_BASE_URL', { OPENAI_BASE_URL: 'ftp://x' }],
+    ['OPENAI_API_KEY', { OPENAI_API_KEY: 'two words' }],
+    ['OPENAI_MODEL', { OPENAI_MODEL: 'a model' }],
+    ['LLM_TIMEOUT_MS', { LLM_TIMEOUT_MS: '50' }],
+    ['LLM_RATE_PER_MIN', { LLM_RATE_PER_MIN: '0' }],
+    ['NARRATION_GENRE', { NARRATION_GENRE: 'western' }],
   ];
   for (const [variable, env] of bad) {
     it(`names ${variable} when it is ${JSON.stringify(Object.values(env)[0])}`, () => {

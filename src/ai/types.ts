@@ -107,6 +107,15 @@ export interface GameMaster {
   /** 'disabled' without a configured model; 'ok' / 'degraded' (recent failures) otherwise. */
   health(): 'ok' | 'degraded' | 'disabled';
   /** What GET /api/config/models reports. */
-  models(): { enabled: boolean; model?: string; baseUrl?: string; genres: readonly Genre[]; timeoutMs: number };
+  models(): {
+    enabled: boolean;
+    model?: string;
+    /** Without credentials or query. */
+    baseUrl?: string;
+    genres: readonly Genre[];
+    /** The configured NARRATION_GENRE. */
+    genre?: Genre;
+    timeoutMs: number;
+  };
   close(): Promise<void>;
 }

@@ -22,6 +22,7 @@ import { CraftingRecipe } from './CraftingRecipe.js';
 import { Spell } from './Spell.js';
 import { MagicEvent } from './MagicEvent.js';
 import { LootGrant } from './LootGrant.js';
+import { LlmUsage } from './LlmUsage.js';
 import { NpcInteraction } from './NpcInteraction.js';
 
 export {
@@ -49,6 +50,7 @@ export {
   Spell,
   MagicEvent,
   LootGrant,
+  LlmUsage,
   NpcInteraction,
 };
 export type { IUser } from './User.js';
@@ -77,6 +79,7 @@ export type { ICraftingRecipe, RecipeIngredient } from './CraftingRecipe.js';
 export type { ISpell } from './Spell.js';
 export type { IMagicEvent } from './MagicEvent.js';
 export type { ILootGrant } from './LootGrant.js';
+export type { ILlmUsage } from './LlmUsage.js';
 export type { INpcInteraction } from './NpcInteraction.js';
 
 /** Every entity, for MikroORM discovery. */
@@ -105,5 +108,6 @@ export const entities = [
   Spell,
   MagicEvent,
   LootGrant,
+  LlmUsage,
   NpcInteraction,
 ];
