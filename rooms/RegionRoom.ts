@@ -154,7 +154,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     };
     this.stopRitualResults = listenForRituals(this.deps.jobs, this.sim);
     this.narration = new RoomNarration({
-      hub: this.deps.narration, jobs: this.deps.jobs, sim: this.sim, writer: this.writer, catalogue: content(), log, world, newId: this.deps.newId,
+      hub: this.deps.narration, jobs: this.deps.jobs, sim: this.sim, writer: this.writer, catalogue: content(), log, world, newId: this.deps.newId, defaultGenre: settings.narrationGenre,
       where: this.outlets.where, clientOf: (id) => this.sessions.clientOf(id),
     });
     await this.presence.subscribe(LOGOUT_CHANNEL, this.onLogout);

@@ -92,6 +92,8 @@ export class NarrationHub {
   /** Requests made in this process, for failures and deadlines: narrationId → character and deadline timer. */
   private readonly requested = new Map<string, { characterId: string; timer: NodeJS.Timeout }>();
   private readonly admitting = new Set<string>();
+  /** Rate keys this process wrote: deleted on close (LocalPresence keeps a live timer per key that would hold the process open). */
+  private readonly rateKeys = new Set<string>();
   private readonly stopResults: (() => void) | undefined;
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
@@ -158,6 +160,7 @@ export class NarrationHub {
       }
       if (live >= NARRATIONS_IN_FLIGHT) return refuse('NARRATION_LIMIT', 'one narration at a time: wait for the answer');
       const n = await p.hincrbyex(RATE(characterId), String(narrationWindow(now)), 1, RATE_KEY_TTL_S);
+      if (this.rateKeys.size < 100_000) this.rateKeys.add(RATE(characterId));
       if (n > NARRATIONS_PER_MINUTE) return refuse('NARRATION_LIMIT', `at most ${NARRATIONS_PER_MINUTE} narrations a minute`);
       await p.hset(IN_FLIGHT(characterId), narrationId, String(now));
       return undefined;
@@ -256,6 +259,9 @@ export class NarrationHub {
     for (const c of this.subscribed) Promise.resolve(this.deps.presence.unsubscribe(narrationChannel(c), this.onMessage)).catch(() => undefined);
     this.subscribed.clear();
     this.buffered.clear();
+    // Losing a minute's count at shutdown is harmless; a LocalPresence timer left running is not.
+    for (const k of this.rateKeys) Promise.resolve(this.deps.presence.del(k)).catch(() => undefined);
+    this.rateKeys.clear();
   }
 }
 
@@ -268,6 +274,8 @@ export type RoomNarrationDeps = {
   log: Logger;
   where: { roomId: string; worldId: string; rx: number; rz: number };
   world: { seed: number; worldType: string };
+  /** NARRATION_GENRE; a world whose type names a genre narrates in that one instead. */
+  defaultGenre: Genre;
   newId: () => string;
   clientOf(characterId: string): Client | undefined;
 };
@@ -280,7 +288,7 @@ export class RoomNarration implements NarrationSink {
   private readonly genre: Genre;
 
   constructor(private readonly d: RoomNarrationDeps) {
-    this.genre = (GENRES as readonly string[]).includes(d.world.worldType) ? (d.world.worldType as Genre) : 'fantasy';
+    this.genre = (GENRES as readonly string[]).includes(d.world.worldType) ? (d.world.worldType as Genre) : d.defaultGenre;
     d.hub?.attach(this);
   }
 
