@@ -54,6 +54,8 @@ export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 const MAX_BACKOFF_MS = 2000;
 /** A retry that would have less time than this before the deadline is not started. */
 const MIN_ATTEMPT_MS = 100;
+/** Statuses with which a server may refuse `stream: true` (bad request, unsupported media, unprocessable). */
+const STREAM_REFUSED: readonly number[] = [400, 415, 422];
 
 export type ModelClient = { complete(call: ModelCall): Promise<ModelOutput> };
 
@@ -94,14 +96,20 @@ export function createModelClient(o: ModelClientOptions): ModelClient {
     }
     let raw = '';
     let usage: TokenUsage | undefined;
+    let finished = false;
     for await (const chunk of data) {
-      const delta = chunk?.choices?.[0]?.delta?.content;
+      const choice = chunk?.choices?.[0];
+      const delta = choice?.delta?.content;
       if (typeof delta === 'string' && delta) {
         raw += delta;
         onRaw(delta);
       }
+      if (choice?.finish_reason) finished = true;
       if (chunk?.usage) usage = usageOf(chunk.usage);
     }
+    // The SDK ends the iteration quietly when the request is aborted: a cut-off stream is no answer.
+    if (call.signal.aborted) throw new ModelFailure('timeout', 'deadline reached while streaming');
+    if (!finished) throw new ModelFailure('error', 'the stream ended before a finish_reason');
     return { raw, usage: usage ?? estimate(promptChars, raw), usageReported: !!usage, streamed: true };
   }
 
@@ -123,9 +131,10 @@ export function createModelClient(o: ModelClientOptions): ModelClient {
           return { ...out, attempts };
         } catch (err) {
           if (call.signal.aborted || err instanceof APIUserAbortError) throw new ModelFailure('timeout', 'deadline reached');
+          if (err instanceof ModelFailure) throw err;
           const status = err instanceof APIError ? err.status : undefined;
           // A server that refuses streaming answers 4xx to `stream: true`: ask once more without it.
-          if (stream && !gotDelta && !streamFallbackTried && status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+          if (stream && !gotDelta && !streamFallbackTried && status !== undefined && STREAM_REFUSED.includes(status)) {
             stream = false;
             streamFallbackTried = true;
             o.log.debug({ status }, 'model refused a streamed request; retrying without streaming');

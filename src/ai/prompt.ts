@@ -147,7 +147,8 @@ export type ParsedOutput = {
 };
 
 const FENCE = /```[a-zA-Z]*[ \t]*\n?([\s\S]*?)(?:```|$)/;
-const MEMORY_LINE = /^[ \t*_]*MEMORY[ \t*_]*:[ \t]*(.*)$/im;
+/** "MEMORY:" at the start of a line, or after a sentence's end on the same line ("… waits. MEMORY: …"). */
+const MEMORY_LINE = /(?:^|(?<=[.!?"”')] ))[ \t*_]*MEMORY[ \t*_]*:[ \t*_]*(.*)$/m;
 
 /** Splits the model's output into prose, the MEMORY line and the trailing JSON proposal. */
 export function parseModelOutput(raw: string, maxChars = MAX_OUTPUT_CHARS): ParsedOutput {
@@ -227,10 +228,11 @@ export class ProseStream {
     let visible = this.raw;
     const cut = markerIndex(visible);
     if (cut >= 0) {
-      visible = visible.slice(0, cut);
+      visible = visible.slice(0, cut).trimEnd();
       this.stopped = true;
     } else {
-      visible = visible.slice(0, visible.length - heldBack(visible));
+      // Whitespace before a held-back tail is held with it: it may end the prose.
+      visible = visible.slice(0, visible.length - heldBack(visible)).trimEnd();
     }
     // Emit in raw-text coordinates, cleaned per piece; the final narration replaces the streamed text anyway.
     if (visible.length > this.sent) {
@@ -244,27 +246,24 @@ export class ProseStream {
   }
 }
 
-const MARKERS = ['```', 'MEMORY:'];
-
+/** Where the prose ends: the first fence, MEMORY: marker or bare `{` line; -1 when none yet. */
 function markerIndex(s: string): number {
-  let best = -1;
-  for (const m of MARKERS) {
-    const i = m === 'MEMORY:' ? s.search(/(^|\n)[ \t*_]*MEMORY[ \t*_]*:/i) : s.indexOf(m);
-    if (i >= 0 && (best < 0 || i < best)) best = i;
-  }
-  const bare = s.search(/(^|\n)[ \t]*\{/);
-  if (bare >= 0 && (best < 0 || bare < best)) best = bare;
-  return best;
+  const found = [s.indexOf('```'), s.search(MEMORY_LINE), s.search(/(^|\n)[ \t]*\{/)].filter((i) => i >= 0);
+  return found.length ? Math.min(...found) : -1;
 }
 
-/** Length of the tail that may be the beginning of a marker (a partial fence, or a last line that may become MEMORY: or {). */
+/** Length of the tail that may still become a marker: a trailing blank line, a partial "MEMORY:", a partial fence. */
 function heldBack(s: string): number {
   const lastNl = s.lastIndexOf('\n');
-  const lastLine = s.slice(lastNl + 1);
-  const trimmed = lastLine.replace(/^[ \t*_]+/, '').toUpperCase();
-  if (lastNl >= 0 || s.length === lastLine.length) {
-    if (trimmed === '' || 'MEMORY:'.startsWith(trimmed) || trimmed.startsWith('{')) return lastLine.length + (lastNl >= 0 ? 1 : 0);
+  if (lastNl >= 0 && /^[ \t*_]*$/.test(s.slice(lastNl + 1))) return s.length - lastNl;
+  for (let k = MEMORY.length - 1; k >= 1; k--) {
+    if (s.endsWith(MEMORY.slice(0, k))) {
+      const before = s.slice(0, s.length - k);
+      if (before === '' || /(^|\n|[.!?"”')] )[ \t*_]*$/.test(before)) return k;
+    }
   }
   for (let k = 2; k >= 1; k--) if (s.endsWith('`'.repeat(k))) return k;
   return 0;
 }
+
+const MEMORY = 'MEMORY:';
