@@ -79,6 +79,8 @@ describe('ai: game master with a model', () => {
     assert.equal(await metric('leyline_llm_requests_total', { result: 'ok' }), 1);
     assert.equal(await metric('leyline_llm_tokens_total', { kind: 'prompt' }), 321);
     assert.equal(await metric('leyline_llm_tokens_total', { kind: 'completion' }), 45);
+    const latency = (await registry.getMetricsAsJSON()).find((m) => m.name === 'leyline_llm_latency_seconds');
+    assert.equal((latency?.values as { metricName?: string; value: number }[] | undefined)?.find((v) => v.metricName === 'leyline_llm_latency_seconds_count')?.value, 1);
   });
 
   it('talk: the prompt carries the NPC persona, relationship and history', async () => {
@@ -185,6 +187,32 @@ describe('ai: game master with a model', () => {
     await stub.waitForClosed(1);
     assert.equal(await metric('leyline_llm_requests_total', { result: 'timeout' }), 1);
     assert.equal(await metric('leyline_llm_fallbacks_total', { cause: 'timeout' }), 1);
+  });
+
+  it('a slow server inside the budget is waited for', async () => {
+    stub.enqueue({ kind: 'reply', text: 'Slowly, the mist parts.', delayMs: 300 });
+    const r = await gm({ LLM_TIMEOUT_MS: '1500' }).narrate(request());
+    assert.equal(r.source, 'llm');
+    assert.equal(r.text, 'Slowly, the mist parts.');
+  });
+
+  it('no server listening: retried until the budget is spent, then "error", inside the bound', async () => {
+    const down = await OpenAiStub.start();
+    const url = down.baseUrl;
+    await down.close(); // the port is now closed: connections are refused
+    const started = Date.now();
+    const r = await gm({ OPENAI_BASE_URL: url, LLM_TIMEOUT_MS: '500' }).narrate(request());
+    assert.equal(r.source, 'fallback');
+    assert.equal(r.cause, 'error');
+    assert.ok(Date.now() - started < 1500);
+  });
+
+  it('a request it cannot read (no context) still resolves, cause "error"', async () => {
+    const r = await gm().narrate({ narrationId: 'bad', userId: 'u', kind: 'act', text: 'hi', genre: 'fantasy', seed: 1 } as never);
+    assert.equal(r.source, 'fallback');
+    assert.equal(r.cause, 'error');
+    assert.ok(r.text.length > 0);
+    assert.equal(stub.requests.length, 0);
   });
 
   it('a stream that stops midway: the chunks sent are replaced by the fallback\'s final text', async () => {

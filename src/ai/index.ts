@@ -178,12 +178,12 @@ export function createGameMaster(opts: GameMasterOptions): GameMaster {
         return { text: hit.text, source: 'llm', cached: true, usage: { promptTokens: 0, completionTokens: 0 }, ...(hit.memoryNote ? { memoryNote: hit.memoryNote } : {}) };
       }
     }
+    const limit = config.llmDailyTokensPerUser;
+    if (limit <= 0) return fallback(req, 'budget');
     if (!rate.take(req.userId)) return fallback(req, 'rate_limited');
 
-    const limit = config.llmDailyTokensPerUser;
     const day = utcDay(now());
     const deadline = startedAt + timeoutMs;
-    if (limit <= 0) return fallback(req, 'budget');
     const spent = await before(
       usage.tokensToday(req.userId, day).catch((err: unknown) => {
         // The per-minute limit still bounds spending while the store is down.
@@ -263,7 +263,12 @@ export function createGameMaster(opts: GameMasterOptions): GameMaster {
     async narrate(req, onChunk) {
       const startedAt = now();
       if (!enabled || closed) return fallback(req, 'disabled');
-      return before(viaModel(req, onChunk, startedAt), startedAt + timeoutMs + tuning.graceMs, () => fallback(req, 'timeout'));
+      const work = viaModel(req, onChunk, startedAt).catch((err: unknown) => {
+        // Only a request it cannot read (say, a job payload without context) gets here.
+        log.warn({ err, narrationId: req?.narrationId }, 'narration request unusable; the built-in narrator answers');
+        return fallback(req, 'error');
+      });
+      return before(work, startedAt + timeoutMs + tuning.graceMs, () => fallback(req, 'timeout'));
     },
 
     health() {
