@@ -62,84 +62,76 @@ export class NarrationStore {
     return 'em' in this.db ? (this.db.em as EntityManager).fork() : this.db.fork();
   }
 
+  /** One round trip: memory, active quests, the region's recent events, and (talk) the relationship and its history. */
   async loadContext(q: { characterId: string; worldId: string; rx: number; rz: number; npcKey?: string; now?: Date }): Promise<StoredContext> {
     const out: StoredContext = { memory: '', quests: [], recentEvents: [], relationship: 0, history: [] };
     if (!UUID.test(q.characterId) || !UUID.test(q.worldId)) return out;
-    const em = this.em();
-    const memory = await em.execute<{ content: string }[]>(
-      `select m.content from agent_memory m join ai_agents a on a.id = m.agent_id
-        where a.world_id = ? and a.name = ? order by m.created_at desc, m.id desc limit ?`,
-      [q.worldId, agentName(q.characterId), MEMORY_ROWS_KEPT],
+    const since = new Date((q.now ?? new Date()).getTime() - EVENTS_WINDOW_MS);
+    const npcKey = q.npcKey ?? null;
+    type Row = { memory: string[]; quests: string[]; events: { kind: string; text: string | null }[]; relationship: number | null; history: { said: string; reply: string; delta: number }[] };
+    const [row] = await this.em().execute<Row[]>(
+      `select
+         (select coalesce(json_agg(x.content order by x.created_at desc, x.id desc), '[]') from (
+            select m.content, m.created_at, m.id from agent_memory m join ai_agents a on a.id = m.agent_id
+             where a.world_id = ? and a.name = ? order by m.created_at desc, m.id desc limit ?) x) as memory,
+         (select coalesce(json_agg(y.title order by y.started_at desc), '[]') from (
+            select q.title, p.started_at from quest_progress p join quests q on q.id = p.quest_id
+             where p.character_id = ? and p.status = 'active' order by p.started_at desc limit 10) y) as quests,
+         (select coalesce(json_agg(json_build_object('kind', z.kind, 'text', z.text) order by z.starts_at desc), '[]') from (
+            select kind, data->>'text' as text, starts_at from world_events
+             where world_id = ? and rx = ? and rz = ? and starts_at >= ? order by starts_at desc limit ?) z) as events,
+         (select value from character_relationships where character_id = ? and npc_key = ? and kind = ?) as relationship,
+         (select coalesce(json_agg(json_build_object('said', h.said, 'reply', h.reply, 'delta', h.delta) order by h.created_at desc), '[]') from (
+            select said, reply, delta, created_at from npc_interactions
+             where character_id = ? and npc_key = ? order by created_at desc limit ?) h) as history`,
+      [
+        q.worldId, agentName(q.characterId), MEMORY_ROWS_KEPT,
+        q.characterId,
+        q.worldId, q.rx, q.rz, since, EVENTS_IN_CONTEXT,
+        q.characterId, npcKey, RELATIONSHIP_KIND,
+        q.characterId, npcKey, HISTORY_IN_CONTEXT,
+      ],
     );
+    if (!row) return out;
+    const parse = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
     const lines: string[] = [];
     let size = 0;
-    for (const { content } of memory) {
+    for (const content of parse<string[]>(row.memory)) {
       if (size + content.length + 1 > MEMORY_SUMMARY_CHARS) break;
       lines.push(content);
       size += content.length + 1;
     }
     out.memory = lines.reverse().join('\n');
-    const quests = await em.execute<{ title: string }[]>(
-      `select q.title from quest_progress p join quests q on q.id = p.quest_id
-        where p.character_id = ? and p.status = 'active' order by p.started_at desc limit 10`,
-      [q.characterId],
-    );
-    out.quests = quests.map((r) => r.title);
-    const since = new Date((q.now ?? new Date()).getTime() - EVENTS_WINDOW_MS);
-    const events = await em.execute<{ kind: string; text: string | null }[]>(
-      `select kind, data->>'text' as text from world_events
-        where world_id = ? and rx = ? and rz = ? and starts_at >= ? order by starts_at desc limit ?`,
-      [q.worldId, q.rx, q.rz, since, EVENTS_IN_CONTEXT],
-    );
-    out.recentEvents = events.map((e) => cut(e.text || e.kind, 160));
-    if (q.npcKey) {
-      const [rel] = await em.execute<{ value: number }[]>(
-        'select value from character_relationships where character_id = ? and npc_key = ? and kind = ?',
-        [q.characterId, q.npcKey, RELATIONSHIP_KIND],
-      );
-      out.relationship = rel ? Number(rel.value) : 0;
-      const history = await em.execute<{ said: string; reply: string; delta: number }[]>(
-        `select said, reply, delta from npc_interactions where character_id = ? and npc_key = ?
-          order by created_at desc limit ?`,
-        [q.characterId, q.npcKey, HISTORY_IN_CONTEXT],
-      );
-      out.history = history.reverse().map((h) => `Player: "${cut(h.said, 120)}" — NPC: "${cut(h.reply, 120)}" (${h.delta >= 0 ? '+' : ''}${h.delta})`);
-    }
+    out.quests = parse<string[]>(row.quests);
+    out.recentEvents = parse<Row['events']>(row.events).map((e) => cut(e.text || e.kind, 160));
+    out.relationship = row.relationship === null || row.relationship === undefined ? 0 : Number(row.relationship);
+    out.history = parse<Row['history']>(row.history)
+      .reverse()
+      .map((h) => `Player: "${cut(h.said, 120)}" — NPC: "${cut(h.reply, 120)}" (${h.delta >= 0 ? '+' : ''}${h.delta})`);
     return out;
   }
 
-  /** Writes one narration's memory, relationship and history in one transaction, once per narration id. */
+  /**
+   * Writes one narration's memory, relationship and history, once per narration id. The common
+   * case (a note only) is one statement; with a talk, lore or a quest offer, one transaction.
+   */
   async record(r: NarrationRecord): Promise<RecordResult> {
     if (!UUID.test(r.narrationId) || !UUID.test(r.characterId) || !UUID.test(r.worldId)) return { recorded: false };
+    const extra = !!(r.talk || r.questOffered || r.lore?.length);
+    if (!extra) return { recorded: (await this.note(this.em(), r)) !== undefined };
     return this.em().transactional(async (tx) => {
-      const [agent] = await tx.execute<{ id: string }[]>(
-        `insert into ai_agents (id, world_id, name, kind, personality, state, created_at, updated_at)
-         values (?, ?, ?, ?, '{}', ?::jsonb, now(), now())
-         on conflict (world_id, name) do update set updated_at = now() returning id`,
-        [randomUUID(), r.worldId, agentName(r.characterId), MEMORY_AGENT_KIND, JSON.stringify({ characterId: r.characterId })],
-      );
-      const agentId = agent!.id;
-      const inserted = await tx.execute<{ id: string }[]>(
-        `insert into agent_memory (id, agent_id, kind, content, importance, created_at) values (?, ?, 'note', ?, 0.5, now())
-         on conflict (id) do nothing returning id`,
-        [r.narrationId, agentId, cut(r.note, MEMORY_NOTE_CHARS)],
-      );
-      if (inserted.length === 0) return { recorded: false };
+      const agentId = await this.note(tx, r);
+      if (agentId === undefined) return { recorded: false };
       // Later rows of the same narration sort after its note.
-      const extra: [string, string, number][] = [];
-      if (r.questOffered) extra.push(['quest_offer', cut(`Offered a quest: ${r.questOffered.title}${r.questOffered.description ? ` — ${r.questOffered.description}` : ''}`, 400), 0.8]);
-      for (const l of r.lore ?? []) extra.push(['lore', cut(`Learned: ${l}`, 400), 0.7]);
-      for (const [kind, content, importance] of extra) {
+      const rows: [string, string, number][] = [];
+      if (r.questOffered) rows.push(['quest_offer', cut(`Offered a quest: ${r.questOffered.title}${r.questOffered.description ? ` — ${r.questOffered.description}` : ''}`, 400), 0.8]);
+      for (const l of r.lore ?? []) rows.push(['lore', cut(`Learned: ${l}`, 400), 0.7]);
+      for (const [kind, content, importance] of rows) {
         await tx.execute(
           `insert into agent_memory (id, agent_id, kind, content, importance, created_at) values (?, ?, ?, ?, ?, clock_timestamp())`,
           [randomUUID(), agentId, kind, content, importance],
         );
       }
-      await tx.execute(
-        `delete from agent_memory where agent_id = ? and id not in (
-           select id from agent_memory where agent_id = ? order by created_at desc, id desc limit ?)`,
-        [agentId, agentId, MEMORY_ROWS_KEPT],
-      );
       let relationship: RecordResult['relationship'];
       if (r.talk) {
         const t = r.talk;
@@ -149,17 +141,47 @@ export class NarrationStore {
         );
         relationship = t.step(row ? Number(row.value) : 0);
         await tx.execute(
-          `insert into character_relationships (id, character_id, npc_key, npc_kind, kind, value, updated_at) values (?, ?, ?, ?, ?, ?, now())
-           on conflict (character_id, npc_key, kind) do update set value = excluded.value, npc_kind = excluded.npc_kind, updated_at = now()`,
-          [randomUUID(), r.characterId, t.npcId, t.npcKind, RELATIONSHIP_KIND, relationship.value],
-        );
-        await tx.execute(
-          `insert into npc_interactions (narration_id, character_id, npc_key, npc_kind, said, reply, delta, value, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, now())`,
-          [r.narrationId, r.characterId, t.npcId, t.npcKind, cut(t.said, 500), cut(t.reply, 300), relationship.delta, relationship.value],
+          `with rel as (
+             insert into character_relationships (id, character_id, npc_key, npc_kind, kind, value, updated_at) values (?, ?, ?, ?, ?, ?, now())
+             on conflict (character_id, npc_key, kind) do update set value = excluded.value, npc_kind = excluded.npc_kind, updated_at = now())
+           insert into npc_interactions (narration_id, character_id, npc_key, npc_kind, said, reply, delta, value, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, now())`,
+          [
+            randomUUID(), r.characterId, t.npcId, t.npcKind, RELATIONSHIP_KIND, relationship.value,
+            r.narrationId, r.characterId, t.npcId, t.npcKind, cut(t.said, 500), cut(t.reply, 300), relationship.delta, relationship.value,
+          ],
         );
       }
       return { recorded: true, relationship };
     });
+  }
+
+  /**
+   * The character's memory agent (created on first use), the narration's note (id = narration id),
+   * and the oldest rows past MEMORY_ROWS_KEPT deleted, in one statement. The agent id, or undefined
+   * when the note exists already (this narration was recorded before).
+   */
+  private async note(em: EntityManager, r: NarrationRecord): Promise<string | undefined> {
+    const [row] = await em.execute<{ agent_id: string }[]>(
+      `with agent as (
+         insert into ai_agents (id, world_id, name, kind, personality, state, created_at, updated_at)
+         values (?, ?, ?, ?, '{}', ?::jsonb, now(), now())
+         on conflict (world_id, name) do update set updated_at = now() returning id),
+       note as (
+         insert into agent_memory (id, agent_id, kind, content, importance, created_at)
+         select ?, id, 'note', ?, 0.5, now() from agent
+         on conflict (id) do nothing returning agent_id),
+       pruned as (
+         delete from agent_memory where agent_id in (select agent_id from note) and id not in (
+           select m.id from agent_memory m where m.agent_id in (select agent_id from note)
+            order by m.created_at desc, m.id desc limit ?))
+       select agent_id from note`,
+      [
+        randomUUID(), r.worldId, agentName(r.characterId), MEMORY_AGENT_KIND, JSON.stringify({ characterId: r.characterId }),
+        r.narrationId, cut(r.note, MEMORY_NOTE_CHARS),
+        MEMORY_ROWS_KEPT - 1,
+      ],
+    );
+    return row?.agent_id;
   }
 }
 

@@ -55,6 +55,7 @@ export function createNarrationProcessor(deps: NarrationDeps): Processor<'narrat
     const log = ctx.log.child({ narrationId: p.narrationId, characterId: p.characterId });
     if (p.kind === 'talk' && !p.npc) throw new JobPayloadError('a talk narration needs its npc');
     const npcDef = p.npc ? deps.content.npcByKind.get(p.npc.kind) : undefined;
+    const t0 = performance.now();
 
     const stored = deps.store
       ? await deps.store.loadContext({ characterId: p.characterId, worldId: p.worldId, rx: p.rx, rz: p.rz, npcKey: p.npc?.id }).catch((err: unknown) => {
@@ -88,7 +89,9 @@ export function createNarrationProcessor(deps: NarrationDeps): Processor<'narrat
         /* a chunk is a preview: the final narration carries the whole text */
       }
     };
+    const t1 = performance.now();
     const res = await deps.gameMaster.narrate(req, onChunk);
+    const t2 = performance.now();
     const text = cut(cleanText(res.text ?? ''), NARRATION_WIRE_MAX) || '…';
 
     const verdict = validateOutcome(res.proposal, { kind: p.kind, allowedItems: new Map(p.lootItems.map((i) => [i.itemId, i.max])) });
@@ -130,7 +133,8 @@ export function createNarrationProcessor(deps: NarrationDeps): Processor<'narrat
       }
     }
     if (verdict.dropped.length) log.warn({ dropped: verdict.dropped, source: res.source }, 'game master proposal refused (in part): the rules allow no such outcome');
-    log.debug({ source: res.source, cause: res.cause, cached: res.cached }, 'narration done');
+    const ms = { context: Math.round(t1 - t0), narrate: Math.round(t2 - t1), record: Math.round(performance.now() - t2) };
+    log.debug({ source: res.source, cause: res.cause, cached: res.cached, ms }, 'narration done');
     const result: NarrationResult = { narrationId: p.narrationId, characterId: p.characterId, text, source: res.source, outcome, dropped };
     if (res.cause) result.cause = res.cause;
     return result;
