@@ -31,6 +31,7 @@ describe('ai: prompt and output', () => {
     assert.deepEqual(parseModelOutput('It rains.\n**MEMORY:** rain fell\n{"lore": ["wet"]}'), { text: 'It rains.', memoryNote: 'rain fell', proposal: { lore: ['wet'] } });
     assert.deepEqual(parseModelOutput('It rains.\n{"xp": 2}\nMEMORY: rain fell'), { text: 'It rains.', memoryNote: 'rain fell', proposal: { xp: 2 } });
     assert.deepEqual(parseModelOutput('Her memory: a blur. It rains.'), { text: 'Her memory: a blur. It rains.' }, 'lower-case "memory:" is prose');
+    assert.deepEqual(parseModelOutput('It rains.\nMemory: rain fell'), { text: 'It rains.', memoryNote: 'rain fell' });
     const bad = parseModelOutput('It rains.\n```json\n{"xp": }\n```');
     assert.equal(bad.text, 'It rains.');
     assert.equal(bad.proposal, undefined);
@@ -52,6 +53,6 @@ describe('ai: prompt and output', () => {
     assert.equal(streamed(['Rain.', '\n`', '``json\n{"xp":1}', '\n```']).join(''), 'Rain.');
     assert.equal(streamed(['Rain.\n', '{"xp": 1}']).join(''), 'Rain.');
     assert.equal(streamed(['Mira', 'ble ', 'Memories ', 'fade.']).join(''), 'Mirable Memories fade.');
-    assert.equal(streamed(['a\u0007b\u001b', 'c']).join(''), 'abc');
+    assert.equal(streamed(['a\u0007b\u001b', 'c\td']).join(''), 'abc d');
   });
 });

@@ -147,8 +147,8 @@ export type ParsedOutput = {
 };
 
 const FENCE = /```[a-zA-Z]*[ \t]*\n?([\s\S]*?)(?:```|$)/;
-/** "MEMORY:" at the start of a line, or after a sentence's end on the same line ("… waits. MEMORY: …"). */
-const MEMORY_LINE = /(?:^|(?<=[.!?"”')] ))[ \t*_]*MEMORY[ \t*_]*:[ \t*_]*(.*)$/m;
+/** "MEMORY:" (or "Memory:") at the start of a line, or "MEMORY:" after a sentence's end on the same line ("… waits. MEMORY: …"). */
+const MEMORY_LINE = /(?:^[ \t*_]*(?:MEMORY|Memory)|(?<=[.!?"”')] )[ \t*_]*MEMORY)[ \t*_]*:[ \t*_]*(.*)$/m;
 
 /** Splits the model's output into prose, the MEMORY line and the trailing JSON proposal. */
 export function parseModelOutput(raw: string, maxChars = MAX_OUTPUT_CHARS): ParsedOutput {
@@ -240,7 +240,7 @@ export class ProseStream {
       let piece = visible.slice(this.sent, this.sent + Math.max(0, room));
       this.sent += piece.length;
       if (this.sent >= this.maxChars) this.stopped = true;
-      piece = piece.replace(/\r/g, '').replace(CONTROL_BUT_NEWLINE, '');
+      piece = piece.replace(/\r/g, '').replace(/\t/g, ' ').replace(CONTROL_BUT_NEWLINE, '');
       if (piece) this.emit(piece);
     }
   }
