@@ -32,6 +32,7 @@ import { content } from './content.js';
 import { CLOSE_LOGGED_OUT, CLOSE_RATE_LIMITED, CLOSE_REGION_MOVED, Sessions, sessionOf, type AuthData, type Session } from './sessions.js';
 import { WireSync } from './sync.js';
 import { TickFrames } from './frames.js';
+import { RoomNarration } from './narration.js';
 
 const HARD_MESSAGES_PER_SECOND = 120; // Colyseus drops a client past this; our own limiter answers RATE_LIMITED well below it
 const PATCH_DUE_FRACTION = 0.9; // timers jitter by a millisecond or two: a patch due "now-ish" goes with this tick
@@ -85,6 +86,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   private sessions!: Sessions;
   private ghosts!: Ghosts;
   private stopRitualResults: (() => void) | undefined;
+  private narration: RoomNarration | undefined;
   private lease: RegionLease | undefined;
   private readonly onLogout = (m: { sessionId?: string }) => {
     for (const c of this.sessions.clientsOfLogin(String(m?.sessionId))) void this.sessions.kick(c, CLOSE_LOGGED_OUT, 'logged out');
@@ -103,6 +105,9 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
         },
       ]),
     ),
+    // The game master (rooms/narration.ts): answered with a narration id, narrated by a job.
+    act: (client: Client, payload: unknown) => this.spend(client) ?? this.narration!.request(sessionOf(client)!.characterId, 'act', payload),
+    talk: (client: Client, payload: unknown) => this.spend(client) ?? this.narration!.request(sessionOf(client)!.characterId, 'talk', payload),
     // Unknown message types are junk: count them against the client's budget instead of disconnecting at once.
     '*': (client: Client) => void this.spend(client),
   };
@@ -169,6 +174,10 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
       broadcast: (type, msg) => this.broadcast(type, msg),
     };
     this.stopRitualResults = listenForRituals(this.deps.jobs, this.sim);
+    this.narration = new RoomNarration({
+      hub: this.deps.narration, jobs: this.deps.jobs, sim: this.sim, writer: this.writer, catalogue: content(), log, world, newId: this.deps.newId, defaultGenre: settings.narrationGenre,
+      where: this.outlets.where, clientOf: (id) => this.sessions.clientOf(id),
+    });
     await this.presence.subscribe(LOGOUT_CHANNEL, this.onLogout);
     await this.ghosts.start();
     this.clock.setInterval(() => void this.sessions.retryStranded(), settings.persistIntervalMs);
@@ -207,6 +216,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     client.userData = { ...auth, bucket: new TokenBucket(DEFAULT_CLIENT_RATE, this.now()) } satisfies Session;
     this.sessions.bind(characterId, client);
     this.interest.attach(client, characterId);
+    this.narration!.joined(characterId);
   }
 
   override onDrop(client: Client): void {
@@ -231,6 +241,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
 
   override async onDispose(): Promise<void> {
     this.stopRitualResults?.();
+    this.narration?.close();
     this.presence.unsubscribe(LOGOUT_CHANNEL, this.onLogout);
     this.ghosts?.stop();
     if (this.writer && !(await this.writer.stop())) this.deps.log.error({ room: this.roomId }, 'region disposed with unsaved changes');

@@ -80,7 +80,7 @@ export function routeEffects(o: Outlets, ev: TickEvents): void {
   for (const r of ev.ritualOutcomes) o.clientOf(r.casterId)?.send('ritual', { ritualId: r.ritualId, status: r.status, effects: r.effects });
   for (const e of ev.worldEvents) {
     o.broadcast('worldEvent', { kind: e.kind, text: e.text });
-    writer.recordWorldEvent({ worldId: where.worldId, rx: where.rx, rz: where.rz, kind: e.kind, startsAt: at, endsAt: new Date(e.until), data: {} });
+    writer.recordWorldEvent({ worldId: where.worldId, rx: where.rx, rz: where.rz, kind: e.kind, startsAt: at, endsAt: new Date(e.until), data: { text: e.text } });
   }
 }
 

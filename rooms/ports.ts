@@ -11,6 +11,7 @@ import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
 import type { ChunkSnapshot, MagicEventRow, WorldInfo } from '../src/persist/store.js';
 import type { CharacterState, RegionState } from '../schema/index.js';
+import type { NarrationHub } from './narration.js';
 
 /** Who is behind a bearer token (signature, expiry and revocation checked), or undefined. */
 export type RoomAuth = {
@@ -60,7 +61,7 @@ export type RoomJobs = Pick<JobQueue, 'enqueue' | 'onResult'>;
 
 export type RoomSettings = Pick<
   Config,
-  'tickRateHz' | 'patchRateMs' | 'viewRadiusChunks' | 'persistIntervalMs' | 'reconnectWindowS' | 'dayLengthS' | 'ritualResultGraceMs' | 'regionSeats'
+  'tickRateHz' | 'patchRateMs' | 'viewRadiusChunks' | 'persistIntervalMs' | 'reconnectWindowS' | 'dayLengthS' | 'ritualResultGraceMs' | 'regionSeats' | 'narrationGenre'
 >;
 
 export type RegionRoomDeps = {
@@ -72,6 +73,8 @@ export type RegionRoomDeps = {
   metrics: RoomMetrics;
   /** Rituals go to workers through it; absent → rooms compute them in-process. */
   jobs?: RoomJobs;
+  /** The game master's routing in this process (rooms/narration.ts); absent → `act`/`talk` answer NARRATION_UNAVAILABLE. */
+  narration?: NarrationHub;
   /** Epoch ms; injected so the simulation can be replayed. Default Date.now. */
   now?: () => number;
   /** Ids of rituals and loot grants (uuids). */

@@ -1,5 +1,8 @@
-/** Health of the parts a process depends on (database, Redis, queue), reported by `GET /api/health`. */
-export type HealthStatus = 'ok' | 'down' | 'disabled';
+/**
+ * Health of the parts a process depends on (database, Redis, queue, LLM), reported by `GET /api/health`.
+ * `degraded`: working with a fallback (the LLM failing recently: the built-in narrator answers); only `down` makes the report degraded.
+ */
+export type HealthStatus = 'ok' | 'down' | 'disabled' | 'degraded';
 export type HealthCheck = { name: string; check(): Promise<HealthStatus> };
 
 const CHECK_TIMEOUT_MS = 2000;

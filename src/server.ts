@@ -25,6 +25,10 @@ import { ensureMagicEventPartitions } from './db/partitions.js';
 import type { Logger } from './log.js';
 import { createScaleAdapters } from './scale.js';
 import { createJobs, createProcessors, jobsRunInProcess, scheduleMaintenance } from './jobs/index.js';
+import { createGameMaster, createLlmMetrics, createPgUsageStore } from './ai/index.js';
+import { loadContent } from './content/index.js';
+import { NarrationStore } from './db/narration.js';
+import { NarrationHub } from '../rooms/narration.js';
 import { WorldStore } from './persist/store.js';
 import { randomUUID } from 'node:crypto';
 import { regionRoom } from '../rooms/RegionRoom.js';
@@ -85,18 +89,27 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
     const scale = createScaleAdapters(config.redisUrl);
     stack.push('redis probe', () => scale.close());
 
+    const metrics = createMetrics();
+    // The game master (src/ai): the model when OPENAI_API_KEY is set, else the built-in narrator. Says which at boot.
+    const gameMaster = createGameMaster({ config, log, usage: createPgUsageStore(orm), metrics: createLlmMetrics(metrics.registry) });
+    stack.push('game master', () => gameMaster.close());
+
     // Jobs: BullMQ on Redis (workers: `npm run worker`) or on this PostgreSQL (workers in-process).
     const jobs = createJobs(config, { databaseUrl, log: log.child({ module: 'jobs' }), inProcessWorkers: jobsRunInProcess(config) });
     stack.push('job queue', () => jobs.queue.close());
     if (jobs.workers) {
-      await jobs.workers.start(createProcessors({ maintenance: { db: orm } }));
+      // In-process workers publish narration chunks through this process's presence: the rooms' own.
+      const narration = { gameMaster, store: new NarrationStore(orm), content: loadContent(), publish: (channel: string, m: unknown) => scale.presence.publish(channel, m) };
+      await jobs.workers.start(createProcessors({ maintenance: { db: orm }, narration }));
       stack.push('job workers', () => jobs.workers!.close());
     }
+    // Narrations: limits, live chunks and finals routed to the room holding the character (rooms/narration.ts).
+    const narrationHub = new NarrationHub({ presence: scale.presence, jobs: jobs.queue, log: log.child({ module: 'narration' }) });
+    stack.push('narration hub', () => narrationHub.close());
     scheduleMaintenance(jobs.queue).catch((err: unknown) => log.warn({ err }, 'maintenance schedules not registered (will run on the next boot)'));
 
     const accounts = new AccountService(orm.em, new TokenService(jwtSecret, config.jwtTtlS), config.bcryptCost);
     const store = new WorldStore(orm.em);
-    const metrics = createMetrics();
     // Rooms check a token at every join, handoffs included: remembered for a while, forgotten at logout.
     const roomAuth = cachedAuthenticate(
       async (token) => {
@@ -120,6 +133,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
         clientLeft: () => metrics.roomClients.dec(),
       },
       jobs: jobs.queue,
+      narration: narrationHub,
       newId: randomUUID,
     };
     const api = createApi({
@@ -131,6 +145,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
         { name: 'db', check: async () => ((await orm.checkConnection()).ok ? 'ok' : 'down') },
         scale.health,
         jobs.health,
+        { name: 'llm', check: async () => gameMaster.health() },
       ],
       authRateLimitPerMin: config.authRateLimitPerMin,
       playRateLimit: { perUserPerMin: config.playRateLimitPerMin, perAddressPerMin: config.playRateLimitPerIpPerMin },
@@ -138,6 +153,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
       play: createPlay(store, scale.presence, log.child({ module: 'play' })),
       onLogout: (sessionId) => scale.presence.publish(LOGOUT_CHANNEL, { sessionId }),
       // Live: held by a room, or on its way into one (a seat handed out and not used yet, e.g. mid-handoff).
+      gameMaster,
       isLive: async (id) => (await liveCharacters(scale.presence).holders(id)).length > 0 || (await pendingSeats(scale.presence).get(id)) !== undefined,
     });
 

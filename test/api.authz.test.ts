@@ -95,6 +95,7 @@ const MATRIX: Record<string, Row> = {
     check: (res, ctx, as) => assert.equal(res.body.id, ctx.users[as as Member].id),
   },
   'GET /api/worlds': { call: get('/api/worlds'), expect: all(200) },
+  'GET /api/config/models': { call: get('/api/config/models'), expect: all(200) },
   'GET /api/content/classes': { call: get('/api/content/classes'), expect: all(200) },
   'GET /api/content/spells': { call: get('/api/content/spells'), expect: all(200) },
   'GET /api/content/items': { call: get('/api/content/items'), expect: all(200) },
@@ -114,6 +115,10 @@ const MATRIX: Record<string, Row> = {
   },
   'GET /api/characters/:id': {
     call: async (ctx, as, target) => ({ method: 'GET', path: `/api/characters/${ctx.users[ctx.ownerOf(as, target)].characterId}`, auth: 'bearer' }),
+    expect: ownerOnly(200),
+  },
+  'GET /api/characters/:id/relationships': {
+    call: async (ctx, as, target) => ({ method: 'GET', path: `/api/characters/${ctx.users[ctx.ownerOf(as, target)].characterId}/relationships`, auth: 'bearer' }),
     expect: ownerOnly(200),
   },
   'DELETE /api/characters/:id': {

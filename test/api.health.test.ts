@@ -16,7 +16,7 @@ describe('health, worlds and metrics', () => {
     it('GET /api/health reports each part', async () => {
       const res = await http(t.url, 'GET', '/api/health');
       assert.equal(res.status, 200);
-      assert.deepEqual(res.body, { status: 'ok', db: 'ok', redis: 'disabled', queue: 'ok' });
+      assert.deepEqual(res.body, { status: 'ok', db: 'ok', redis: 'disabled', queue: 'ok', llm: 'disabled' });
     });
 
     it('GET /api/worlds lists the seeded default world', async () => {

@@ -12,7 +12,7 @@ const TABLES = [
   'users', 'sessions', 'worlds', 'achievements', 'world_chunks', 'characters', 'character_relationships',
   'character_skills', 'inventory', 'stories', 'story_branches', 'player_choices', 'quests', 'quest_objectives',
   'quest_progress', 'ai_agents', 'agent_memory', 'world_evolution_log', 'world_events', 'crafting_recipes',
-  'spells', 'magic_events', 'loot_grants', 'login_addresses', 'llm_usage',
+  'spells', 'magic_events', 'loot_grants', 'login_addresses', 'llm_usage', 'npc_interactions',
 ];
 
 /** `magic_events_yYYYYmMM` of the UTC month `offset` months after `date`'s. */

@@ -34,7 +34,7 @@ describe('embedded mode (real child process, embedded PostgreSQL)', function () 
 
     const health = await http(base, 'GET', '/api/health');
     assert.equal(health.status, 200);
-    assert.deepEqual(health.body, { status: 'ok', db: 'ok', redis: 'disabled', queue: 'ok' });
+    assert.deepEqual(health.body, { status: 'ok', db: 'ok', redis: 'disabled', queue: 'ok', llm: 'disabled' });
     const worlds = await http(base, 'GET', '/api/worlds');
     assert.equal(worlds.status, 200);
     assert.ok(worlds.body.length >= 1, 'a default world is seeded');

@@ -18,6 +18,7 @@ import { contentRouter } from './routes/content.js';
 import { worldsRouter } from './routes/worlds.js';
 import { playRouter, type PlayFn, type PlayRateLimit } from './routes/play.js';
 import { analyticsRouter } from './routes/analytics.js';
+import type { GameMaster } from '../ai/types.js';
 
 const MAX_BODY = '16kb'; // every request body of the protocol is small; larger is hostile
 
@@ -38,6 +39,8 @@ export type ApiDeps = {
   onLogout?: (sessionId: string) => Promise<void> | void;
   /** Whether a character is live in a room right now (REST must not change it then). */
   isLive?: (characterId: string) => Promise<boolean>;
+  /** The game master (src/ai): `GET /api/config/models` reports its `models()`; absent → the built-in narrator only. */
+  gameMaster?: Pick<GameMaster, 'models'>;
 };
 
 export function createApi(deps: ApiDeps): Express {
@@ -56,6 +59,10 @@ export function createApi(deps: ApiDeps): Express {
   api.get('/health', async (_req, res) => {
     const report = await runHealthChecks(deps.health);
     res.status(report.status === 'ok' ? 200 : 503).json(report);
+  });
+  // Public: which model narrates (no secrets: never the key).
+  api.get('/config/models', (_req, res) => {
+    res.json(deps.gameMaster?.models() ?? { enabled: false, genres: [], timeoutMs: 0 });
   });
   api.use(authRouter(deps.accounts, deps.authRateLimitPerMin, deps.onLogout));
   api.use(worldsRouter(deps.em));

@@ -172,6 +172,7 @@ function checkNpc(n: NpcDef, lootTableById: ReadonlyMap<string, LootTable>): voi
     biomes.add(b);
   }
   if (!lootTableById.has(n.lootTable)) fail(`${where} refers to unknown loot table "${n.lootTable}"`);
+  if (n.persona !== undefined && (typeof n.persona !== 'string' || !n.persona.trim() || n.persona.length > 400)) fail(`${where} persona must be 1-400 characters`);
 }
 
 function checkLootTable(t: LootTable, itemById: ReadonlyMap<string, ItemDef>): void {

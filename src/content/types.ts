@@ -108,6 +108,8 @@ export type NpcDef = {
   lootTable: string;
   hostile: boolean;
   element?: string;
+  /** How the kind speaks and behaves when a character talks to it: the game master's brief (≤ 400 characters). */
+  persona?: string;
 };
 
 /**

@@ -17,7 +17,7 @@ import { redisDriver } from './redis.js';
 export * from './types.js';
 export * from './queue.js';
 export type { Tuning } from './bullmq.js';
-export { computeRitual, createProcessors, type ProcessorDeps } from './processors/index.js';
+export { computeRitual, createProcessors, createNarrationProcessor, type NarrationDeps, type ProcessorDeps } from './processors/index.js';
 
 export type JobsConfig = Pick<Config, 'redisUrl' | 'workerConcurrency' | 'jobsLockMs' | 'jobsPrefix' | 'jobsInProcess'>;
 

@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import { RITUAL_KINDS, type RitualEffect } from '../game/rituals.js';
+import { NARRATION_TEXT_MAX } from '../game/narration.js';
+import type { DroppedPart } from '../game/outcomes.js';
+import { GENRES, type FallbackCause } from '../ai/types.js';
 
 export const QUEUE_NAMES = ['rituals', 'narration', 'agents', 'maintenance'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -48,19 +51,86 @@ export type RitualPayload = z.infer<typeof ritualPayloadSchema>;
 export type RitualResult = { ritualId: string; status: 'completed'; effects: RitualEffect[] };
 
 // ---------------------------------------------------------------------------
-// narration (AI game master) — the contract the ai/ work builds on
+// narration (AI game master, issue 10): `act` / `talk` of a player, narrated by
+// src/ai's GameMaster in a worker; the room that holds the character applies the
+// validated outcome (docs/protocol.md, "Game master").
 
-export type NarrationPayload = {
+/** What the room knows and sends; the processor adds memory, quests, events and the NPC's persona and relationship from the database. */
+export const narrationPayloadSchema = z.object({
+  /** Also the job id (a uuid): delivered, applied and recorded once per narrationId. */
+  narrationId: z.string().regex(/^[0-9a-f-]{36}$/),
+  roomId: z.string().min(1).max(128),
+  worldId: z.string().min(1).max(128),
+  rx: int,
+  rz: int,
+  characterId: z.string().min(1).max(128),
+  userId: z.string().min(1).max(128),
+  kind: z.enum(['act', 'talk']),
+  text: z.string().min(1).max(NARRATION_TEXT_MAX),
+  genre: z.enum(GENRES),
+  seed: int,
+  character: z.object({
+    id: z.string().max(128),
+    name: z.string().max(64),
+    characterClass: z.string().max(64),
+    level: int.min(1),
+    hp: z.number().finite(),
+    maxHp: z.number().finite(),
+    mana: z.number().finite(),
+    maxMana: z.number().finite(),
+    knownSpells: z.array(z.string().max(64)).max(256),
+  }),
+  region: z.object({
+    biome: z.string().max(32),
+    timeOfDay: z.number().min(0).max(24),
+    leyline: z.object({ id: z.string().max(64), strength: z.number().min(0).max(1) }).optional(),
+    nearbyNpcs: z.array(z.object({ id: z.string().max(64), kind: z.string().max(64) })).max(16),
+    nearbyPlayers: z.array(z.string().max(64)).max(16),
+  }),
+  /** `talk` only: the NPC spoken to. */
+  npc: z.object({ id: z.string().min(1).max(64), kind: z.string().min(1).max(32) }).optional(),
+  /** What an outcome may grant here (the region's loot tables, src/game/outcomes.ts regionLootItems): item id and most per narration. */
+  lootItems: z.array(z.object({ itemId: z.string().max(64), max: int.min(1).max(10_000) })).max(256),
+});
+export type NarrationPayload = z.infer<typeof narrationPayloadSchema>;
+
+/** What the job hands back to the room holding the character (any room, any process). */
+export type NarrationResult = {
   narrationId: string;
-  roomId: string;
-  worldId: string;
-  /** What happened, e.g. 'ritual_completed', 'boss_spawned', 'quest_offer'. */
-  trigger: string;
-  /** Facts the narrator may use (names, places, numbers); plain JSON. */
-  context: Record<string, unknown>;
-  seed: number;
+  characterId: string;
+  text: string;
+  source: 'llm' | 'fallback';
+  cause?: FallbackCause;
+  /**
+   * The validated outcome. The job has already recorded relationship, quest offer and lore
+   * (they are not live state); xp and items are for the room that holds the character.
+   */
+  outcome: NarrationOutcome;
+  /** Parts of the proposal that broke the rules (also logged by the job). */
+  dropped: DroppedPart[];
 };
-export type NarrationResult = { narrationId: string; text: string; source: 'llm' | 'fallback' };
+
+/** What `narration.outcome` reports to the player: the applied parts only. */
+export type NarrationOutcome = {
+  xp?: number;
+  items?: { itemId: string; quantity: number }[];
+  relationship?: { npcId: string; npcKind: string; delta: number; value: number };
+  questOffered?: { title: string; description?: string };
+  lore?: string[];
+};
+
+/**
+ * Presence channel of one character's narrations: live chunks from the job, and finals the
+ * requesting process makes itself (a failed or overdue job). Every process with a room
+ * holding the character is subscribed (rooms/narration.ts).
+ */
+export const narrationChannel = (characterId: string) => `leyline:narration:${characterId}`;
+export type NarrationChunk = { type: 'chunk'; narrationId: string; characterId: string; seq: number; text: string };
+export type NarrationFinal = { type: 'final'; result: NarrationResult };
+export type NarrationMessage = NarrationChunk | NarrationFinal;
+
+export type { NarrationContext, NarrationRequest, NarrationResponse, GameMaster, Genre } from '../ai/types.js';
+export { GENRES } from '../ai/types.js';
 
 // ---------------------------------------------------------------------------
 // world agents — the contract the agents work builds on

@@ -1,13 +1,19 @@
 /**
- * The worker role (`npm run worker`): config → database (only for the
- * maintenance queue, when DATABASE_URL is set) → queue workers. Shutdown
- * closes them in reverse: workers (finishing running jobs, bounded) → queue
- * connections → database. Shared by src/worker.ts and the test harness.
+ * The worker role (`npm run worker`): config → database (for the maintenance
+ * queue and the narrations' memory and relationships, when DATABASE_URL is
+ * set) → the game master → a Redis publisher for live narration chunks (with
+ * REDIS_URL) → queue workers. Shutdown closes them in reverse: workers
+ * (finishing running jobs, bounded) → queue connections → publisher → game
+ * master → database. Shared by src/worker.ts and the test harness.
  */
 import type { Config } from '../config.js';
 import { openOrm, type Orm } from '../db/orm.js';
 import { ShutdownStack } from '../shutdown.js';
 import type { Logger } from '../log.js';
+import { Redis } from 'ioredis';
+import { createGameMaster, createMemoryUsageStore, createPgUsageStore } from '../ai/index.js';
+import { loadContent } from '../content/index.js';
+import { NarrationStore } from '../db/narration.js';
 import { createJobs, type Jobs, type Tuning } from './index.js';
 import { createProcessors } from './processors/index.js';
 import type { Processors } from './types.js';
@@ -45,9 +51,25 @@ export async function startWorkerRole(config: Config, log: Logger, opts: WorkerR
     } else {
       log.warn('no DATABASE_URL: this worker does not run the maintenance queue');
     }
+    // Usage (the daily token budget) is shared through PostgreSQL; without a database it is this process's own.
+    const gameMaster = createGameMaster({ config, log, usage: orm ? createPgUsageStore(orm) : createMemoryUsageStore() });
+    undo.push('game master', () => gameMaster.close());
+    // Live chunks go to the rooms over Redis pub/sub, as RedisPresence.publish sends them (JSON); without Redis there are none.
+    let publisher: Redis | undefined;
+    if (config.redisUrl) {
+      const pub = (publisher = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true }));
+      pub.on('error', () => {}); // a lost chunk is a lost preview; the final narration comes through the queue
+      undo.push('narration publisher', async () => void pub.disconnect());
+    } else {
+      log.warn('no REDIS_URL: narrations from this worker reach players without live chunks');
+    }
+    const narration = {
+      gameMaster, content: loadContent(), store: orm ? new NarrationStore(orm) : undefined,
+      publish: publisher && ((channel: string, m: unknown) => publisher!.publish(channel, JSON.stringify(m))),
+    };
     const jobs = createJobs(config, { databaseUrl: config.databaseUrl, log: log.child({ module: 'jobs' }), inProcessWorkers: true, tuning: opts.tuning });
     undo.push('job queue', () => jobs.queue.close());
-    let processors = createProcessors({ maintenance: orm ? { db: orm } : undefined });
+    let processors = createProcessors({ maintenance: orm ? { db: orm } : undefined, narration });
     if (opts.wrapProcessors) processors = opts.wrapProcessors(processors);
     jobs.workers!.start(processors);
     undo.push('job workers', () => jobs.workers!.close());

@@ -146,6 +146,7 @@ export const REST_ROUTES: Record<string, number> = {
   'POST /api/auth/logout': 1,
   'GET /api/me': 2,
   'GET /api/worlds': 1,
+  'GET /api/config/models': 1,
   'POST /api/play': 3,
   'GET /api/content/classes': 1,
   'GET /api/content/spells': 1,
@@ -155,6 +156,7 @@ export const REST_ROUTES: Record<string, number> = {
   'GET /api/characters': 2,
   'GET /api/characters/:id': 3,
   'DELETE /api/characters/:id': 3,
+  'GET /api/characters/:id/relationships': 2,
   'GET /api/analytics/spells': 2,
   // The Colyseus monitor behind the admin door (src/api/admin-door.ts).
   'GET /admin/monitor/': 1,

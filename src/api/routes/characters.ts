@@ -11,6 +11,7 @@ import type { AccountService } from '../../auth/accounts.js';
 import { loadContent } from '../../content/index.js';
 import { Character, CharacterSkill, InventoryItem, User, World, type ICharacter } from '../../db/entities/index.js';
 import { defaultSpawn, newCharacterFor } from '../../game/character.js';
+import { listRelationships } from '../../db/narration.js';
 import { ApiError, badRequest, forbidden, fromZod, notFound } from '../errors.js';
 import { auth, requireAuth } from '../middleware.js';
 
@@ -162,6 +163,14 @@ export function charactersRouter(em: EntityManager, accounts: AccountService, op
     const character = await ownedCharacter(db, id, auth(res).user.id);
     const inventory = await db.find(InventoryItem, { character: character.id }, { orderBy: { slot: 'asc' } });
     res.json(detail(character, inventory));
+  });
+
+  // The character's standing with NPCs and its latest talks with each (issue 10): written by the narration job.
+  r.get('/characters/:id/relationships', authed, async (req, res) => {
+    const id = parseId(req.params.id);
+    const db = em.fork();
+    await ownedCharacter(db, id, auth(res).user.id);
+    res.json(await listRelationships(db, id));
   });
 
   r.delete('/characters/:id', authed, async (req, res) => {

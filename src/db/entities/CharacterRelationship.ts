@@ -15,6 +15,8 @@ export const CharacterRelationship = defineEntity({
     character: () => p.manyToOne(Character).deleteRule('cascade'),
     otherCharacter: () => p.manyToOne(Character).deleteRule('cascade').nullable().index(),
     npcKey: p.string().length(64).nullable(),
+    /** The NPC's kind when `npcKey` is set (for listing without the region's spawn). */
+    npcKind: p.string().length(32).nullable(),
     kind: p.string().length(32).default('reputation'),
     value: p.integer().default(0),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),

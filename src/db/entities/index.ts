@@ -23,6 +23,7 @@ import { Spell } from './Spell.js';
 import { MagicEvent } from './MagicEvent.js';
 import { LootGrant } from './LootGrant.js';
 import { LlmUsage } from './LlmUsage.js';
+import { NpcInteraction } from './NpcInteraction.js';
 
 export {
   User,
@@ -50,6 +51,7 @@ export {
   MagicEvent,
   LootGrant,
   LlmUsage,
+  NpcInteraction,
 };
 export type { IUser } from './User.js';
 export type { ISession } from './Session.js';
@@ -78,6 +80,7 @@ export type { ISpell } from './Spell.js';
 export type { IMagicEvent } from './MagicEvent.js';
 export type { ILootGrant } from './LootGrant.js';
 export type { ILlmUsage } from './LlmUsage.js';
+export type { INpcInteraction } from './NpcInteraction.js';
 
 /** Every entity, for MikroORM discovery. */
 export const entities = [
@@ -106,4 +109,5 @@ export const entities = [
   MagicEvent,
   LootGrant,
   LlmUsage,
+  NpcInteraction,
 ];

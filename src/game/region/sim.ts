@@ -14,6 +14,7 @@ import { newRegionCorruption, regionCorruptionEvent } from '../corruption.js';
 import { leylinesForRegion, leylineStrength } from '../leylines.js';
 import { addToInventory, type Drop, type InventorySlot } from '../loot.js';
 import { applyGravity, unstuck } from '../movement.js';
+import { levelForXp } from '../combat.js';
 import { Rng, seedFrom } from '../random.js';
 import { RitualBook, type RitualEffect } from '../rituals.js';
 import { refuse } from '../types.js';
@@ -48,6 +49,8 @@ export class RegionSim {
   readonly world: VoxelWorld;
   private readonly r: RegionContext;
   private queue: { cmd: Command; resolve: (r: Reply) => void }[] = [];
+  /** Xp granted from outside the tick (validated narration outcomes), applied on the next step. */
+  private awards: { characterId: string; xp: number }[] = [];
   private readonly dayLengthMs: number | undefined;
   private lastLeylineUpdate = -Infinity;
   private lastCorruptionCheck = 0;
@@ -136,6 +139,16 @@ export class RegionSim {
     return c;
   }
 
+  /** In this region and taking inputs (not being handed off). */
+  isActive(id: string): boolean {
+    return this.r.characters.has(id) && !this.r.frozen.has(id);
+  }
+
+  /** Grants xp (whole, > 0) on the next step, levelling as kills do; dropped if the character is gone or frozen by then. */
+  award(characterId: string, xp: number): void {
+    if (Number.isSafeInteger(xp) && xp > 0 && this.awards.length < MAX_QUEUED_COMMANDS) this.awards.push({ characterId, xp });
+  }
+
   freeze(id: string): void {
     this.r.frozen.add(id);
   }
@@ -183,6 +196,16 @@ export class RegionSim {
         continue;
       }
       resolve(applyCommand(r, c, cmd, now, ev));
+    }
+
+    const awards = this.awards;
+    this.awards = [];
+    for (const a of awards) {
+      const c = r.characters.get(a.characterId);
+      if (!c || r.frozen.has(c.id)) continue;
+      c.xp += a.xp;
+      c.level = Math.max(c.level, levelForXp(c.xp));
+      ev.characters.add(c.id);
     }
 
     stepVitals(r.characters.values(), r.spawn, now, dtMs, ev);
