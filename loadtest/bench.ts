@@ -1,6 +1,6 @@
 // Issue-9 benchmark (a script, not a test): Leyline's region rooms against the naive peer, same bots, same run.
 //
-//   npm run bench [-- --scenarios crowd,spread,border,corner2 --crowd 100,300,500 --spread 100,300,500 --border 100 --corner2 300
+//   npm run bench [-- --scenarios crowd,spawn,spread,border,corner2 --crowd 100,300,500 --spawn 500 --spread 100,300,500 --border 100 --corner2 300
 //                     --capacity 200,400,700,900 --warmup 5 --duration 15 --bot-procs 2 --cpu-prof …]   (--help lists all)
 //
 // Bots (loadtest/walker.ts, written from docs/protocol.md) run in their own processes (loadtest/bot-proc.ts). They
@@ -8,8 +8,10 @@
 // `handoff` messages, and walk at walking speed with 10 moves/s, each a legal step on the generated terrain.
 // Scenarios, each run once against Leyline and once against the naive peer (loadtest/naive.ts: one room, a players
 // map without @view, the same movement checks), each run on a fresh server child (loadtest/server.ts):
-//   crowd  — everyone starts at the world spawn (src/game/character.ts defaultSpawn: a four-region corner) and
+//   crowd  — everyone starts at (8.5, 8.5), by the corner of four regions (the world spawn before issue 9), and
 //            wanders within --roam blocks of it;
+//   spawn  — the same crowd at the world spawn of today (src/game/character.ts defaultSpawn: the centre of region
+//            (0,0)), --spawn sizes;
 //   spread — players over 64 regions (8×8), each wandering around a spot near its region's centre;
 //   border — walkers going back and forth across the border between regions (0,0) and (1,0);
 //   corner2 — the crowd again, but Leyline on TWO server processes sharing one Redis (presence and driver, a Redis
@@ -42,17 +44,20 @@ import { barChart, lineChart } from './svg.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
 import { ROOT, ServerChild, benchRun, children, childEnv, collectLines, quantile, quantiles as q, serverEnv, sleep, stopChild, type Quant } from './children.js';
 
+/** Where the corner crowd gathers: (8.5, 8.5), 8.5 blocks from the corner of four regions. */
+const CORNER = { x: 8.5, z: 8.5 };
 const VIEW_RADIUS_BLOCKS = 32; // completeness: the other players within this horizontal distance
 const BANDS = [8, 16, 32]; // completeness by distance band, blocks
 const TICK_BUDGET_MS = 50; // 20 Hz
 
 const { values: args } = parseArgs({
   options: {
-    scenarios: { type: 'string', default: 'crowd,spread,border,corner2' },
+    scenarios: { type: 'string', default: 'crowd,spawn,spread,border,corner2' },
     crowd: { type: 'string', default: '100,300,500' },
     spread: { type: 'string', default: '100,300,500' },
     border: { type: 'string', default: '100' },
     corner2: { type: 'string', default: '300' }, // crowd sizes with Leyline on two processes
+    spawn: { type: 'string', default: '500' }, // crowd sizes at the world spawn (a region's centre)
     redis: { type: 'string', default: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' }, // corner2; without a /db the run takes an empty database of 1..15
     capacity: { type: 'string', default: '200,400,700,900' }, // more crowd sizes, each run while the variant held 20 Hz at the size before ("" for none)
     variants: { type: 'string', default: 'leyline,naive' },
@@ -94,10 +99,10 @@ const num = (name: keyof typeof args, min: number, max: number): number => {
   if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be in ${min}..${max}, got ${args[name]}`);
   return n;
 };
-type Scenario = 'crowd' | 'spread' | 'border' | 'corner2';
+type Scenario = 'crowd' | 'spawn' | 'spread' | 'border' | 'corner2';
 type VariantName = 'leyline' | 'naive';
 const SCENARIOS = list(args.scenarios) as Scenario[];
-for (const s of SCENARIOS) if (!['crowd', 'spread', 'border', 'corner2'].includes(s)) throw new Error(`--scenarios: unknown ${s}`);
+for (const s of SCENARIOS) if (!['crowd', 'spawn', 'spread', 'border', 'corner2'].includes(s)) throw new Error(`--scenarios: unknown ${s}`);
 const VARIANTS = list(args.variants) as VariantName[];
 for (const v of VARIANTS) if (!['leyline', 'naive'].includes(v)) throw new Error(`--variants: unknown ${v}`);
 const P = {
@@ -105,6 +110,7 @@ const P = {
   spread: ints('spread', args.spread, 2, 3000),
   border: ints('border', args.border, 2, 3000),
   corner2: ints('corner2', args.corner2, 4, 3000),
+  spawn: ints('spawn', args.spawn, 2, 3000),
   capacity: ints('capacity', args.capacity, 2, 3000),
   warmupS: num('warmup', 0, 120),
   durationS: num('duration', 2, 600),
@@ -259,8 +265,10 @@ function layout(scenario: Scenario, accounts: Account[], seed: number): RunSpec[
   const n = accounts.length, obs = Math.min(P.observers, n);
   const observer = (i: number) => (i * obs) % n < obs;
   const probe = (i: number) => observer(i) && Math.floor((i * obs) / n) < P.probes;
-  if (scenario === 'crowd' || scenario === 'corner2') {
-    const s = defaultSpawn(seed);
+  if (scenario === 'crowd' || scenario === 'corner2' || scenario === 'spawn') {
+    // The crowd gathers at the corner of regions (0,0), (-1,0), (0,-1), (-1,-1) (the world spawn before issue 9);
+    // `spawn` at the world spawn of today (src/game/character.ts defaultSpawn: the centre of region (0,0)).
+    const s = scenario === 'spawn' ? defaultSpawn(seed) : at(seed, CORNER.x, CORNER.z);
     // corner2: the first four bots start one in each region around the corner (the spawn mirrored across its
     // borders), so that the bench can make the four rooms one by one, and stay within 2 blocks of their start (8
     // from the borders): each region keeps a client, so its room is not disposed and placed again elsewhere when the
@@ -677,7 +685,7 @@ function textTable(head: string[], body: string[][]): string {
   const w = head.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
   return all.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ').trimEnd()).join('\n');
 }
-const TITLES: Record<Scenario, string> = { crowd: 'crowd at the spawn corner', spread: 'spread over 64 regions', border: 'border walkers', corner2: 'crowd at the corner, regions on two processes' };
+const TITLES: Record<Scenario, string> = { crowd: 'crowd at the four-region corner', spawn: 'crowd at the world spawn (a region centre)', spread: 'spread over 64 regions', border: 'border walkers', corner2: 'crowd at the corner, regions on two processes' };
 const neighbourBytes = (r: RunResult) => r.bytesPerClientS / r.completeness.seenMean;
 
 /** leyline | naive, and how: on two processes (A + B CPU), or another scenario's run reused. */
@@ -777,7 +785,7 @@ async function main(): Promise<void> {
     ...(SCENARIOS.includes('corner2') ? P.corner2 : []),
   );
   // Bounded whatever happens (a hung join, a wedged child): generous next to the planned time.
-  const planned = VARIANTS.length * ((SCENARIOS.includes('crowd') ? P.crowd.length + P.capacity.length : 0) + (SCENARIOS.includes('spread') ? P.spread.length : 0) + (SCENARIOS.includes('border') ? P.border.length : 0) + (SCENARIOS.includes('corner2') ? P.corner2.length : 0));
+  const planned = VARIANTS.length * ((SCENARIOS.includes('crowd') ? P.crowd.length + P.capacity.length : 0) + (SCENARIOS.includes('spread') ? P.spread.length : 0) + (SCENARIOS.includes('border') ? P.border.length : 0) + (SCENARIOS.includes('corner2') ? P.corner2.length : 0) + (SCENARIOS.includes('spawn') ? P.spawn.length : 0));
   const { database, dataDir, db, onCleanup, cleanup } = await benchRun(300 + planned * (P.warmupS + P.durationS + 180));
   const dbName = database.name;
   const profDir = P.cpuProf ? await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-prof-')) : undefined;
@@ -806,7 +814,7 @@ async function main(): Promise<void> {
     const ctx: Ctx = { env, procs, db, dbName, world, profDir };
 
     const results: RunResult[] = [];
-    const sizes: Record<Scenario, number[]> = { crowd: P.crowd, spread: P.spread, border: P.border, corner2: P.corner2 };
+    const sizes: Record<Scenario, number[]> = { crowd: P.crowd, spawn: P.spawn, spread: P.spread, border: P.border, corner2: P.corner2 };
     for (const scenario of SCENARIOS) {
       // The crowd is also the capacity curve: its --crowd sizes always run, the --capacity sizes in between and
       // beyond only while the variant held 20 Hz at its last size.

@@ -31,7 +31,7 @@ describe('game/character newCharacterFor', () => {
   });
 
   it('spawns in the middle of column (8, 8), on the first free space above the terrain', () => {
-    assert.deepEqual(defaultSpawn(1337), { x: 8.5, y: spawnPoint(1337, 8, 8), z: 8.5 });
+    assert.deepEqual(defaultSpawn(1337), { x: 64.5, y: spawnPoint(1337, 64, 64), z: 64.5 });
   });
 });
 

@@ -166,16 +166,27 @@ describe('game RegionSim: moves', () => {
 
   it('crossing the region border by more than the handoff margin reports a crossing and freezes the character', async () => {
     const sim = newSim();
-    platform(sim, REGION_SIZE - 8, REGION_SIZE + 8, 8, 24);
+    platform(sim, REGION_SIZE - 8, REGION_SIZE + HANDOFF_MARGIN_BLOCKS + 4, 8, 24);
     const a = sim.addCharacter(character('a', REGION_SIZE - 0.4, FLOOR, 16.5));
     // Just past the border: still this region's (hysteresis), no handoff.
     const r0 = sim.enqueue({ kind: 'move', characterId: 'a', to: { x: REGION_SIZE + 0.4, y: FLOOR, z: 16.5 } });
     const ev0 = sim.step(T0 + 200, TICK);
     assert.equal((await r0).ok, true);
     assert.deepEqual(ev0.crossings, [], 'within the margin the room keeps it');
+    // Walk on at walking pace (0.3 blocks a tick) to just short of the margin: still no handoff …
+    let t = T0 + 200;
+    let x = REGION_SIZE + 0.4;
+    for (; x + 0.3 < REGION_SIZE + HANDOFF_MARGIN_BLOCKS; ) {
+      x += 0.3;
+      t += TICK;
+      const step = sim.enqueue({ kind: 'move', characterId: 'a', to: { x, y: FLOOR, z: 16.5 } });
+      assert.deepEqual(sim.step(t, TICK).crossings, [], `at ${x}: within the margin`);
+      assert.equal((await step).ok, true);
+    }
+    // … and past it: handed off.
     const far = REGION_SIZE + HANDOFF_MARGIN_BLOCKS + 0.4;
     const r = sim.enqueue({ kind: 'move', characterId: 'a', to: { x: far, y: FLOOR, z: 16.5 } });
-    const ev = sim.step(T0 + 400, TICK);
+    const ev = sim.step(t + 4 * TICK, TICK);
     assert.deepEqual(await r, { ok: true });
     assert.deepEqual(ev.crossings, [{ characterId: 'a', rx: 1, rz: 0 }]);
     assert.ok(ev.characters.has('a'));

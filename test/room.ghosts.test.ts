@@ -16,7 +16,7 @@ import { Redis } from 'ioredis';
 import { blockToChunk, chunkKey } from '../src/world/index.js';
 import { HANDOFF_MARGIN_BLOCKS } from '../src/game/region/index.js';
 import { bootTestServer, http, type TestServer } from './support/server.js';
-import { borderCrossing, me, newPlayer, nextMessage, placeCharacter, roomSession, until, WIRE_EPS, type Player } from './support/game.js';
+import { borderCrossing, walkX, me, newPlayer, nextMessage, placeCharacter, roomSession, until, WIRE_EPS, type Player } from './support/game.js';
 import { createTestDatabase, type TestDatabase } from './support/pg.js';
 import { freePort, spawnServer, type ServerProcess } from './support/process.js';
 import { deleteRedisPrefix } from './support/jobs.js';
@@ -92,8 +92,7 @@ describe('seamless borders: ghosts of the neighbour region (one process)', funct
     const ww = watch(rw, a.characterId), we = watch(re, a.characterId);
 
     const handoff = nextMessage(ra, 'handoff');
-    const to = { x: spot.x + HANDOFF_MARGIN_BLOCKS + 1, y: spot.y, z: spot.z };
-    assert.equal((await ra.request('move', to)).ok, true);
+    const to = await walkX(ra, spot, spot.x + HANDOFF_MARGIN_BLOCKS + 1);
     const { reservation } = await handoff;
     const next = rooms.track(await new Client(t.url).consumeSeatReservation(reservation));
     await ra.leave();

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Client, type Room } from '@colyseus/sdk';
 import pg from 'pg';
 import { HANDOFF_MARGIN_BLOCKS } from '../src/game/region/index.js';
-import { borderCrossing, until } from './support/game.js';
+import { borderCrossing, until, walkX } from './support/game.js';
 import { createTestDatabase, type TestDatabase } from './support/pg.js';
 import { freePort, spawnServer, type ServerProcess } from './support/process.js';
 import { http } from './support/server.js';
@@ -106,7 +106,7 @@ describe('narration across processes', function () {
     await stub.waitForRequests(1); // the worker process took the job and asked the model
 
     const handoff = new Promise<any>((resolve) => first.onMessage('handoff', resolve));
-    assert.equal((await first.request('move', { x: spot.x + HANDOFF_MARGIN_BLOCKS + 1, y: spot.y, z: spot.z })).ok, true);
+    await walkX(first, spot, spot.x + HANDOFF_MARGIN_BLOCKS + 1);
     const { reservation } = await handoff;
     assert.notEqual(reservation.processId ?? reservation.room?.processId, play.body.reservation.processId ?? play.body.reservation.room?.processId, 'the neighbour room is on the other process');
     const second: Room<any, any> = await new Client(baseA).consumeSeatReservation(reservation);

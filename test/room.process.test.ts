@@ -11,7 +11,7 @@ import { Client, type Room } from '@colyseus/sdk';
 import pg from 'pg';
 import { spawnPoint } from '../src/world/index.js';
 import { HANDOFF_MARGIN_BLOCKS } from '../src/game/region/index.js';
-import { borderCrossing, until, walkableStrip, WIRE_EPS } from './support/game.js';
+import { borderCrossing, walkX, until, walkableStrip, WIRE_EPS } from './support/game.js';
 import { createTestDatabase, type TestDatabase } from './support/pg.js';
 import { spawnServer, type ServerProcess } from './support/process.js';
 import { http } from './support/server.js';
@@ -182,8 +182,7 @@ describe('region rooms across processes', function () {
     assert.equal(first.state.rx, rx - 1);
 
     const handoff = new Promise<any>((resolve) => first.onMessage('handoff', resolve));
-    const to = { x: spot.x + HANDOFF_MARGIN_BLOCKS + 1, y: spot.y, z: spot.z };
-    assert.equal((await first.request('move', to)).ok, true);
+    const to = await walkX(first, spot, spot.x + HANDOFF_MARGIN_BLOCKS + 1);
     const { reservation } = await handoff;
     assert.notEqual(reservation.processId ?? reservation.room?.processId, play.body.reservation.processId ?? play.body.reservation.room?.processId, 'the neighbour room is on the other process');
 

@@ -10,7 +10,7 @@ import { WorldStore } from '../src/persist/store.js';
 import { eventually } from './support/workload.js';
 import { HANDOFF_MARGIN_BLOCKS } from '../src/game/region/index.js';
 import { bootTestServer, http, type TestServer } from './support/server.js';
-import { borderCrossing, WIRE_EPS, me, newPlayer, nextMessage, placeCharacter, play, roomSession, until, walkableStrip, type Player } from './support/game.js';
+import { borderCrossing, walkX, WIRE_EPS, me, newPlayer, nextMessage, placeCharacter, play, roomSession, until, walkableStrip, type Player } from './support/game.js';
 
 const VIEW_RADIUS = 2; // chunks
 
@@ -274,8 +274,7 @@ describe('region room', function () {
     assert.equal(room.state.rx, 11);
     const handoff = nextMessage(room, 'handoff');
     // Past the handoff margin: from half a block before the border to half a block past the margin.
-    const to = { x: spot.x + HANDOFF_MARGIN_BLOCKS + 1, y: spot.y, z: spot.z };
-    assert.equal((await room.request('move', to)).ok, true);
+    const to = await walkX(room, spot, spot.x + HANDOFF_MARGIN_BLOCKS + 1);
     const { reservation } = await handoff;
     assert.ok(reservation, 'a seat reservation in the neighbour room');
     const next: Room<any, any> = await new Client(t.url).consumeSeatReservation(reservation);

@@ -25,8 +25,12 @@ export type NewCharacter = Pick<CharacterIdentity, 'name' | 'characterClass'> &
     inventory: NewInventoryStack[];
   };
 
-/** Where new characters appear: the centre of block column (8, 8), the first free space above the terrain. */
-export const SPAWN_COLUMN = { x: 8, z: 8 } as const;
+/**
+ * Where new characters appear: the centre of block column (64, 64), the middle of region (0,0) (where a
+ * dead character of that region respawns too), the first free space above the terrain. Not a corner of four
+ * regions: a crowd at the spawn is one room's, with no handoffs (it was (8, 8) before issue 9).
+ */
+export const SPAWN_COLUMN = { x: 64, z: 64 } as const;
 
 /**
  * The spawn position of a world. Terrain is a pure function of the seed, so

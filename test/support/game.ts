@@ -152,3 +152,20 @@ export async function ticks(room: Room<any, any>, n: number): Promise<void> {
 
 /** Positions in state are rounded to 1/32 block (docs/protocol.md): a wire position is within this of the true one. */
 export const WIRE_EPS = 1 / 64 + 1e-9;
+
+/**
+ * Walks a character along +x from `from` towards `toX` on flat ground (e.g. a `borderCrossing`), one legal step
+ * per request, each answered before the next (at most 0.3 blocks a tick: walking pace). Stops early when the room
+ * no longer has it (handed off past the border's margin). Returns where the last accepted step put it.
+ */
+export async function walkX(room: Room<any, any>, from: { x: number; y: number; z: number }, toX: number, step = 0.3): Promise<{ x: number; y: number; z: number }> {
+  let at = from.x;
+  for (let x = from.x + step; ; x += step) {
+    const nx = Math.min(x, toX);
+    const r = await room.request('move', { x: nx, y: from.y, z: from.z });
+    if (!r.ok && r.code === 'NOT_IN_REGION' && at > from.x) return { x: at, y: from.y, z: from.z };
+    if (!r.ok) throw new Error(`step to x=${nx}: ${JSON.stringify(r)}`);
+    at = nx;
+    if (nx >= toX) return { x: at, y: from.y, z: from.z };
+  }
+}
