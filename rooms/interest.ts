@@ -29,6 +29,8 @@ const VIEW_REFRESH_TICKS = 4;
 
 const chunkCol = (v: number) => Math.floor(v / CHUNK_SIZE);
 const colKey = (cx: number, cz: number) => `${cx},${cz}`;
+/** A chunk column as one number (the grid's key; no string per entity per tick): exact for |cx|, |cz| < 2^20. */
+const colNum = (cx: number, cz: number) => (cx + 0x100000) * 0x200000 + (cz + 0x100000);
 
 /**
  * A cell's view. `skip`: change trees whose changes this view leaves out of the
@@ -74,7 +76,7 @@ export type Watcher = {
 export class InterestManager {
   private readonly watchers = new Map<string, Watcher>();
   private readonly cells = new Map<string, Cell>();
-  private grid = new Map<string, Schema[]>();
+  private grid = new Map<number, Schema[]>();
   /** Every character, NPC and chunk in the state when the grid was built. */
   private all = new Set<Schema>();
   private gridTick = -1;
@@ -231,11 +233,11 @@ export class InterestManager {
   }
 
   /** Entities by chunk column, rebuilt at most once per tick. */
-  private gridNow(): Map<string, Schema[]> {
+  private gridNow(): Map<number, Schema[]> {
     if (this.gridTick === this.tick) return this.grid;
-    const grid = new Map<string, Schema[]>();
+    const grid = new Map<number, Schema[]>();
     const put = (cx: number, cz: number, e: Schema) => {
-      const k = colKey(cx, cz);
+      const k = colNum(cx, cz);
       const list = grid.get(k);
       if (list) list.push(e);
       else grid.set(k, [e]);
@@ -256,7 +258,7 @@ export class InterestManager {
     const r = this.radius;
     for (let dx = -r; dx <= r; dx++) {
       for (let dz = -r; dz <= r; dz++) {
-        const list = grid.get(colKey(cell.cx + dx, cell.cz + dz));
+        const list = grid.get(colNum(cell.cx + dx, cell.cz + dz));
         if (list) for (const e of list) want.add(e);
       }
     }

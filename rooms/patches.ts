@@ -47,7 +47,7 @@ export function updateEvery(cx: number, cz: number, x: number, z: number): numbe
   return d <= NEAR_BLOCKS ? 1 : d <= MID_BLOCKS ? MID_EVERY : FAR_EVERY;
 }
 
-type Tree = { has(): boolean; forEach(cb: (index: number, op: number) => void): void };
+type Tree = { has(): boolean; isNew: boolean; forEach(cb: (index: number, op: number) => void): void };
 const treeOf = (e: Schema) => (e as unknown as Record<symbol, Tree>)[$changes]!;
 
 /** Field indexes a cell may be owed: the untagged ones (owner-only fields never go through a cell). */
@@ -127,7 +127,9 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
         if (typeof p.x !== 'number' || typeof p.z !== 'number') continue; // chunks: every patch
         const tree = treeOf(e);
         const every = updateEvery(cell.cx, cell.cz, p.x, p.z);
-        if (every > 1 && tick % every !== 0) {
+        // Never held back: a tree new to the state, or new to this cell's view this patch. `view.add` of a new
+        // tree relies on the tree's own pending ADDs (schema's fast path), so holding them would show an empty object.
+        if (every > 1 && tick % every !== 0 && !tree.isNew && !cell.added.has(e)) {
           if (!tree.has()) continue;
           skip.add(tree);
           const open = publicIndexesOf(e);
