@@ -23,6 +23,7 @@ import { ClientState, type Client } from '@colyseus/core';
 import { StateView, type Schema } from '@colyseus/schema';
 import { CHUNK_SIZE, parseChunkKey } from '../src/world/index.js';
 import { OWNER, type RegionState } from '../schema/index.js';
+import { updateEvery } from './patches.js';
 
 /** Characters and NPCs enter and leave views at most this many ticks late (200 ms at 20 Hz). */
 const VIEW_REFRESH_TICKS = 4;
@@ -38,6 +39,8 @@ const colNum = (cx: number, cz: number) => (cx + 0x100000) * 0x200000 + (cz + 0x
  */
 export class CellView extends StateView {
   skip: ReadonlySet<unknown> | undefined;
+  /** The set `skip` points to, reused from patch to patch. */
+  skipping: Set<unknown> | undefined;
 
   override isChangeTreeVisible(tree: Parameters<StateView['isChangeTreeVisible']>[0]): boolean {
     if (this.skip !== undefined && this.skip.has(tree)) return false;
@@ -52,6 +55,8 @@ export type Cell = {
   view: CellView;
   /** Far entities' fields left out of earlier patches (sent when they are due again). */
   owed: Map<Schema, Set<number>>;
+  /** Shown characters and NPCs beyond the near band → every how many ticks they update here (set at each refresh). */
+  far: Map<Schema, number>;
   /** What the view holds now. */
   shown: Set<Schema>;
   /** Changes of `shown` since the last patch (its members get them in that patch). */
@@ -221,7 +226,7 @@ export class InterestManager {
     const key = colKey(cx, cz);
     let cell = this.cells.get(key);
     if (!cell) {
-      cell = { key, cx, cz, view: new CellView(), owed: new Map(), shown: new Set(), added: new Set(), removed: new Set(), members: new Set() };
+      cell = { key, cx, cz, view: new CellView(), owed: new Map(), far: new Map(), shown: new Set(), added: new Set(), removed: new Set(), members: new Set() };
       this.cells.set(key, cell);
       this.refresh(cell);
     }
@@ -264,6 +269,14 @@ export class InterestManager {
     }
     for (const e of cell.shown) if (!want.has(e)) this.hide(cell, e);
     for (const e of want) if (!cell.shown.has(e)) this.show(cell, e);
+    // Rates by distance, as of this refresh (positions move < 1 block until the next one).
+    cell.far.clear();
+    for (const e of cell.shown) {
+      const p = e as unknown as { x?: unknown; z?: unknown };
+      if (typeof p.x !== 'number' || typeof p.z !== 'number') continue; // chunks: every patch
+      const every = updateEvery(cell.cx, cell.cz, p.x, p.z);
+      if (every > 1) cell.far.set(e, every);
+    }
   }
 
   private show(cell: Cell, e: Schema): void {
@@ -277,6 +290,7 @@ export class InterestManager {
   private hide(cell: Cell, e: Schema): void {
     cell.shown.delete(e);
     cell.owed.delete(e);
+    cell.far.delete(e);
     // Gone from the state: the state's own delete reaches every client; the view only forgets it.
     if (this.all.has(e)) cell.view.remove(e);
     if (!cell.added.delete(e)) cell.removed.add(e);

@@ -33,8 +33,8 @@ import type { Cell, InterestManager, Watcher } from './interest.js';
  * ticks (200 and 400 ms at 20 Hz). A change left out is owed and sent when the
  * entity is due, so a far client always ends with the current values.
  */
-export const NEAR_BLOCKS = 8;
-export const MID_BLOCKS = 24;
+export const NEAR_BLOCKS = 4;
+export const MID_BLOCKS = 16;
 export const MID_EVERY = 4;
 export const FAR_EVERY = 8;
 
@@ -47,7 +47,8 @@ export function updateEvery(cx: number, cz: number, x: number, z: number): numbe
   return d <= NEAR_BLOCKS ? 1 : d <= MID_BLOCKS ? MID_EVERY : FAR_EVERY;
 }
 
-type Tree = { has(): boolean; isNew: boolean; forEach(cb: (index: number, op: number) => void): void };
+type Tree = { has(): boolean; isNew: boolean; operationAt(index: number): number | undefined; forEach(cb: (index: number, op: number) => void): void };
+type ChangeTree = Parameters<StateView['unmarkVisible']>[0];
 const treeOf = (e: Schema) => (e as unknown as Record<symbol, Tree>)[$changes]!;
 
 /** Field indexes a cell may be owed: the untagged ones (owner-only fields never go through a cell). */
@@ -74,12 +75,22 @@ function unmarkDeep(view: StateView, tree: VisTree): void {
   });
 }
 
-/** Makes `view` send these fields of `e` in the next patch, whether they changed then or not. */
+/**
+ * Makes `view` send these fields of `e` in the next patch, whether they changed then or not; fields that
+ * changed this tick are left to the view pass (forcing them too would send them twice).
+ */
 function force(view: StateView, e: Schema, indexes: Iterable<number>): void {
-  const refId = (e as unknown as Record<symbol, number>)[$refId]!;
-  let m = view.changes.get(refId);
-  if (!m) view.changes.set(refId, (m = new Map()));
-  for (const i of indexes) m.set(i, OPERATION.ADD);
+  const tree = treeOf(e);
+  let m: Map<number | ChangeTree, OPERATION> | undefined;
+  for (const i of indexes) {
+    if (tree.operationAt(i) !== undefined) continue;
+    if (!m) {
+      const refId = (e as unknown as Record<symbol, number>)[$refId]!;
+      m = view.changes.get(refId);
+      if (!m) view.changes.set(refId, (m = new Map()));
+    }
+    m.set(i, OPERATION.ADD);
+  }
 }
 
 // A patch holds one part per cell and per client with changes: grow the shared buffer once, not on every patch.
@@ -121,15 +132,13 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
    */
   private rates(cells: Set<Cell>, tick: number): void {
     for (const cell of cells) {
-      const skip = new Set<unknown>();
-      for (const e of cell.shown) {
-        const p = e as unknown as { x?: unknown; z?: unknown };
-        if (typeof p.x !== 'number' || typeof p.z !== 'number') continue; // chunks: every patch
+      const skip = (cell.view.skipping ??= new Set());
+      skip.clear();
+      for (const [e, every] of cell.far) {
         const tree = treeOf(e);
-        const every = updateEvery(cell.cx, cell.cz, p.x, p.z);
         // Never held back: a tree new to the state, or new to this cell's view this patch. `view.add` of a new
         // tree relies on the tree's own pending ADDs (schema's fast path), so holding them would show an empty object.
-        if (every > 1 && tick % every !== 0 && !tree.isNew && !cell.added.has(e)) {
+        if (tick % every !== 0 && !tree.isNew && !cell.added.has(e)) {
           if (!tree.has()) continue;
           skip.add(tree);
           const open = publicIndexesOf(e);
@@ -144,6 +153,14 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
             force(cell.view, e, owed);
             cell.owed.delete(e);
           }
+        }
+      }
+      // Owed by an entity that came near since (no longer in `far`): due now.
+      if (cell.owed.size > 0) {
+        for (const [e, owed] of cell.owed) {
+          if (cell.far.has(e)) continue;
+          force(cell.view, e, owed);
+          cell.owed.delete(e);
         }
       }
       cell.view.skip = skip.size > 0 ? skip : undefined;

@@ -49,6 +49,8 @@ const CODES: Record<RoomType, ReadonlySet<string>> = {
     'CASTER_DEAD', 'UNKNOWN_SPELL', 'SPELL_NOT_KNOWN', 'ON_COOLDOWN', 'NOT_ENOUGH_MANA', 'OUT_OF_RANGE', 'INVALID_TARGET',
     'BAD_MESSAGE', 'RATE_LIMITED', 'NOT_IN_REGION',
   ]),
+  act: new Set(['NARRATION_LIMIT', 'NARRATION_UNAVAILABLE', 'BAD_MESSAGE', 'RATE_LIMITED', 'NOT_IN_REGION']),
+  talk: new Set(['NARRATION_LIMIT', 'NARRATION_UNAVAILABLE', 'UNKNOWN_NPC', 'OUT_OF_RANGE', 'BAD_MESSAGE', 'RATE_LIMITED', 'NOT_IN_REGION']),
 };
 
 /** Broken invariants, each reported once (a broken character would otherwise repeat on every patch). */
@@ -136,6 +138,7 @@ function checkReply(m: RoomMessage, reply: any, f: Findings, stats: Stats): void
     if (m.known === 'move' && reply.data !== undefined) f.fail('move data', `${what} → ${safeJson(reply)} (an accepted move answers {ok:true} only)`);
     if (m.known === 'block' && !(typeof reply.data?.chunk === 'string' && Number.isInteger(reply.data?.index) && Number.isInteger(reply.data?.version))) f.fail('block data', `${what} → ${safeJson(reply)}`);
     if (m.known === 'cast' && !(finite(reply.data?.manaSpent) && reply.data.manaSpent >= 0)) f.fail('cast data', `${what} → ${safeJson(reply)}`);
+    if ((m.known === 'act' || m.known === 'talk') && typeof reply.data?.narrationId !== 'string') f.fail(`${m.known} data`, `${what} → ${safeJson(reply)}`);
     return;
   }
   t.codes[reply.code] = (t.codes[reply.code] ?? 0) + 1;

@@ -100,13 +100,13 @@ describe('interest with shared cell views', function () {
 });
 
 describe('update rate by distance (rooms/patches.ts updateEvery)', () => {
-  it('every patch near a chunk column, every MID_EVERY ticks within 24 blocks of it, every FAR_EVERY beyond', () => {
+  it('every patch near a chunk column, every MID_EVERY ticks within 16 blocks of it, every FAR_EVERY beyond', () => {
     // Column (2, 3) spans x 32..48, z 48..64.
     assert.equal(updateEvery(2, 3, 40, 56), 1, 'inside the column');
-    assert.equal(updateEvery(2, 3, 48 + 8, 56), 1, '8 blocks east of it');
-    assert.equal(updateEvery(2, 3, 48 + 9, 56), MID_EVERY);
-    assert.equal(updateEvery(2, 3, 32 - 24, 56), MID_EVERY, '24 blocks west');
-    assert.equal(updateEvery(2, 3, 48 + 20, 64 + 20), FAR_EVERY, 'diagonal, 28 blocks');
+    assert.equal(updateEvery(2, 3, 48 + 4, 56), 1, '4 blocks east of it');
+    assert.equal(updateEvery(2, 3, 48 + 5, 56), MID_EVERY);
+    assert.equal(updateEvery(2, 3, 32 - 16, 56), MID_EVERY, '16 blocks west');
+    assert.equal(updateEvery(2, 3, 48 + 12, 64 + 12), FAR_EVERY, 'diagonal, 17 blocks');
     assert.equal(updateEvery(2, 3, 200, 56), FAR_EVERY);
   });
 });
