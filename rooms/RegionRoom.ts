@@ -160,6 +160,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     this.ghosts = new Ghosts({
       presence: this.presence, worldId: world.id, rx: opts.rx, rz: opts.rz, band: (settings.viewRadiusChunks + 1) * CHUNK_SIZE,
       state: this.state, sim: this.sim, newCharacter: () => this.seams.wire?.character() ?? new CharacterState(), log,
+      wanted: this.interest instanceof InterestManager ? (x, z) => (this.interest as InterestManager).wants(x, z) : undefined,
     });
     this.sessions = new Sessions({ roomId: this.roomId, worldId: world.id, presence: this.presence, log }, this.sim, this.wire, this.writer, this.interest, {
       handedOff: (id, rx, rz) => this.ghosts.handedOff(id, rx, rz, this.now()),

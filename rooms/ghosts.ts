@@ -77,10 +77,21 @@ export type GhostsOptions = {
   sim: RegionSim;
   newCharacter: () => CharacterState;
   log: Logger;
+  /**
+   * Whether a client of this room could see (x, z) (rooms/interest.ts `wants`). Characters and NPCs of the
+   * neighbours are copied into the state only where someone could see them; the latest row of the others is
+   * kept aside and copied in when a client comes near (checked every WANTED_EVERY_TICKS).
+   */
+  wanted?: (x: number, z: number) => boolean;
 };
+
+/** How often rows kept aside are checked against the clients' views (and copies nobody could see are put aside). */
+export const WANTED_EVERY_TICKS = 4;
 
 export class Ghosts {
   private readonly ghosts = new Map<string, Ghost>();
+  /** Neighbours' characters and NPCs nobody here could see: their latest row, by id. */
+  private readonly aside = new Map<string, { kind: 'character' | 'npc'; row: CharRow | NpcRow; source: string; seenAt: number }>();
   private readonly inbox: GhostFrame[] = [];
   private readonly me: string;
   private readonly x0: number;
@@ -140,6 +151,7 @@ export class Ghosts {
   /** A ghost became a character of this room (handoff in): the wire adopts its state object. */
   adopt(id: string): void {
     this.ghosts.delete(id);
+    this.aside.delete(id);
   }
 
   /**
@@ -158,6 +170,7 @@ export class Ghosts {
       }
     }
     if (this.ticks % FULL_EVERY_TICKS === 0) this.expire(now);
+    if (this.o.wanted && this.ticks % WANTED_EVERY_TICKS === 0) this.sortAside(now);
     return added;
   }
 
@@ -234,8 +247,14 @@ export class Ghosts {
       const x = values[PUBLIC_FIELDS.indexOf('x')]!, z = values[PUBLIC_FIELDS.indexOf('z')]!;
       if (!this.nearMe(x, z)) {
         this.drop(id, f.from);
+        this.aside.delete(id);
         continue;
       }
+      if (this.o.wanted && !this.o.wanted(x, z) && !this.ghosts.has(id)) {
+        this.aside.set(id, { kind: 'character', row, source: f.from, seenAt: now });
+        continue;
+      }
+      this.aside.delete(id);
       let st = state.characters.get(id);
       if (!st) {
         st = this.o.newCharacter();
@@ -254,8 +273,14 @@ export class Ghosts {
       if (sim.npcs.has(id)) continue;
       if (!this.nearMe(values[0]!, values[2]!)) {
         this.drop(id, f.from);
+        this.aside.delete(id);
         continue;
       }
+      if (this.o.wanted && !this.o.wanted(values[0]!, values[2]!) && !this.ghosts.has(id)) {
+        this.aside.set(id, { kind: 'npc', row, source: f.from, seenAt: now });
+        continue;
+      }
+      this.aside.delete(id);
       let st = state.npcs.get(id);
       if (!st) {
         st = Object.assign(new NpcState(), { id, kind });
@@ -287,6 +312,8 @@ export class Ghosts {
     }
     for (const id of f.gone ?? []) this.drop(id, f.from);
     for (const id of f.ngone ?? []) this.drop(id, f.from);
+    for (const id of [...(f.gone ?? []), ...(f.ngone ?? [])]) if (this.aside.get(id)?.source === f.from) this.aside.delete(id);
+    if (f.full) for (const [id, a] of this.aside) if (a.source === f.from && !seen.has(id)) this.aside.delete(id);
     for (const [id, rx, rz] of f.away ?? []) {
       const g = this.ghosts.get(id);
       if (g && g.source === f.from) Object.assign(g, { source: regionKey(rx, rz), seenAt: now, awaySince: now });
@@ -308,6 +335,30 @@ export class Ghosts {
         if (g) g.seenAt = now;
       }
       if (want.length) this.o.presence.publish(ghostChannel(this.o.worldId, this.o.rx, this.o.rz), { from: this.me, want: want.map(([key]) => key) } satisfies GhostFrame);
+    }
+  }
+
+  /** Copies in the rows kept aside that a client could see now; puts aside the copies nobody could see any more. */
+  private sortAside(now: number): void {
+    const wanted = this.o.wanted!;
+    for (const [id, a] of this.aside) {
+      if (now - a.seenAt > GHOST_TTL_MS) {
+        this.aside.delete(id);
+        continue;
+      }
+      const [x, z] = a.kind === 'character' ? [a.row[3 + PUBLIC_FIELDS.indexOf('x')] as number, a.row[3 + PUBLIC_FIELDS.indexOf('z')] as number] : [a.row[2] as number, a.row[4] as number];
+      if (!wanted(x, z)) continue;
+      this.aside.delete(id);
+      // Applied with the next tick's frames, like any row from that neighbour.
+      this.inbox.push({ from: a.source, ...(a.kind === 'character' ? { c: [a.row as CharRow] } : { n: [a.row as NpcRow] }) });
+    }
+    for (const [id, g] of this.ghosts) {
+      if (g.kind === 'chunk' || g.awaySince !== undefined) continue;
+      const st = g.kind === 'character' ? this.o.state.characters.get(id) : this.o.state.npcs.get(id);
+      if (!st || wanted(st.x, st.z)) continue;
+      const row = g.kind === 'character' ? charRow(st as CharacterState) : npcRow(st as NpcState);
+      this.drop(id, g.source);
+      this.aside.set(id, { kind: g.kind, row, source: g.source, seenAt: g.seenAt });
     }
   }
 

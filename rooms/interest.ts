@@ -160,6 +160,13 @@ export class InterestManager {
     }
   }
 
+  /** Whether some client's view covers (or is one column from covering) the chunk column of (x, z). */
+  wants(x: number, z: number): boolean {
+    const cx = chunkCol(x), cz = chunkCol(z);
+    for (const cell of this.cells.values()) if (Math.max(Math.abs(cx - cell.cx), Math.abs(cz - cell.cz)) <= this.radius + 1) return true;
+    return false;
+  }
+
   /** Joined clients whose view covers the chunk column of (x, z): who should see an effect there. */
   clientsNear(x: number, z: number): Client[] {
     const cx = chunkCol(x), cz = chunkCol(z);
