@@ -28,6 +28,8 @@ import { ChunkState, NpcState, type CharacterState, type RegionState } from '../
 
 /** A full frame (the whole band) every this many ticks: 1 s at 20 Hz. */
 export const FULL_EVERY_TICKS = 20;
+/** Neighbours see an NPC's moves at most this many ticks late (100 ms at 20 Hz). */
+export const NPC_EVERY_TICKS = 2;
 /** A ghost whose publisher is silent this long is dropped (its room is gone). */
 export const GHOST_TTL_MS = 3_000;
 /** A ghost handed to a region that never publishes it (the player did not arrive) is dropped after this. */
@@ -99,6 +101,8 @@ export class Ghosts {
   /** What this room told its neighbours is in its band (so it can say when it leaves). */
   private readonly published = { characters: new Set<string>(), npcs: new Set<string>() };
   private readonly away: [string, number, number][] = [];
+  /** NPCs that moved since their last row went out. */
+  private readonly npcsMoved = new Set<string>();
   private readonly wanted = new Set<string>();
   private helloDue = false;
   private fullDue = true;
@@ -199,14 +203,18 @@ export class Ghosts {
     }
     const n: NpcRow[] = [];
     const ngone: string[] = [];
+    for (const id of ev.npcs) this.npcsMoved.add(id);
+    const npcsDue = this.ticks % NPC_EVERY_TICKS === 0;
     for (const [id, npc] of sim.npcs) {
       const st = state.npcs.get(id);
       const inBand = !!st && this.inOwnBand(npc.x, npc.z);
-      if (inBand && (full || ev.npcs.has(id) || !this.published.npcs.has(id))) {
+      // NPCs' moves go out every NPC_EVERY_TICKS (they are scenery to the neighbours), characters' every tick.
+      if (inBand && (full || (npcsDue && this.npcsMoved.has(id)) || !this.published.npcs.has(id))) {
         n.push(npcRow(st!));
         this.published.npcs.add(id);
       } else if (!inBand && this.published.npcs.delete(id)) ngone.push(id);
     }
+    if (npcsDue || full) this.npcsMoved.clear();
     const k: ChunkRow[] = [];
     const sendChunk = (key: string) => {
       const ch = state.chunks.get(key);
@@ -251,7 +259,9 @@ export class Ghosts {
         continue;
       }
       if (this.o.wanted && !this.o.wanted(x, z) && !this.ghosts.has(id)) {
-        this.aside.set(id, { kind: 'character', row, source: f.from, seenAt: now });
+        const kept = this.aside.get(id);
+        if (kept) Object.assign(kept, { row, source: f.from, seenAt: now });
+        else this.aside.set(id, { kind: 'character', row, source: f.from, seenAt: now });
         continue;
       }
       this.aside.delete(id);
@@ -277,7 +287,9 @@ export class Ghosts {
         continue;
       }
       if (this.o.wanted && !this.o.wanted(values[0]!, values[2]!) && !this.ghosts.has(id)) {
-        this.aside.set(id, { kind: 'npc', row, source: f.from, seenAt: now });
+        const kept = this.aside.get(id);
+        if (kept) Object.assign(kept, { row, source: f.from, seenAt: now });
+        else this.aside.set(id, { kind: 'npc', row, source: f.from, seenAt: now });
         continue;
       }
       this.aside.delete(id);
