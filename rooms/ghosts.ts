@@ -103,7 +103,8 @@ export class Ghosts {
   private readonly away: [string, number, number][] = [];
   /** NPCs that moved since their last row went out. */
   private readonly npcsMoved = new Set<string>();
-  private readonly wanted = new Set<string>();
+  /** Chunk keys a neighbour asked for (`want`). */
+  private readonly chunksAsked = new Set<string>();
   private helloDue = false;
   private fullDue = true;
   private readonly listeners = new Map<string, (f: GhostFrame) => void>();
@@ -224,10 +225,10 @@ export class Ghosts {
     if (this.helloDue) {
       for (const key of sim.chunkVersions.keys()) sendChunk(key);
     } else {
-      for (const key of new Set([...changed, ...this.wanted])) sendChunk(key);
+      for (const key of new Set([...changed, ...this.chunksAsked])) sendChunk(key);
     }
     this.helloDue = false;
-    this.wanted.clear();
+    this.chunksAsked.clear();
     if (full) f.kv = [...sim.chunkVersions].filter(([key]) => this.chunkInOwnBand(key));
     if (full) f.full = true;
     if (c.length) f.c = c;
@@ -246,63 +247,19 @@ export class Ghosts {
   private applyFrame(f: GhostFrame, now: number, added: string[]): void {
     const { state, sim } = this.o;
     if (f.hello) this.helloDue = this.fullDue = true;
-    if (f.want) for (const key of f.want) if (typeof key === 'string' && sim.chunkVersions.has(key)) this.wanted.add(key);
+    if (f.want) for (const key of f.want) if (typeof key === 'string' && sim.chunkVersions.has(key)) this.chunksAsked.add(key);
     const seen = new Set<string>();
     for (const row of f.c ?? []) {
-      const [id, name, characterClass, ...values] = row;
+      const [id, name, characterClass] = row;
       seen.add(id);
       if (sim.characters.has(id)) continue; // this room simulates it: never a ghost here
-      const x = values[PUBLIC_FIELDS.indexOf('x')]!, z = values[PUBLIC_FIELDS.indexOf('z')]!;
-      if (!this.nearMe(x, z)) {
-        this.drop(id, f.from);
-        this.aside.delete(id);
-        continue;
-      }
-      if (this.o.wanted && !this.o.wanted(x, z) && !this.ghosts.has(id)) {
-        const kept = this.aside.get(id);
-        if (kept) Object.assign(kept, { row, source: f.from, seenAt: now });
-        else this.aside.set(id, { kind: 'character', row, source: f.from, seenAt: now });
-        continue;
-      }
-      this.aside.delete(id);
-      let st = state.characters.get(id);
-      if (!st) {
-        st = this.o.newCharacter();
-        Object.assign(st, { id, name, characterClass });
-        state.characters.set(id, st);
-      }
-      const target = st as unknown as Record<string, number>;
-      PUBLIC_FIELDS.forEach((field, i) => {
-        if (target[field] !== values[i]) target[field] = values[i]!;
-      });
-      this.ghosts.set(id, { kind: 'character', source: f.from, seenAt: now });
+      this.copyIn('character', row, f.from, now, () => Object.assign(this.o.newCharacter(), { id, name, characterClass }));
     }
     for (const row of f.n ?? []) {
-      const [id, kind, ...values] = row;
+      const [id, kind] = row;
       seen.add(id);
       if (sim.npcs.has(id)) continue;
-      if (!this.nearMe(values[0]!, values[2]!)) {
-        this.drop(id, f.from);
-        this.aside.delete(id);
-        continue;
-      }
-      if (this.o.wanted && !this.o.wanted(values[0]!, values[2]!) && !this.ghosts.has(id)) {
-        const kept = this.aside.get(id);
-        if (kept) Object.assign(kept, { row, source: f.from, seenAt: now });
-        else this.aside.set(id, { kind: 'npc', row, source: f.from, seenAt: now });
-        continue;
-      }
-      this.aside.delete(id);
-      let st = state.npcs.get(id);
-      if (!st) {
-        st = Object.assign(new NpcState(), { id, kind });
-        state.npcs.set(id, st);
-      }
-      const target = st as unknown as Record<string, number>;
-      NPC_FIELDS.forEach((field, i) => {
-        if (target[field] !== values[i]) target[field] = values[i]!;
-      });
-      this.ghosts.set(id, { kind: 'npc', source: f.from, seenAt: now });
+      this.copyIn('npc', row, f.from, now, () => Object.assign(new NpcState(), { id, kind }));
     }
     for (const [key, version, edits] of f.k ?? []) {
       const c = parseChunkKey(key);
@@ -322,9 +279,10 @@ export class Ghosts {
       sim.world.loadEdits(key, edits);
       this.ghosts.set(key, { kind: 'chunk', source: f.from, seenAt: now });
     }
-    for (const id of f.gone ?? []) this.drop(id, f.from);
-    for (const id of f.ngone ?? []) this.drop(id, f.from);
-    for (const id of [...(f.gone ?? []), ...(f.ngone ?? [])]) if (this.aside.get(id)?.source === f.from) this.aside.delete(id);
+    for (const id of [...(f.gone ?? []), ...(f.ngone ?? [])]) {
+      this.drop(id, f.from);
+      if (this.aside.get(id)?.source === f.from) this.aside.delete(id);
+    }
     if (f.full) for (const [id, a] of this.aside) if (a.source === f.from && !seen.has(id)) this.aside.delete(id);
     for (const [id, rx, rz] of f.away ?? []) {
       const g = this.ghosts.get(id);
@@ -350,6 +308,40 @@ export class Ghosts {
     }
   }
 
+  /**
+   * One character or NPC row of neighbour `from`: dropped when it stands out of this region's reach, kept
+   * aside when no client here could see it, else copied into the state (created by `create` when new).
+   */
+  private copyIn(kind: 'character' | 'npc', row: CharRow | NpcRow, from: string, now: number, create: () => CharacterState | NpcState): void {
+    const id = row[0];
+    const { x, z } = rowPosition(kind, row);
+    if (!this.nearMe(x, z)) {
+      this.drop(id, from);
+      this.aside.delete(id);
+      return;
+    }
+    if (this.o.wanted && !this.o.wanted(x, z) && !this.ghosts.has(id)) {
+      const kept = this.aside.get(id);
+      if (kept) Object.assign(kept, { row, source: from, seenAt: now });
+      else this.aside.set(id, { kind, row, source: from, seenAt: now });
+      return;
+    }
+    this.aside.delete(id);
+    const map = (kind === 'character' ? this.o.state.characters : this.o.state.npcs) as unknown as Map<string, CharacterState | NpcState>;
+    let st = map.get(id);
+    if (!st) {
+      st = create();
+      map.set(id, st);
+    }
+    const target = st as unknown as Record<string, number>;
+    const [fields, first] = kind === 'character' ? [PUBLIC_FIELDS, 3] : [NPC_FIELDS, 2];
+    fields.forEach((field, i) => {
+      const v = row[first + i] as number;
+      if (target[field] !== v) target[field] = v;
+    });
+    this.ghosts.set(id, { kind, source: from, seenAt: now });
+  }
+
   /** Copies in the rows kept aside that a client could see now; puts aside the copies nobody could see any more. */
   private sortAside(now: number): void {
     const wanted = this.o.wanted!;
@@ -358,7 +350,7 @@ export class Ghosts {
         this.aside.delete(id);
         continue;
       }
-      const [x, z] = a.kind === 'character' ? [a.row[3 + PUBLIC_FIELDS.indexOf('x')] as number, a.row[3 + PUBLIC_FIELDS.indexOf('z')] as number] : [a.row[2] as number, a.row[4] as number];
+      const { x, z } = rowPosition(a.kind, a.row);
       if (!wanted(x, z)) continue;
       this.aside.delete(id);
       // Applied with the next tick's frames, like any row from that neighbour.
@@ -414,6 +406,12 @@ export class Ghosts {
     const x = cx * CHUNK_SIZE, z = cz * CHUNK_SIZE;
     return this.nearMe(Math.min(Math.max(x, this.x0), x + CHUNK_SIZE), Math.min(Math.max(z, this.z0), z + CHUNK_SIZE));
   }
+}
+
+/** Where a row's character or NPC stands (its x and z columns). */
+const CHAR_X = 3 + PUBLIC_FIELDS.indexOf('x'), CHAR_Z = 3 + PUBLIC_FIELDS.indexOf('z');
+function rowPosition(kind: 'character' | 'npc', row: CharRow | NpcRow): { x: number; z: number } {
+  return kind === 'character' ? { x: row[CHAR_X] as number, z: row[CHAR_Z] as number } : { x: row[2] as number, z: row[4] as number };
 }
 
 function charRow(st: CharacterState): CharRow {
