@@ -29,8 +29,7 @@ import { updateEvery } from './patches.js';
 const VIEW_REFRESH_TICKS = 4;
 
 const chunkCol = (v: number) => Math.floor(v / CHUNK_SIZE);
-const colKey = (cx: number, cz: number) => `${cx},${cz}`;
-/** A chunk column as one number (the grid's key; no string per entity per tick): exact for |cx|, |cz| < 2^20. */
+/** A chunk column as one number (the key of cells and of the grid; no string per entity per tick): exact for |cx|, |cz| < 2^20. */
 const colNum = (cx: number, cz: number) => (cx + 0x100000) * 0x200000 + (cz + 0x100000);
 
 /**
@@ -49,7 +48,6 @@ export class CellView extends StateView {
 }
 
 export type Cell = {
-  key: string;
   cx: number;
   cz: number;
   view: CellView;
@@ -80,7 +78,7 @@ export type Watcher = {
 
 export class InterestManager {
   private readonly watchers = new Map<string, Watcher>();
-  private readonly cells = new Map<string, Cell>();
+  private readonly cells = new Map<number, Cell>();
   private grid = new Map<number, Schema[]>();
   /** Every character, NPC and chunk in the state when the grid was built. */
   private all = new Set<Schema>();
@@ -163,7 +161,7 @@ export class InterestManager {
   /** Whether some client's view covers (or is one column from covering) the chunk column of (x, z). */
   wants(x: number, z: number): boolean {
     const cx = chunkCol(x), cz = chunkCol(z);
-    for (const cell of this.cells.values()) if (Math.max(Math.abs(cx - cell.cx), Math.abs(cz - cell.cz)) <= this.radius + 1) return true;
+    for (const cell of this.cells.values()) if (this.inRange(cell, cx, cz, this.radius + 1)) return true;
     return false;
   }
 
@@ -230,18 +228,18 @@ export class InterestManager {
   // ---- internals ----
 
   private cellAt(cx: number, cz: number): Cell {
-    const key = colKey(cx, cz);
+    const key = colNum(cx, cz);
     let cell = this.cells.get(key);
     if (!cell) {
-      cell = { key, cx, cz, view: new CellView(), owed: new Map(), far: new Map(), shown: new Set(), added: new Set(), removed: new Set(), members: new Set() };
+      cell = { cx, cz, view: new CellView(), owed: new Map(), far: new Map(), shown: new Set(), added: new Set(), removed: new Set(), members: new Set() };
       this.cells.set(key, cell);
       this.refresh(cell);
     }
     return cell;
   }
 
-  private inRange(cell: { cx: number; cz: number }, cx: number, cz: number): boolean {
-    return Math.max(Math.abs(cx - cell.cx), Math.abs(cz - cell.cz)) <= this.radius;
+  private inRange(cell: { cx: number; cz: number }, cx: number, cz: number, radius = this.radius): boolean {
+    return Math.max(Math.abs(cx - cell.cx), Math.abs(cz - cell.cz)) <= radius;
   }
 
   /** Entities by chunk column, rebuilt at most once per tick. */

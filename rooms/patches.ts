@@ -205,12 +205,17 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     }
     const encoder = this.encoder;
     const moving = new Map<Client, { w: Watcher; next: Cell }>();
+    /** The cells whose parts this patch needs. */
+    const cells = new Set<Cell>();
     let viewChanges = false;
     for (const client of clients) {
       if (client.state !== ClientState.JOINED) continue;
       const w = this.interest.watcherOf(client);
-      if (w?.next) moving.set(client, { w, next: w.next });
-      if (w && (w.personal.changes.size > 0 || (w.cell && w.cell.view.changes.size > 0))) viewChanges = true;
+      if (!w) continue;
+      if (w.next) moving.set(client, { w, next: w.next });
+      const cell = w.next ?? w.cell;
+      if (cell) cells.add(cell);
+      if (w.personal.changes.size > 0 || (w.cell && w.cell.view.changes.size > 0)) viewChanges = true;
     }
     if (!encoder.hasChanges && !viewChanges && moving.size === 0) {
       this.interest.patched();
@@ -219,27 +224,19 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     }
     if (encoder.hasChanges) this.needFullEncode = true;
 
-    const cells = new Set<Cell>();
-    for (const client of clients) {
-      const w = client.state === ClientState.JOINED ? this.interest.watcherOf(client) : undefined;
-      const cell = w?.next ?? w?.cell;
-      if (cell) cells.add(cell);
-    }
     this.rates(cells, (state as RegionState).tick);
 
     const it = { offset: 1 };
     encoder.sharedBuffer[0] = Protocol.ROOM_STATE_PATCH;
     const shared = encoder.encode(it).slice();
     const sharedOffset = it.offset;
-    const cellParts = new Map<StateView, Uint8Array>();
-    const cellPart = (cell: Cell): Uint8Array => {
-      const cached = cellParts.get(cell.view);
-      if (cached) return cached;
-      const part = encoder.encodeView(cell.view, sharedOffset, it).subarray(sharedOffset);
-      cellParts.set(cell.view, part);
-      return part;
+    // Per cell, encoded once: its part, and the whole frame of its clients that have nothing of their own.
+    const cellParts = new Map<Cell, { part: Uint8Array; frame?: Uint8Array }>();
+    const cellPart = (cell: Cell) => {
+      let p = cellParts.get(cell);
+      if (!p) cellParts.set(cell, (p = { part: encoder.encodeView(cell.view, sharedOffset, it).subarray(sharedOffset) }));
+      return p;
     };
-    const cellFrames = new Map<Cell, Uint8Array>();
     for (const client of clients) {
       if (client.state !== ClientState.JOINED) continue;
       const w = this.interest.watcherOf(client);
@@ -247,17 +244,15 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       const move = moving.get(client);
       if (move) parts.push(this.moveDiff(move.w, move.next, sharedOffset, it));
       const cell = move?.next ?? w?.cell;
-      if (cell) parts.push(cellPart(cell));
+      const ofCell = cell && cellPart(cell);
+      if (ofCell) parts.push(ofCell.part);
       if (w && (w.personal.changes.size > 0 || this.ownerChanged().has(w.characterId))) {
         const own = encoder.encodeView(w.personal, sharedOffset, it).subarray(sharedOffset);
         if (own.length) parts.push(own);
       }
-      if (parts.length === 2 && cell) {
-        // The common case: one frame for every client of the cell (the transport does not modify it).
-        let frame = cellFrames.get(cell);
-        if (!frame) cellFrames.set(cell, (frame = join(shared, parts[1]!)));
-        client.raw(frame);
-      } else client.raw(parts.length === 1 ? shared : join(...parts));
+      // The common case (no move, nothing of its own): one frame shared by the cell's clients (the transport does not modify it).
+      if (ofCell && !move && parts.length === 2) client.raw((ofCell.frame ??= join(shared, ofCell.part)));
+      else client.raw(parts.length === 1 ? shared : join(...parts));
     }
     for (const cell of cells) cell.view.skip = undefined;
     encoder.discardChanges();

@@ -113,25 +113,25 @@ export const HANDOFF_RECORD_S = 60;
  */
 export function handoffRecords(presence: Presence) {
   const key = (characterId: string) => `leyline:handoff:${characterId}`;
+  type Waiting = { rx: number; rz: number; record?: { userId?: unknown; worldId?: unknown } };
+  const read = async (characterId: string): Promise<Waiting | undefined> => {
+    const raw = await presence.get(key(characterId));
+    return typeof raw === 'string' ? (JSON.parse(raw) as Waiting) : undefined;
+  };
   return {
     put: (characterId: string, to: { rx: number; rz: number }, record: unknown) =>
       presence.setex(key(characterId), JSON.stringify({ ...to, record }), HANDOFF_RECORD_S),
     /** The waiting record, left in place: its region (a handoff whose seat was never used: /api/play seats the character there) and its owner. */
     async peek(characterId: string): Promise<{ rx: number; rz: number; userId?: unknown; worldId?: unknown } | undefined> {
-      const raw = await presence.get(key(characterId));
-      if (typeof raw !== 'string') return undefined;
-      const v = JSON.parse(raw) as { rx: number; rz: number; record?: { userId?: unknown; worldId?: unknown } };
-      return { rx: v.rx, rz: v.rz, userId: v.record?.userId, worldId: v.record?.worldId };
+      const v = await read(characterId);
+      return v && { rx: v.rx, rz: v.rz, userId: v.record?.userId, worldId: v.record?.worldId };
     },
     /** The record addressed to region (rx, rz), removed as it is taken; undefined when there is none for it. */
     async take(characterId: string, rx: number, rz: number): Promise<unknown> {
-      const raw = await presence.get(key(characterId));
-      if (typeof raw !== 'string') return undefined;
-      const v = JSON.parse(raw) as { rx: number; rz: number; record: unknown };
-      if (v.rx !== rx || v.rz !== rz) return undefined;
+      const v = await read(characterId);
+      if (!v || v.rx !== rx || v.rz !== rz) return undefined;
       await presence.del(key(characterId));
       return v.record;
     },
   };
 }
-
