@@ -29,7 +29,7 @@ import { CHUNKS_Y, CHUNK_SIZE, REGION_CHUNKS, REGION_SIZE, chunkKey, spawnPoint,
 import { freePort } from '../src/net.js';
 import { Bot, CountingProxy, editSpot, meterOf, measureJoin, type BotSpec, type JoinBytes } from './bot.js';
 import type { ServerStats } from './server.js';
-import { ROOT, ServerChild, benchRun, children, childEnv, collectLines, quantiles as q, serverEnv, sleep, stopChild, type Quant } from './children.js';
+import { ROOT, ServerChild, api, benchRun, children, childEnv, collectLines, quantiles as q, serverEnv, sleep, stopChild, type Quant } from './children.js';
 import { MagicBot, RITUALS, RITUALIST_MANA, benchAppendMagicEvents, deleteRedisPrefix, pingRedis, type AppendBench, type RitualRecord } from './magic.js';
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -136,16 +136,6 @@ async function metrics(base: string): Promise<(name: string) => number> {
   };
 }
 
-async function api(base: string, method: string, pathname: string, body?: unknown, token?: string): Promise<any> {
-  const res = await fetch(base + pathname, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json().catch(() => undefined);
-  if (!res.ok) throw new Error(`${method} ${pathname}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** Runs `fn` over `items`, at most `n` at a time. */
 async function pool<T, R>(items: T[], n: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {

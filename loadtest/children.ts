@@ -1,8 +1,9 @@
 /**
  * What the benchmark scripts (loadtest/bench.ts, loadtest/bench-rooms.ts) share
  * to run server children: the environment they get, starting and stopping
- * them (loadtest/server.ts over IPC), the throw-away database they use, and
- * the quantiles they report.
+ * them (loadtest/server.ts over IPC), the throw-away database they use, the
+ * quantiles they report, and a JSON call to the side-API (also used by
+ * loadtest/narration.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -205,4 +206,16 @@ export class ServerChild {
     await stopChild(this.child, this.exited);
     children.delete(this);
   }
+}
+
+/** A JSON request to the side-API; throws on a status other than 2xx. */
+export async function api(base: string, method: string, pathname: string, body?: unknown, token?: string): Promise<any> {
+  const res = await fetch(base + pathname, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json().catch(() => undefined);
+  if (!res.ok) throw new Error(`${method} ${pathname}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
 }

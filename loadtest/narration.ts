@@ -29,6 +29,7 @@ import pg from 'pg';
 import { freePort } from '../src/net.js';
 import { BenchOpenAiStub } from './openai-stub.js';
 import { deleteRedisPrefix, pingRedis } from './magic.js';
+import { api } from './children.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -93,16 +94,6 @@ async function stopServer(p: Proc): Promise<void> {
   await exited;
 }
 
-async function api(base: string, method: string, pathname: string, body?: unknown, token?: string): Promise<any> {
-  const res = await fetch(base + pathname, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json().catch(() => undefined);
-  if (!res.ok) throw new Error(`${method} ${pathname}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 async function pool<T>(items: T[], n: number, fn: (t: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
