@@ -783,6 +783,7 @@ async function main(): Promise<void> {
     ...(SCENARIOS.includes('spread') ? P.spread : []),
     ...(SCENARIOS.includes('border') ? P.border : []),
     ...(SCENARIOS.includes('corner2') ? P.corner2 : []),
+    ...(SCENARIOS.includes('spawn') ? P.spawn : []),
   );
   // Bounded whatever happens (a hung join, a wedged child): generous next to the planned time.
   const planned = VARIANTS.length * ((SCENARIOS.includes('crowd') ? P.crowd.length + P.capacity.length : 0) + (SCENARIOS.includes('spread') ? P.spread.length : 0) + (SCENARIOS.includes('border') ? P.border.length : 0) + (SCENARIOS.includes('corner2') ? P.corner2.length : 0) + (SCENARIOS.includes('spawn') ? P.spawn.length : 0));
