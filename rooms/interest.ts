@@ -28,6 +28,8 @@ import { updateEvery } from './patches.js';
 /** Characters and NPCs enter and leave views at most this many ticks late (200 ms at 20 Hz). */
 const VIEW_REFRESH_TICKS = 4;
 
+const EMPTY_SET: ReadonlySet<Schema> = new Set();
+
 const chunkCol = (v: number) => Math.floor(v / CHUNK_SIZE);
 /** A chunk column as one number (the key of cells and of the grid; no string per entity per tick): exact for |cx|, |cz| < 2^20. */
 const colNum = (cx: number, cz: number) => (cx + 0x100000) * 0x200000 + (cz + 0x100000);
@@ -51,10 +53,10 @@ export type Cell = {
   cx: number;
   cz: number;
   view: CellView;
-  /** Far entities' fields left out of earlier patches (sent when they are due again). */
-  owed: Map<Schema, Set<number>>;
-  /** Shown characters and NPCs beyond the near band → every how many ticks they update here (set at each refresh). */
-  far: Map<Schema, number>;
+  /** Fields (bit i = field index i) of entities left out of earlier patches, sent when they are due again. */
+  owed: Map<Schema, number>;
+  /** Shown characters and NPCs → every how many ticks they update through this cell (set at each refresh). */
+  every: Map<Schema, number>;
   /** What the view holds now. */
   shown: Set<Schema>;
   /** Changes of `shown` since the last patch (its members get them in that patch). */
@@ -196,16 +198,25 @@ export class InterestManager {
     return cell;
   }
 
-  /** What `w` holds as of its last patch and is still in the state (the base of its move to another cell). */
-  knownBy(w: Watcher): Set<Schema> {
+  /**
+   * The difference between what `w` holds as of its last patch (still in the state) and what `next` shows:
+   * `gone` it holds and `next` does not show, `fresh` the other way round. Without copying either set (a
+   * crowd's cells show hundreds of entities and mostly the same ones).
+   */
+  diffTo(w: Watcher, next: Cell): { gone: Schema[]; fresh: Schema[] } {
     this.gridNow();
-    const out = new Set(w.knownAtJoin ?? w.cell?.shown ?? []);
-    if (!w.knownAtJoin && w.cell) {
-      for (const e of w.cell.added) out.delete(e);
-      for (const e of w.cell.removed) out.add(e);
-    }
-    for (const e of out) if (!this.all.has(e)) out.delete(e);
-    return out;
+    const want = next.shown;
+    const base = w.knownAtJoin ?? w.cell?.shown ?? EMPTY_SET;
+    // Before its last patch's changes were applied, the client's cell showed `base` less `added` plus `removed`.
+    const added = w.knownAtJoin ? EMPTY_SET : (w.cell?.added ?? EMPTY_SET);
+    const removed = w.knownAtJoin ? EMPTY_SET : (w.cell?.removed ?? EMPTY_SET);
+    const holds = (e: Schema) => ((base.has(e) && !added.has(e)) || removed.has(e)) && this.all.has(e);
+    const gone: Schema[] = [];
+    for (const e of base) if (!added.has(e) && !want.has(e) && this.all.has(e)) gone.push(e);
+    for (const e of removed) if (!base.has(e) && !want.has(e) && this.all.has(e)) gone.push(e);
+    const fresh: Schema[] = [];
+    for (const e of want) if (!holds(e)) fresh.push(e);
+    return { gone, fresh };
   }
 
   /** After a patch went out: moves are done, every cell's changes delivered. */
@@ -231,7 +242,7 @@ export class InterestManager {
     const key = colNum(cx, cz);
     let cell = this.cells.get(key);
     if (!cell) {
-      cell = { cx, cz, view: new CellView(), owed: new Map(), far: new Map(), shown: new Set(), added: new Set(), removed: new Set(), members: new Set() };
+      cell = { cx, cz, view: new CellView(), owed: new Map(), every: new Map(), shown: new Set(), added: new Set(), removed: new Set(), members: new Set() };
       this.cells.set(key, cell);
       this.refresh(cell);
     }
@@ -275,12 +286,11 @@ export class InterestManager {
     for (const e of cell.shown) if (!want.has(e)) this.hide(cell, e);
     for (const e of want) if (!cell.shown.has(e)) this.show(cell, e);
     // Rates by distance, as of this refresh (positions move < 1 block until the next one).
-    cell.far.clear();
+    cell.every.clear();
     for (const e of cell.shown) {
       const p = e as unknown as { x?: unknown; z?: unknown };
       if (typeof p.x !== 'number' || typeof p.z !== 'number') continue; // chunks: every patch
-      const every = updateEvery(cell.cx, cell.cz, p.x, p.z);
-      if (every > 1) cell.far.set(e, every);
+      cell.every.set(e, updateEvery(cell.cx, cell.cz, p.x, p.z));
     }
   }
 
@@ -295,7 +305,7 @@ export class InterestManager {
   private hide(cell: Cell, e: Schema): void {
     cell.shown.delete(e);
     cell.owed.delete(e);
-    cell.far.delete(e);
+    cell.every.delete(e);
     // Gone from the state: the state's own delete reaches every client; the view only forgets it.
     if (this.all.has(e)) cell.view.remove(e);
     if (!cell.added.delete(e)) cell.removed.add(e);

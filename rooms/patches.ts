@@ -27,42 +27,64 @@ import type { RegionState } from '../schema/index.js';
 import type { Cell, InterestManager, Watcher } from './interest.js';
 
 /**
- * Update rate by distance (docs/protocol.md, "In view"): a character or NPC
- * within NEAR_BLOCKS of a client's chunk column reaches it every patch; within
- * MID_BLOCKS at least every MID_EVERY ticks; farther at least every FAR_EVERY
- * ticks (200 and 400 ms at 20 Hz). A change left out is owed and sent when the
- * entity is due, so a far client always ends with the current values.
+ * Update rate by distance (docs/protocol.md, "In view"). Within NEAR_BLOCKS of the
+ * tile a client stands on (horizontal distance to that TILE_BLOCKS square: 6 to
+ * 11.7 blocks from the client) a character or NPC reaches it in the patch of the
+ * tick it changed: the tile's near part, added to the cell's part. Everything else its cell shows updates through the cell's part
+ * at least every MID_EVERY ticks within MID_BLOCKS of the cell's chunk column
+ * and every FAR_EVERY ticks beyond (400 and 800 ms at 20 Hz). A change left out
+ * is owed and sent when the entity is due, so every client ends with the current
+ * values. Entities are due on ticks spread by their reference id, not all at once.
  */
 export const NEAR_BLOCKS = 4;
-export const MID_BLOCKS = 16;
-export const MID_EVERY = 4;
-export const FAR_EVERY = 8;
+/** Clients share near parts (and frames) per tile: the TILE_BLOCKS × TILE_BLOCKS square they stand on. */
+export const TILE_BLOCKS = 4;
+export const MID_BLOCKS = 8;
+export const MID_EVERY = 10;
+export const FAR_EVERY = 20;
 
-/** Every how many ticks an entity at (x, z) updates for the clients of chunk column (cx, cz). */
+/** Every how many ticks an entity at (x, z) updates through the cell part of chunk column (cx, cz). */
 export function updateEvery(cx: number, cz: number, x: number, z: number): number {
   const x0 = cx * CHUNK_SIZE, z0 = cz * CHUNK_SIZE;
   const dx = Math.max(x0 - x, 0, x - (x0 + CHUNK_SIZE));
   const dz = Math.max(z0 - z, 0, z - (z0 + CHUNK_SIZE));
-  const d = Math.hypot(dx, dz);
-  return d <= NEAR_BLOCKS ? 1 : d <= MID_BLOCKS ? MID_EVERY : FAR_EVERY;
+  return Math.hypot(dx, dz) <= MID_BLOCKS ? MID_EVERY : FAR_EVERY;
 }
+
+/** Whether an entity with reference id `refId` updating every `every` ticks is due at `tick` (phases spread by id). */
+export const isDue = (tick: number, refId: number, every: number) => (tick + refId) % every === 0;
 
 type Tree = { has(): boolean; isNew: boolean; operationAt(index: number): number | undefined; forEach(cb: (index: number, op: number) => void): void };
 type ChangeTree = Parameters<StateView['unmarkVisible']>[0];
 const treeOf = (e: Schema) => (e as unknown as Record<symbol, Tree>)[$changes]!;
+const refIdOf = (e: Schema) => (e as unknown as Record<symbol, number>)[$refId]!;
 
-/** Field indexes a cell may be owed: the untagged ones (owner-only fields never go through a cell). */
-const publicIndexes = new WeakMap<object, Set<number>>();
-function publicIndexesOf(e: Schema): Set<number> {
+/** Field indexes a cell may be owed, as a bit mask: the untagged ones (owner-only fields never go through a cell). */
+const publicMasks = new WeakMap<object, number>();
+function publicMaskOf(e: Schema): number {
   const klass = e.constructor;
-  let set = publicIndexes.get(klass);
-  if (!set) {
-    set = new Set();
+  let mask = publicMasks.get(klass);
+  if (mask === undefined) {
+    mask = 0;
     const md = (klass as unknown as Record<symbol, Record<number, { tag?: number } | undefined>>)[Symbol.metadata]!;
-    for (let i = 0; md[i] !== undefined; i++) if (md[i]!.tag === undefined) set.add(i);
-    publicIndexes.set(klass, set);
+    for (let i = 0; md[i] !== undefined; i++) {
+      if (i > 30) throw new Error(`${klass.name}: more fields than an owed mask holds`);
+      if (md[i]!.tag === undefined) mask |= 1 << i;
+    }
+    publicMasks.set(klass, mask);
   }
-  return set;
+  return mask;
+}
+
+/** The public fields of `e` changed since the last patch, as a bit mask. */
+function changedMaskOf(e: Schema): number {
+  const tree = treeOf(e);
+  if (!tree.has()) return 0;
+  let mask = 0;
+  tree.forEach((i) => {
+    if (i <= 30) mask |= 1 << i;
+  });
+  return mask & publicMaskOf(e);
 }
 
 type VisTree = Parameters<StateView['unmarkVisible']>[0] & { forEachChild(cb: (child: VisTree) => void): void };
@@ -79,13 +101,13 @@ function unmarkDeep(view: StateView, tree: VisTree): void {
  * Makes `view` send these fields of `e` in the next patch, whether they changed then or not; fields that
  * changed this tick are left to the view pass (forcing them too would send them twice).
  */
-function force(view: StateView, e: Schema, indexes: Iterable<number>): void {
+function force(view: StateView, e: Schema, owed: number): void {
   const tree = treeOf(e);
   let m: Map<number | ChangeTree, OPERATION> | undefined;
-  for (const i of indexes) {
-    if (tree.operationAt(i) !== undefined) continue;
+  for (let i = 0; owed >>> i !== 0; i++) {
+    if ((owed & (1 << i)) === 0 || tree.operationAt(i) !== undefined) continue;
     if (!m) {
-      const refId = (e as unknown as Record<symbol, number>)[$refId]!;
+      const refId = refIdOf(e);
       m = view.changes.get(refId);
       if (!m) view.changes.set(refId, (m = new Map()));
     }
@@ -131,40 +153,52 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
    * are owed forced into the cell's part.
    */
   private rates(cells: Set<Cell>, tick: number): void {
+    // Each entity's changed public fields, worked out once per patch for all cells.
+    const changed = new Map<Schema, number>();
     for (const cell of cells) {
       const skip = (cell.view.skipping ??= new Set());
       skip.clear();
-      for (const [e, every] of cell.far) {
+      for (const [e, every] of cell.every) {
         const tree = treeOf(e);
         // Never held back: a tree new to the state, or new to this cell's view this patch. `view.add` of a new
         // tree relies on the tree's own pending ADDs (schema's fast path), so holding them would show an empty object.
-        if (tick % every !== 0 && !tree.isNew && !cell.added.has(e)) {
-          if (!tree.has()) continue;
+        if (!isDue(tick, refIdOf(e), every) && !tree.isNew && !cell.added.has(e)) {
+          let mask = changed.get(e);
+          if (mask === undefined) changed.set(e, (mask = changedMaskOf(e)));
+          if (mask === 0) continue;
           skip.add(tree);
-          const open = publicIndexesOf(e);
-          let owed = cell.owed.get(e);
-          if (!owed) cell.owed.set(e, (owed = new Set()));
-          tree.forEach((i) => {
-            if (open.has(i)) owed.add(i);
-          });
+          cell.owed.set(e, (cell.owed.get(e) ?? 0) | mask);
         } else {
           const owed = cell.owed.get(e);
-          if (owed) {
+          if (owed !== undefined) {
             force(cell.view, e, owed);
             cell.owed.delete(e);
           }
         }
       }
-      // Owed by an entity that came near since (no longer in `far`): due now.
+      // Owed by an entity that has no rate here any more: due now.
       if (cell.owed.size > 0) {
         for (const [e, owed] of cell.owed) {
-          if (cell.far.has(e)) continue;
+          if (cell.every.has(e)) continue;
           force(cell.view, e, owed);
           cell.owed.delete(e);
         }
       }
       cell.view.skip = skip.size > 0 ? skip : undefined;
     }
+  }
+
+  /** Sees nothing by itself: encodes only what is put in its `changes` (see changesOf). */
+  private readonly bare = new BareView();
+
+  /** The public fields of `e` that changed this tick, as a patch part of their own. */
+  private changesOf(e: Schema, sharedOffset: number, it: { offset: number }): Uint8Array {
+    const mask = changedMaskOf(e);
+    if (mask === 0) return EMPTY;
+    const fields = new Map<number | ChangeTree, OPERATION>();
+    for (let i = 0; mask >>> i !== 0; i++) if ((mask & (1 << i)) !== 0) fields.set(i, OPERATION.ADD);
+    this.bare.changes.set(refIdOf(e), fields);
+    return this.encoder.encodeView(this.bare, sharedOffset, it).subarray(sharedOffset);
   }
 
   /** One view, reused for every cell change (a new view per change costs a walk over every tree when disposed). */
@@ -177,23 +211,33 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
    */
   private moveDiff(w: Watcher, next: Cell, sharedOffset: number, it: { offset: number }): Uint8Array {
     const diff = this.diff;
-    const known = this.interest.knownBy(w);
+    const { gone, fresh } = this.interest.diffTo(w, next);
     const want = next.shown;
-    const gone = [...known].filter((e) => !want.has(e));
-    const fresh = [...want].filter((e) => !known.has(e));
     for (const e of gone) diff.add(e);
     diff.changes.clear(); // the client holds these: only their removal goes out
     for (const e of gone) diff.remove(e);
     for (const e of fresh) diff.add(e);
     const owedBefore = w.cell?.owed;
-    if (owedBefore) for (const [e, fields] of owedBefore) if (want.has(e) && known.has(e)) force(diff, e, fields);
+    const forced: Schema[] = [];
+    if (owedBefore && owedBefore.size > 0) {
+      // What its old cell still owed it, for what it keeps (fresh entities go out whole), less what the new cell
+      // owes its clients too (it sends those when the entity is due; mostly everything: an entity is due on the
+      // same ticks in every cell where it has the same rate).
+      const whole = new Set(fresh);
+      for (const [e, fields] of owedBefore) {
+        const left = fields & ~(next.owed.get(e) ?? 0);
+        if (left === 0 || !want.has(e) || whole.has(e)) continue;
+        force(diff, e, left);
+        forced.push(e);
+      }
+    }
     const part = this.encoder.encodeView(diff, sharedOffset, it).subarray(sharedOffset);
     // Back to empty without a walk over every tree: unmark what this change touched.
     diff.changes.clear();
     const state = this.encoder.state;
     for (const ancestor of [state, state.characters, state.npcs, state.chunks]) diff.unmarkVisible(treeOf(ancestor as Schema) as unknown as VisTree);
     for (const e of [...gone, ...fresh]) unmarkDeep(diff, treeOf(e) as unknown as VisTree);
-    for (const e of owedBefore?.keys() ?? []) unmarkDeep(diff, treeOf(e) as unknown as VisTree);
+    for (const e of forced) unmarkDeep(diff, treeOf(e) as unknown as VisTree);
     return part;
   }
 
@@ -230,13 +274,40 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     encoder.sharedBuffer[0] = Protocol.ROOM_STATE_PATCH;
     const shared = encoder.encode(it).slice();
     const sharedOffset = it.offset;
-    // Per cell, encoded once: its part, and the whole frame of its clients that have nothing of their own.
-    const cellParts = new Map<Cell, { part: Uint8Array; frame?: Uint8Array }>();
+    // Per cell, encoded once: its part; per tile of the cell, its near part and the frame of its clients that have nothing of their own.
+    type Tile = { part: Uint8Array; frame?: Uint8Array };
+    const cellParts = new Map<Cell, { part: Uint8Array; tiles: Map<number, Tile> }>();
     const cellPart = (cell: Cell) => {
       let p = cellParts.get(cell);
-      if (!p) cellParts.set(cell, (p = { part: encoder.encodeView(cell.view, sharedOffset, it).subarray(sharedOffset) }));
+      if (!p) cellParts.set(cell, (p = { part: encoder.encodeView(cell.view, sharedOffset, it).subarray(sharedOffset), tiles: new Map() }));
       return p;
     };
+    const near = new NearIndex(state as RegionState);
+    const around: Positioned[] = [];
+    // Per entity held back from some cell this patch, encoded once: its changes, for the tiles it is near.
+    const changes = new Map<Schema, Uint8Array>();
+    const changesOf = (e: Schema) => {
+      let p = changes.get(e);
+      if (!p) changes.set(e, (p = this.changesOf(e, sharedOffset, it)));
+      return p;
+    };
+    const tileOf = (cell: Cell, ofCell: { tiles: Map<number, Tile> }, tx: number, tz: number): Tile => {
+      const key = tileKey(tx, tz);
+      let tile = ofCell.tiles.get(key);
+      if (tile) return tile;
+      const skip = cell.view.skip;
+      const parts: Uint8Array[] = [];
+      if (skip) {
+        for (const e of near.around(tx, tz, around)) {
+          if (!skip.has(treeOf(e))) continue;
+          const p = changesOf(e);
+          if (p.length > 0) parts.push(p);
+        }
+      }
+      ofCell.tiles.set(key, (tile = { part: parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : join(...parts) }));
+      return tile;
+    };
+    const characters = (state as RegionState).characters;
     for (const client of clients) {
       if (client.state !== ClientState.JOINED) continue;
       const w = this.interest.watcherOf(client);
@@ -246,12 +317,16 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       const cell = move?.next ?? w?.cell;
       const ofCell = cell && cellPart(cell);
       if (ofCell) parts.push(ofCell.part);
-      if (w && (w.personal.changes.size > 0 || this.ownerChanged().has(w.characterId))) {
-        const own = encoder.encodeView(w.personal, sharedOffset, it).subarray(sharedOffset);
-        if (own.length) parts.push(own);
+      const me = w && characters.get(w.characterId);
+      const tile = me && ofCell ? tileOf(cell, ofCell, Math.floor(me.x / TILE_BLOCKS), Math.floor(me.z / TILE_BLOCKS)) : undefined;
+      if (tile && tile.part.length > 0) parts.push(tile.part);
+      const own = w && (w.personal.changes.size > 0 || this.ownerChanged().has(w.characterId));
+      if (own) {
+        const part = encoder.encodeView(w.personal, sharedOffset, it).subarray(sharedOffset);
+        if (part.length) parts.push(part);
       }
-      // The common case (no move, nothing of its own): one frame shared by the cell's clients (the transport does not modify it).
-      if (ofCell && !move && parts.length === 2) client.raw((ofCell.frame ??= join(shared, ofCell.part)));
+      // No move, nothing of its own: one frame shared by the clients on its tile (the transport does not modify it).
+      if (tile && !move && !own) client.raw((tile.frame ??= join(...parts)));
       else client.raw(parts.length === 1 ? shared : join(...parts));
     }
     for (const cell of cells) cell.view.skip = undefined;
@@ -259,6 +334,59 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     this.interest.patched();
     this.ownerChanged().clear();
     return true;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+const tileKey = (tx: number, tz: number) => (tx + 0x100000) * 0x200000 + (tz + 0x100000);
+
+type Positioned = Schema & { x: number; z: number };
+
+/**
+ * The characters and NPCs that changed this tick, by square of NEAR_BLOCKS + TILE_BLOCKS blocks (a tile's near
+ * zone spans at most three squares a side).
+ */
+class NearIndex {
+  private static readonly SIDE = NEAR_BLOCKS + TILE_BLOCKS;
+  private readonly squares = new Map<number, Positioned[]>();
+
+  constructor(state: RegionState) {
+    for (const c of state.characters.values()) this.put(c);
+    for (const n of state.npcs.values()) this.put(n);
+  }
+
+  private put(e: Positioned): void {
+    if (!treeOf(e).has()) return;
+    const k = tileKey(Math.floor(e.x / NearIndex.SIDE), Math.floor(e.z / NearIndex.SIDE));
+    const list = this.squares.get(k);
+    if (list) list.push(e);
+    else this.squares.set(k, [e]);
+  }
+
+  /** The changed entities within NEAR_BLOCKS of tile (tx, tz), into `out` (cleared first). */
+  around(tx: number, tz: number, out: Positioned[]): Positioned[] {
+    out.length = 0;
+    const x0 = tx * TILE_BLOCKS, z0 = tz * TILE_BLOCKS, x1 = x0 + TILE_BLOCKS, z1 = z0 + TILE_BLOCKS;
+    const S = NearIndex.SIDE, r2 = NEAR_BLOCKS * NEAR_BLOCKS;
+    for (let sx = Math.floor((x0 - NEAR_BLOCKS) / S); sx <= Math.floor((x1 + NEAR_BLOCKS) / S); sx++) {
+      for (let sz = Math.floor((z0 - NEAR_BLOCKS) / S); sz <= Math.floor((z1 + NEAR_BLOCKS) / S); sz++) {
+        const list = this.squares.get(tileKey(sx, sz));
+        if (!list) continue;
+        for (const e of list) {
+          const dx = Math.max(x0 - e.x, 0, e.x - x1), dz = Math.max(z0 - e.z, 0, e.z - z1);
+          if (dx * dx + dz * dz <= r2) out.push(e);
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** A view that shows nothing: its encode pass emits only the entries put in its `changes`. */
+class BareView extends StateView {
+  override isChangeTreeVisible(): boolean {
+    return false;
   }
 }
 

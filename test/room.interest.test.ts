@@ -10,8 +10,8 @@
 import assert from 'node:assert/strict';
 import type { Room } from '@colyseus/sdk';
 import { bootTestServer, type TestServer } from './support/server.js';
-import { FAR_EVERY, MID_EVERY, updateEvery } from '../rooms/patches.js';
-import { me, newPlayer, placeCharacter, roomSession, until, walkableStrip, WIRE_EPS, type Player } from './support/game.js';
+import { FAR_EVERY, isDue, MID_BLOCKS, MID_EVERY, NEAR_BLOCKS, updateEvery } from '../rooms/patches.js';
+import { me, newPlayer, placeCharacter, roomSession, until, walkableStrip, walkX, WIRE_EPS, type Player } from './support/game.js';
 
 const R = 2; // VIEW_RADIUS_CHUNKS
 const col = (x: number) => Math.floor(x / 16);
@@ -97,16 +97,62 @@ describe('interest with shared cell views', function () {
     }
     assert.ok(lastCol - col(s.x) >= R + 2, 'the walker crossed the whole view');
   });
+
+  it(`a client within NEAR_BLOCKS (${NEAR_BLOCKS}) of a walker gets every step in the patch of its tick; one farther ends at the last step`, async () => {
+    const [walker, nearBy, farther] = (await Promise.all([newPlayer(t), newPlayer(t), newPlayer(t)])) as [Player, Player, Player];
+    let strip: ReturnType<typeof walkableStrip> | undefined;
+    for (let rx = 130; !strip && rx < 180; rx++) {
+      try {
+        strip = walkableStrip(walker.seed, rx, 40, 0, { chunkAligned: true });
+      } catch {
+        /* next region */
+      }
+    }
+    assert.ok(strip, 'a flat strip exists');
+    const s = strip;
+    await placeCharacter(t, walker, s.x + 1, s.z, s.y);
+    await placeCharacter(t, nearBy, s.x + 5, s.z, s.y);
+    await placeCharacter(t, farther, s.x + 30, s.z, s.y);
+    const rw = await rooms.enter(walker);
+    const rn = await rooms.enter(nearBy);
+    const rf = await rooms.enter(farther);
+    await until(rf, (st) => st.characters.get(walker.characterId), 'the farther client shows the walker');
+    const seen: number[] = [];
+    rn.onStateChange((st: any) => {
+      const x = st.characters.get(walker.characterId)?.x;
+      if (x !== undefined && seen.at(-1) !== x) seen.push(x);
+    });
+    const end = await walkX(rw, { x: s.x + 1, y: s.y, z: s.z }, s.x + 8);
+    const steps = Array.from({ length: Math.round((end.x - (s.x + 1)) / 0.3) }, (_, i) => s.x + 1 + 0.3 * (i + 1));
+    assert.ok(steps.length >= 20, `${steps.length} steps`);
+    const arrived = (st: any) => Math.abs(st.characters.get(walker.characterId)?.x - end.x) <= WIRE_EPS;
+    await until(rn, arrived, 'the near client has the last step');
+    await until(rf, arrived, 'the farther client has the last step');
+    const missed = steps.filter((x) => !seen.some((v) => Math.abs(v - x) <= WIRE_EPS));
+    assert.deepEqual(missed, [], `the near client saw ${seen.length} positions`);
+  });
 });
 
-describe('update rate by distance (rooms/patches.ts updateEvery)', () => {
-  it('every patch near a chunk column, every MID_EVERY ticks within 16 blocks of it, every FAR_EVERY beyond', () => {
+describe('update rate by distance (rooms/patches.ts updateEvery, isDue)', () => {
+  it('through a cell: every MID_EVERY ticks within MID_BLOCKS of its chunk column, every FAR_EVERY beyond', () => {
     // Column (2, 3) spans x 32..48, z 48..64.
-    assert.equal(updateEvery(2, 3, 40, 56), 1, 'inside the column');
-    assert.equal(updateEvery(2, 3, 48 + 4, 56), 1, '4 blocks east of it');
-    assert.equal(updateEvery(2, 3, 48 + 5, 56), MID_EVERY);
-    assert.equal(updateEvery(2, 3, 32 - 16, 56), MID_EVERY, '16 blocks west');
-    assert.equal(updateEvery(2, 3, 48 + 12, 64 + 12), FAR_EVERY, 'diagonal, 17 blocks');
+    assert.equal(updateEvery(2, 3, 40, 56), MID_EVERY, 'inside the column');
+    assert.equal(updateEvery(2, 3, 48 + MID_BLOCKS, 56), MID_EVERY, `${MID_BLOCKS} blocks east of it`);
+    assert.equal(updateEvery(2, 3, 48 + MID_BLOCKS + 1, 56), FAR_EVERY);
+    assert.equal(updateEvery(2, 3, 32 - MID_BLOCKS, 56), MID_EVERY, `${MID_BLOCKS} blocks west`);
+    assert.equal(updateEvery(2, 3, 48 + 6, 64 + 6), FAR_EVERY, 'diagonal, 8.5 blocks');
     assert.equal(updateEvery(2, 3, 200, 56), FAR_EVERY);
+  });
+
+  it('an entity is due once in every `every` ticks, the phases spread by reference id', () => {
+    for (const every of [MID_EVERY, FAR_EVERY]) {
+      for (const refId of [0, 1, 7, 123]) {
+        const due = Array.from({ length: every * 3 }, (_, tick) => tick).filter((tick) => isDue(tick, refId, every));
+        assert.equal(due.length, 3, `refId ${refId}, every ${every}`);
+        assert.deepEqual([due[1]! - due[0]!, due[2]! - due[1]!], [every, every]);
+      }
+    }
+    const phases = new Set(Array.from({ length: 64 }, (_, refId) => [...Array(MID_EVERY).keys()].find((t) => isDue(t, refId, MID_EVERY))));
+    assert.equal(phases.size, MID_EVERY, 'ids fall on every phase');
   });
 });
