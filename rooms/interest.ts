@@ -55,6 +55,8 @@ export type Cell = {
   view: CellView;
   /** Fields (bit i = field index i) of entities left out of earlier patches, sent when they are due again. */
   owed: Map<Schema, number>;
+  /** The owed entities by phase (reference id mod FAR_EVERY), so that a tick visits only the due ones (rooms/patches.ts). */
+  owedAt: Set<Schema>[];
   /** Shown characters and NPCs → every how many ticks they update through this cell (set at each refresh). */
   every: Map<Schema, number>;
   /** What the view holds now. */
@@ -242,7 +244,7 @@ export class InterestManager {
     const key = colNum(cx, cz);
     let cell = this.cells.get(key);
     if (!cell) {
-      cell = { cx, cz, view: new CellView(), owed: new Map(), every: new Map(), shown: new Set(), added: new Set(), removed: new Set(), members: new Set() };
+      cell = { cx, cz, view: new CellView(), owed: new Map(), owedAt: [], every: new Map(), shown: new Set(), added: new Set(), removed: new Set(), members: new Set() };
       this.cells.set(key, cell);
       this.refresh(cell);
     }

@@ -53,6 +53,8 @@ export function updateEvery(cx: number, cz: number, x: number, z: number): numbe
 
 /** Whether an entity with reference id `refId` updating every `every` ticks is due at `tick` (phases spread by id). */
 export const isDue = (tick: number, refId: number, every: number) => (tick + refId) % every === 0;
+// Owed entities wait in FAR_EVERY buckets by phase (rooms/patches.ts rates): both rates must fall on them.
+if (FAR_EVERY % MID_EVERY !== 0) throw new Error('FAR_EVERY must be a multiple of MID_EVERY');
 
 type Tree = { has(): boolean; isNew: boolean; operationAt(index: number): number | undefined; forEach(cb: (index: number, op: number) => void): void };
 type ChangeTree = Parameters<StateView['unmarkVisible']>[0];
@@ -148,40 +150,43 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
   }
 
   /**
-   * Update rate by distance, per cell: entities not due this tick are left out
-   * of the cell's part (their changed fields are owed); due ones get what they
-   * are owed forced into the cell's part.
+   * Update rate by distance, per cell: a changed entity not due this tick is left out of the cell's part (the
+   * fields that changed are owed); what a cell owes an entity is forced into the cell's part on the entity's due
+   * tick. Work per cell and tick: the tick's changed entities and the owed entities whose phase is due (a
+   * bucket by reference id), not everything the cell shows.
    */
-  private rates(cells: Set<Cell>, tick: number): void {
-    // Each entity's changed public fields, worked out once per patch for all cells.
-    const changed = new Map<Schema, number>();
+  private rates(cells: Set<Cell>, tick: number, changed: Changed[]): void {
     for (const cell of cells) {
       const skip = (cell.view.skipping ??= new Set());
       skip.clear();
-      for (const [e, every] of cell.every) {
+      for (const { e, mask } of changed) {
+        const every = cell.every.get(e);
+        if (every === undefined || isDue(tick, refIdOf(e), every)) continue;
         const tree = treeOf(e);
         // Never held back: a tree new to the state, or new to this cell's view this patch. `view.add` of a new
         // tree relies on the tree's own pending ADDs (schema's fast path), so holding them would show an empty object.
-        if (!isDue(tick, refIdOf(e), every) && !tree.isNew && !cell.added.has(e)) {
-          let mask = changed.get(e);
-          if (mask === undefined) changed.set(e, (mask = changedMaskOf(e)));
-          if (mask === 0) continue;
-          skip.add(tree);
-          cell.owed.set(e, (cell.owed.get(e) ?? 0) | mask);
-        } else {
-          const owed = cell.owed.get(e);
-          if (owed !== undefined) {
-            force(cell.view, e, owed);
-            cell.owed.delete(e);
-          }
-        }
+        if (tree.isNew || cell.added.has(e)) continue;
+        skip.add(tree);
+        const owed = cell.owed.get(e);
+        cell.owed.set(e, (owed ?? 0) | mask);
+        if (owed === undefined) (cell.owedAt[refIdOf(e) % FAR_EVERY] ??= new Set()).add(e);
       }
-      // Owed by an entity that has no rate here any more: due now.
-      if (cell.owed.size > 0) {
-        for (const [e, owed] of cell.owed) {
-          if (cell.every.has(e)) continue;
+      // Due now: the phases whose entities update this tick (every MID_EVERY ticks a bucket of MID entities, every
+      // FAR_EVERY ticks one of FAR entities too). An entry without a rate here any more is due at once.
+      for (let b = (MID_EVERY - (tick % MID_EVERY)) % MID_EVERY; b < FAR_EVERY; b += MID_EVERY) {
+        const bucket = cell.owedAt[b];
+        if (!bucket || bucket.size === 0) continue;
+        for (const e of bucket) {
+          const owed = cell.owed.get(e);
+          if (owed === undefined) {
+            bucket.delete(e); // settled since (shown anew, hidden)
+            continue;
+          }
+          const every = cell.every.get(e);
+          if (every !== undefined && !isDue(tick, refIdOf(e), every)) continue;
           force(cell.view, e, owed);
           cell.owed.delete(e);
+          bucket.delete(e);
         }
       }
       cell.view.skip = skip.size > 0 ? skip : undefined;
@@ -268,7 +273,8 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     }
     if (encoder.hasChanges) this.needFullEncode = true;
 
-    this.rates(cells, (state as RegionState).tick);
+    const changed = changedEntities(state as RegionState);
+    this.rates(cells, (state as RegionState).tick, changed);
 
     const it = { offset: 1 };
     encoder.sharedBuffer[0] = Protocol.ROOM_STATE_PATCH;
@@ -282,7 +288,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       if (!p) cellParts.set(cell, (p = { part: encoder.encodeView(cell.view, sharedOffset, it).subarray(sharedOffset), tiles: new Map() }));
       return p;
     };
-    const near = new NearIndex(state as RegionState);
+    const near = new NearIndex(changed);
     const around: Positioned[] = [];
     // Per entity held back from some cell this patch, encoded once: its changes, for the tiles it is near.
     const changes = new Map<Schema, Uint8Array>();
@@ -343,6 +349,22 @@ const tileKey = (tx: number, tz: number) => (tx + 0x100000) * 0x200000 + (tz + 0
 
 type Positioned = Schema & { x: number; z: number };
 
+/** A character or NPC with public fields changed since the last patch, and which (bit mask). */
+type Changed = { e: Positioned; mask: number };
+
+function changedEntities(state: RegionState): Changed[] {
+  const out: Changed[] = [];
+  for (const c of state.characters.values()) {
+    const mask = changedMaskOf(c);
+    if (mask !== 0) out.push({ e: c, mask });
+  }
+  for (const n of state.npcs.values()) {
+    const mask = changedMaskOf(n);
+    if (mask !== 0) out.push({ e: n, mask });
+  }
+  return out;
+}
+
 /**
  * The characters and NPCs that changed this tick, by square of NEAR_BLOCKS + TILE_BLOCKS blocks (a tile's near
  * zone spans at most three squares a side).
@@ -351,13 +373,11 @@ class NearIndex {
   private static readonly SIDE = NEAR_BLOCKS + TILE_BLOCKS;
   private readonly squares = new Map<number, Positioned[]>();
 
-  constructor(state: RegionState) {
-    for (const c of state.characters.values()) this.put(c);
-    for (const n of state.npcs.values()) this.put(n);
+  constructor(changed: Changed[]) {
+    for (const { e } of changed) this.put(e);
   }
 
   private put(e: Positioned): void {
-    if (!treeOf(e).has()) return;
     const k = tileKey(Math.floor(e.x / NearIndex.SIDE), Math.floor(e.z / NearIndex.SIDE));
     const list = this.squares.get(k);
     if (list) list.push(e);

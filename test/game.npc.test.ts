@@ -12,7 +12,8 @@ import {
 } from '../src/game/npc.js';
 import { Rng } from '../src/game/random.js';
 import { loadContent } from '../src/content/index.js';
-import { biomeAt, BIOME_NAMES, regionBounds } from '../src/world/index.js';
+import { biomeAt, BIOME_NAMES, regionBounds, spawnPoint, WORLD_HEIGHT } from '../src/world/index.js';
+import { npcGroundY } from '../src/game/region/npcs.js';
 
 const T0 = 1_000_000;
 const TICK = 50;
@@ -240,6 +241,19 @@ describe('game npc with the shipped content', () => {
         assert.ok(Math.hypot(r.npc.x - r.npc.homeX, r.npc.z - r.npc.homeZ) <= def.leashRange + def.speedBps * 1.5);
         return r.npc;
       });
+    }
+  });
+});
+
+describe('npcGroundY (src/game/region/npcs.ts)', () => {
+  it('remembers columns without changing the answer: the same feet y as the terrain, first call and later, for several worlds', () => {
+    for (const seed of [1337, 42, 7]) {
+      for (let i = 0; i < 200; i++) {
+        const x = (i * 37) % 301 - 150 + 0.25, z = (i * 53) % 257 - 128 + 0.75;
+        const want = Math.min(WORLD_HEIGHT - 2, spawnPoint(seed, Math.floor(x), Math.floor(z)));
+        assert.equal(npcGroundY(seed, x, z), want, `seed ${seed} (${x}, ${z})`);
+        assert.equal(npcGroundY(seed, Math.floor(x) + 0.9, Math.floor(z) + 0.1), want, 'same column, remembered');
+      }
     }
   });
 });
