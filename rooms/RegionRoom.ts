@@ -13,7 +13,7 @@
  * CLOSE_TAKEN_OVER after the character is saved).
  */
 import { matchMaker, Room, SchemaSerializer, ServerError, type AuthContext, type Client, type RoomException, type RoomMethodName } from '@colyseus/core';
-import { CHUNK_SIZE, regionOfBlock } from '../src/world/index.js';
+import { CHUNK_SIZE, REGION_SIZE, regionOfBlock } from '../src/world/index.js';
 import { TokenBucket, DEFAULT_CLIENT_RATE } from '../src/game/ratelimit.js';
 import { RegionSim } from '../src/game/region/index.js';
 import { refuse } from '../src/game/types.js';
@@ -161,6 +161,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
       presence: this.presence, worldId: world.id, rx: opts.rx, rz: opts.rz, band: (settings.viewRadiusChunks + 1) * CHUNK_SIZE,
       state: this.state, sim: this.sim, newCharacter: () => this.seams.wire?.character() ?? new CharacterState(), log,
       wanted: this.interest instanceof InterestManager ? (x, z) => (this.interest as InterestManager).wants(x, z) : undefined,
+      watches: this.interest instanceof InterestManager ? (rx, rz) => (this.interest as InterestManager).wantsRegion(rx, rz, REGION_SIZE) : undefined,
     });
     this.sessions = new Sessions({ roomId: this.roomId, worldId: world.id, presence: this.presence, log }, this.sim, this.wire, this.writer, this.interest, {
       handedOff: (id, rx, rz) => this.ghosts.handedOff(id, rx, rz, this.now()),

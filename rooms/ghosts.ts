@@ -13,7 +13,13 @@
  *  - every FULL_EVERY_TICKS: the whole band (a receiver drops what is missing,
  *    which also repairs a lost message) and the versions of the band's edited
  *    chunks (a receiver asks for the chunks whose version it lacks);
- *  - `hello` when a room starts: its neighbours answer with a full frame.
+ *  - `hello` when a room starts: its neighbours answer with a full frame;
+ *  - `watch`: the neighbours whose rows this room wants (some client of it could
+ *    see into their region), when that changes and in every full frame. A room
+ *    no neighbour watches publishes no rows (its full frames still go out, empty
+ *    of rows, with its own `watch`), except for a while after it handed a
+ *    character to a neighbour (that player arrives next to its border). A room
+ *    that starts being watched answers with a full frame.
  * A ghost whose publisher has been silent for GHOST_TTL_MS is removed (the
  * publishing room died). A character is never shown twice: a map has one entry
  * per id, and an id the room simulates itself is never a ghost. When a ghost
@@ -62,6 +68,8 @@ export type GhostFrame = {
   /** Characters handed to region [rx, rz]. */
   away?: [string, number, number][];
   ngone?: string[];
+  /** Neighbours ("rx,rz") whose rows the publisher wants. */
+  watch?: string[];
 };
 
 type Ghost = { kind: 'character' | 'npc' | 'chunk'; source: string; seenAt: number; awaySince?: number };
@@ -85,7 +93,15 @@ export type GhostsOptions = {
    * kept aside and copied in when a client comes near (checked every WANTED_EVERY_TICKS).
    */
   wanted?: (x: number, z: number) => boolean;
+  /**
+   * Whether a client of this room could see into region (rx, rz) (rooms/interest.ts `wantsRegion`): the
+   * neighbours it watches. Without it the room watches all eight, and publishes whether watched or not.
+   */
+  watches?: (rx: number, rz: number) => boolean;
 };
+
+/** After handing a character to a neighbour, publish rows for that long even if no neighbour watches (100 ticks: 5 s). */
+export const HANDOFF_WATCH_TICKS = 100;
 
 /** How often rows kept aside are checked against the clients' views (and copies nobody could see are put aside). */
 export const WANTED_EVERY_TICKS = 4;
@@ -109,6 +125,12 @@ export class Ghosts {
   private fullDue = true;
   private readonly listeners = new Map<string, (f: GhostFrame) => void>();
   private ticks = 0;
+  /** The neighbours this room watches (wants rows from). */
+  private watching: string[] = [];
+  /** Neighbours that said they watch this room. */
+  private readonly watchedBy = new Set<string>();
+  /** Until which tick this room publishes rows anyway (a character was just handed to a neighbour). */
+  private courtesyUntil = -1;
 
   constructor(private readonly o: GhostsOptions) {
     this.me = regionKey(o.rx, o.rz);
@@ -127,7 +149,8 @@ export class Ghosts {
         await this.o.presence.subscribe(ch, fn);
       }
     }
-    this.o.presence.publish(ghostChannel(this.o.worldId, this.o.rx, this.o.rz), { from: this.me, hello: true } satisfies GhostFrame);
+    this.watching = this.neighboursWatched();
+    this.o.presence.publish(ghostChannel(this.o.worldId, this.o.rx, this.o.rz), { from: this.me, hello: true, watch: this.watching } satisfies GhostFrame);
   }
 
   /** The room is going away: an empty full frame tells the neighbours to drop its copies now (not after GHOST_TTL_MS). */
@@ -151,6 +174,9 @@ export class Ghosts {
     this.ghosts.set(id, { kind: 'character', source: regionKey(rx, rz), seenAt: now, awaySince: now });
     this.published.characters.delete(id);
     this.away.push([id, rx, rz]);
+    // The player arrives next to this room's border: its rows must already be flowing when it looks back.
+    if (!this.watched()) this.fullDue = true;
+    this.courtesyUntil = this.ticks + HANDOFF_WATCH_TICKS;
   }
 
   /** A ghost became a character of this room (handoff in): the wire adopts its state object. */
@@ -176,7 +202,29 @@ export class Ghosts {
     }
     if (this.ticks % FULL_EVERY_TICKS === 0) this.expire(now);
     if (this.o.wanted && this.ticks % WANTED_EVERY_TICKS === 0) this.sortAside(now);
+    if (this.o.watches && this.ticks % WANTED_EVERY_TICKS === 0) {
+      const watching = this.neighboursWatched();
+      if (watching.join() !== this.watching.join()) {
+        this.watching = watching;
+        this.o.presence.publish(ghostChannel(this.o.worldId, this.o.rx, this.o.rz), { from: this.me, watch: watching } satisfies GhostFrame);
+      }
+    }
     return added;
+  }
+
+  /** Whether a neighbour wants this room's rows (or it handed a character over lately); always, without `watches`. */
+  private watched(): boolean {
+    return !this.o.watches || this.watchedBy.size > 0 || this.ticks <= this.courtesyUntil;
+  }
+
+  private neighboursWatched(): string[] {
+    const out: string[] = [];
+    for (let dx = -1; dx <= 1; dx++) {
+      for (let dz = -1; dz <= 1; dz++) {
+        if ((dx !== 0 || dz !== 0) && (!this.o.watches || this.o.watches(this.o.rx + dx, this.o.rz + dz))) out.push(regionKey(this.o.rx + dx, this.o.rz + dz));
+      }
+    }
+    return out;
   }
 
   /** End of a tick: publishes this region's band (changes every tick, all of it every FULL_EVERY_TICKS). */
@@ -188,34 +236,15 @@ export class Ghosts {
     const f: GhostFrame = { from: this.me };
     const c: CharRow[] = [];
     const gone: string[] = [];
-    for (const [id, live] of sim.characters) {
-      const st = state.characters.get(id);
-      const inBand = !!st && this.inOwnBand(live.x, live.z);
-      if (inBand && (full || ev.characters.has(id) || !this.published.characters.has(id))) {
-        c.push(charRow(st!));
-        this.published.characters.add(id);
-      } else if (!inBand && this.published.characters.delete(id)) gone.push(id);
-    }
-    for (const id of this.published.characters) {
-      if (!sim.characters.has(id)) {
-        this.published.characters.delete(id);
-        gone.push(id);
-      }
-    }
     const n: NpcRow[] = [];
     const ngone: string[] = [];
-    for (const id of ev.npcs) this.npcsMoved.add(id);
-    const npcsDue = this.ticks % NPC_EVERY_TICKS === 0;
-    for (const [id, npc] of sim.npcs) {
-      const st = state.npcs.get(id);
-      const inBand = !!st && this.inOwnBand(npc.x, npc.z);
-      // NPCs' moves go out every NPC_EVERY_TICKS (they are scenery to the neighbours), characters' every tick.
-      if (inBand && (full || (npcsDue && this.npcsMoved.has(id)) || !this.published.npcs.has(id))) {
-        n.push(npcRow(st!));
-        this.published.npcs.add(id);
-      } else if (!inBand && this.published.npcs.delete(id)) ngone.push(id);
+    if (this.watched()) this.rows(ev, full, c, gone, n, ngone);
+    else if (this.published.characters.size + this.published.npcs.size > 0) {
+      // Nobody looks: the next full frame (no rows) makes the neighbours drop the copies; start afresh when watched.
+      this.published.characters.clear();
+      this.published.npcs.clear();
+      this.npcsMoved.clear();
     }
-    if (npcsDue || full) this.npcsMoved.clear();
     const k: ChunkRow[] = [];
     const sendChunk = (key: string) => {
       const ch = state.chunks.get(key);
@@ -231,6 +260,7 @@ export class Ghosts {
     this.chunksAsked.clear();
     if (full) f.kv = [...sim.chunkVersions].filter(([key]) => this.chunkInOwnBand(key));
     if (full) f.full = true;
+    if (full && this.o.watches) f.watch = this.watching;
     if (c.length) f.c = c;
     if (n.length) f.n = n;
     if (k.length) f.k = k;
@@ -242,11 +272,49 @@ export class Ghosts {
     }
   }
 
+  /** The band's character and NPC rows of this tick (all of them in a full frame), and who left it. */
+  private rows(ev: TickEvents, full: boolean, c: CharRow[], gone: string[], n: NpcRow[], ngone: string[]): void {
+    const { sim, state } = this.o;
+    for (const [id, live] of sim.characters) {
+      const st = state.characters.get(id);
+      const inBand = !!st && this.inOwnBand(live.x, live.z);
+      if (inBand && (full || ev.characters.has(id) || !this.published.characters.has(id))) {
+        c.push(charRow(st!));
+        this.published.characters.add(id);
+      } else if (!inBand && this.published.characters.delete(id)) gone.push(id);
+    }
+    for (const id of this.published.characters) {
+      if (!sim.characters.has(id)) {
+        this.published.characters.delete(id);
+        gone.push(id);
+      }
+    }
+    for (const id of ev.npcs) this.npcsMoved.add(id);
+    const npcsDue = this.ticks % NPC_EVERY_TICKS === 0;
+    for (const [id, npc] of sim.npcs) {
+      const st = state.npcs.get(id);
+      const inBand = !!st && this.inOwnBand(npc.x, npc.z);
+      // NPCs' moves go out every NPC_EVERY_TICKS (they are scenery to the neighbours), characters' every tick.
+      if (inBand && (full || (npcsDue && this.npcsMoved.has(id)) || !this.published.npcs.has(id))) {
+        n.push(npcRow(st!));
+        this.published.npcs.add(id);
+      } else if (!inBand && this.published.npcs.delete(id)) ngone.push(id);
+    }
+    if (npcsDue || full) this.npcsMoved.clear();
+  }
+
   // ---- internals ----
 
   private applyFrame(f: GhostFrame, now: number, added: string[]): void {
     const { state, sim } = this.o;
     if (f.hello) this.helloDue = this.fullDue = true;
+    if (Array.isArray(f.watch)) {
+      const watches = f.watch.includes(this.me);
+      if (watches && !this.watchedBy.has(f.from)) {
+        if (!this.watched()) this.fullDue = true; // rows start: all of them
+        this.watchedBy.add(f.from);
+      } else if (!watches) this.watchedBy.delete(f.from);
+    }
     if (f.want) for (const key of f.want) if (typeof key === 'string' && sim.chunkVersions.has(key)) this.chunksAsked.add(key);
     const seen = new Set<string>();
     for (const row of f.c ?? []) {

@@ -169,6 +169,20 @@ export class InterestManager {
     return false;
   }
 
+  /**
+   * Whether some client's view covers (or is one column from covering) a chunk column of the square of `size`
+   * blocks at region (rx, rz): whether this room wants that neighbour's rows (rooms/ghosts.ts `watch`).
+   */
+  wantsRegion(rx: number, rz: number, size: number): boolean {
+    const n = size / CHUNK_SIZE;
+    const cx0 = rx * n, cz0 = rz * n, cx1 = cx0 + n - 1, cz1 = cz0 + n - 1;
+    for (const cell of this.cells.values()) {
+      const dx = Math.max(cx0 - cell.cx, 0, cell.cx - cx1), dz = Math.max(cz0 - cell.cz, 0, cell.cz - cz1);
+      if (Math.max(dx, dz) <= this.radius + 1) return true;
+    }
+    return false;
+  }
+
   /** Joined clients whose view covers the chunk column of (x, z): who should see an effect there. */
   clientsNear(x: number, z: number): Client[] {
     const cx = chunkCol(x), cz = chunkCol(z);

@@ -11,6 +11,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, type Room } from '@colyseus/sdk';
+import { matchMaker } from '@colyseus/core';
+import { ghostChannel, type GhostFrame } from '../rooms/ghosts.js';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { blockToChunk, chunkKey } from '../src/world/index.js';
@@ -76,6 +78,44 @@ describe('seamless borders: ghosts of the neighbour region (one process)', funct
     await rb.leave();
     rooms.forget(rb);
     await until(ra, (s) => !s.characters.has(b.characterId), 'B gone from A\'s view after leaving');
+  });
+
+  it('a room publishes its band only while a neighbour has a client near enough to see it (`watch`)', async () => {
+    const [a, far, close] = [await newPlayer(t), await newPlayer(t), await newPlayer(t)];
+    const spot = borderCrossing(a.seed, 31); // regions 30 | 31, nobody else's
+    await placeCharacter(t, a, spot.x - 1, spot.z, spot.y);
+    await placeCharacter(t, far, spot.x + 100, spot.z); // 100 blocks into region 31: its view ends 48 blocks short of 30
+    await placeCharacter(t, close, spot.x + 4, spot.z, spot.y);
+    const ra = await rooms.enter(a);
+    const frames: GhostFrame[] = [];
+    const waiters: (() => void)[] = [];
+    const onFrame = (f: GhostFrame) => {
+      frames.push(f);
+      for (const w of waiters.splice(0)) w();
+    };
+    const channel = ghostChannel(ra.state.worldId, 30, 0);
+    await matchMaker.presence.subscribe(channel, onFrame);
+    const fullFrames = async (n: number) => {
+      const start = frames.length;
+      while (frames.slice(start).filter((f) => f.full).length < n) await new Promise<void>((r) => waiters.push(r));
+    };
+    try {
+      const rf = await rooms.enter(far);
+      assert.equal(rf.state.rx, 31);
+      await fullFrames(2);
+      assert.ok(!frames.some((f) => f.c?.some((row) => row[0] === a.characterId)), 'no one near: region 30 sends no rows');
+      assert.ok(!rf.state.characters.has(a.characterId));
+      const rc = await rooms.enter(close);
+      await until(rc, (st) => st.characters.get(a.characterId), 'a client near the border sees across it');
+      assert.ok(frames.some((f) => f.c?.some((row) => row[0] === a.characterId)), 'region 30 publishes rows now');
+      await rc.leave();
+      rooms.forget(rc);
+      await fullFrames(2); // region 31 stops watching; the next full frame of 30 carries no rows
+      const last = frames.filter((f) => f.full).at(-1)!;
+      assert.ok(!last.c?.length, 'rows stop when nobody near the border is left');
+    } finally {
+      await matchMaker.presence.unsubscribe(channel, onFrame);
+    }
   });
 
   it('a handoff does not blink: observers on both sides see the walker throughout, and it is never shown twice', async () => {
