@@ -3,13 +3,17 @@
  * per-client view pass replaced by shared cell views (rooms/interest.ts).
  *
  * A client's patch frame is
- *   [shared part] [its move diff, when it changed cells] [its cell's part] [its own part]
+ *   [shared part] [its move diff, when it changed cells] [its cell's part] [its tile's near part] [its own part]
  *  - shared part: fields nobody filters (region, time, leylines), encoded once;
  *  - move diff: a one-off view that starts from what the client holds and
  *    adds/removes the difference to its new cell (first, so that the cell's
  *    part never updates an object the client does not have yet);
  *  - cell part: the changes of everything its cell shows, encoded once per
- *    cell and shared by all clients standing in that chunk column;
+ *    cell and shared by all clients standing in that chunk column, each
+ *    entity at its rate (see updateEvery);
+ *  - near part: what changed this tick within NEAR_BLOCKS of the tile the
+ *    client stands on and its cell held back, shared by the tile's clients
+ *    (each entity's changes encoded once per patch);
  *  - own part: its personal view (own character with the OWNER tag), only in
  *    patches where that character changed.
  * The decoder takes an object added twice as the same object (it is keyed by
