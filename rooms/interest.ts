@@ -154,9 +154,12 @@ export class InterestManager {
       if (w.next === w.cell) w.next = undefined;
     }
     if (refresh) for (const cell of this.cells.values()) this.refresh(cell);
-    const wanted = new Set([...this.watchers.values()].map((w) => w.next));
+    // Cells nobody is in or moving to are dropped (the set of targets only when some cell is empty).
+    let wanted: Set<Cell | undefined> | undefined;
     for (const [key, cell] of this.cells) {
-      if (cell.members.size > 0 || wanted.has(cell)) continue;
+      if (cell.members.size > 0) continue;
+      wanted ??= new Set([...this.watchers.values()].map((w) => w.next));
+      if (wanted.has(cell)) continue;
       cell.view.dispose();
       this.cells.delete(key);
     }

@@ -261,9 +261,11 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     /** The cells whose parts this patch needs. */
     const cells = new Set<Cell>();
     let viewChanges = false;
+    const joined: { client: Client; w: Watcher | undefined }[] = [];
     for (const client of clients) {
       if (client.state !== ClientState.JOINED) continue;
       const w = this.interest.watcherOf(client);
+      joined.push({ client, w });
       if (!w) continue;
       if (w.next) moving.set(client, { w, next: w.next });
       const cell = w.next ?? w.cell;
@@ -318,9 +320,8 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       return tile;
     };
     const characters = (state as RegionState).characters;
-    for (const client of clients) {
-      if (client.state !== ClientState.JOINED) continue;
-      const w = this.interest.watcherOf(client);
+    const ownerChanged = this.ownerChanged();
+    for (const { client, w } of joined) {
       const parts: Uint8Array[] = [shared];
       const move = moving.get(client);
       if (move) parts.push(this.moveDiff(move.w, move.next, sharedOffset, it));
@@ -330,7 +331,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       const me = w && characters.get(w.characterId);
       const tile = me && ofCell ? tileOf(cell, ofCell, Math.floor(me.x / TILE_BLOCKS), Math.floor(me.z / TILE_BLOCKS)) : undefined;
       if (tile && tile.part.length > 0) parts.push(tile.part);
-      const own = w && (w.personal.changes.size > 0 || this.ownerChanged().has(w.characterId));
+      const own = w && (w.personal.changes.size > 0 || ownerChanged.has(w.characterId));
       if (own) {
         const part = encoder.encodeView(w.personal, sharedOffset, it).subarray(sharedOffset);
         if (part.length) parts.push(part);
