@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { computeRitual, createJobs, isJobFailure, JobQueueClosedError, type Jobs, type Processors } from '../src/jobs/index.js';
-import type { BullJobQueue } from '../src/jobs/bullmq.js';
+import { throttledErrorLog, type BullJobQueue } from '../src/jobs/bullmq.js';
+import { captureLog } from './support/capture-log.js';
 import { ritualProcessor } from '../src/jobs/processors/ritual.js';
 import {
   collectOutcomes,
@@ -276,5 +277,20 @@ describe('jobs queue when the backend is unreachable', function () {
 
   it('needs a database URL without REDIS_URL', () => {
     assert.throws(() => createJobs(jobsConfig(), { log: testLog, inProcessWorkers: false }), /database URL/);
+  });
+});
+
+describe('jobs: error logging of queue connections (src/jobs/bullmq.ts throttledErrorLog)', () => {
+  it('logs an error once per interval while open, and only at debug once closed', () => {
+    const logs = captureLog('debug');
+    let closed = false;
+    const onError = throttledErrorLog(logs.log, 'job queue "x" error', 60_000, () => closed);
+    onError(new Error('connection refused'));
+    onError(new Error('connection refused'));
+    assert.equal(logs.at('error').length, 1, 'the repeat within the interval is counted, not logged');
+    closed = true;
+    onError(new Error('terminating connection due to administrator command'));
+    assert.equal(logs.at('error').length, 1, 'nothing more at error level after close');
+    assert.deepEqual(logs.at('debug').map((l) => l.msg), ['job queue "x" error (after close)']);
   });
 });

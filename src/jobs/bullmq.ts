@@ -72,10 +72,19 @@ class BoundedSet {
 }
 
 /** Logs an error source at most once per interval (a down Redis reports every reconnect). */
-export function throttledErrorLog(log: Logger, msg: string, intervalMs = 30_000): (err: unknown) => void {
+/**
+ * An error listener that logs at most once per `intervalMs` (a lost connection repeats its error on every retry).
+ * Once `closed()` is true the errors are the closing connections' own (BullMQ's PostgreSQL backend can end a
+ * connection after close() resolved, and a database dropped or stopped then kills it): logged at debug.
+ */
+export function throttledErrorLog(log: Logger, msg: string, intervalMs = 30_000, closed: () => boolean = () => false): (err: unknown) => void {
   let last = 0;
   let suppressed = 0;
   return (err) => {
+    if (closed()) {
+      log.debug({ err }, `${msg} (after close)`);
+      return;
+    }
     const now = Date.now();
     if (now - last < intervalMs) {
       suppressed++;
@@ -128,7 +137,7 @@ export class BullJobQueue implements JobQueue {
     let q = this.queues.get(name);
     if (!q) {
       q = this.driver.newQueue(this.driver.queueName(name));
-      q.on('error', throttledErrorLog(this.log, `job queue "${name}" error`));
+      q.on('error', throttledErrorLog(this.log, `job queue "${name}" error`, undefined, () => this.closing !== undefined));
       this.queues.set(name, q);
     }
     return q;
@@ -173,7 +182,7 @@ export class BullJobQueue implements JobQueue {
   private listen(name: QueueName): void {
     if (!this.driver.newQueueEvents || this.events.has(name)) return;
     const qe = this.driver.newQueueEvents(this.driver.queueName(name));
-    qe.on('error', throttledErrorLog(this.log, `job queue events "${name}" error`));
+    qe.on('error', throttledErrorLog(this.log, `job queue events "${name}" error`, undefined, () => this.closing !== undefined));
     qe.on('completed', ({ jobId, returnvalue }) => this.deliver(name, jobId, returnvalue as JobOutcome<QueueName>));
     qe.on('failed', ({ jobId, failedReason }) => this.deliver(name, jobId, { error: failedReason || 'job failed' }));
     this.events.set(name, qe);
@@ -318,7 +327,7 @@ export class BullWorkers implements Workers {
         (job, _token, signal) => this.run(name, processor, job, signal, log),
         this.tuning,
       );
-      w.on('error', throttledErrorLog(log, 'job worker error'));
+      w.on('error', throttledErrorLog(log, 'job worker error', undefined, () => this.closing !== undefined));
       w.on('completed', (job, result) => {
         if (job.id) this.onOutcome?.(name, job.id, result as JobOutcome<QueueName>);
       });
