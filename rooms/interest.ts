@@ -21,7 +21,7 @@
  */
 import { ClientState, type Client } from '@colyseus/core';
 import { StateView, type Schema } from '@colyseus/schema';
-import { CHUNK_SIZE, parseChunkKey } from '../src/world/index.js';
+import { CHUNK_SIZE, pairKey, parseChunkKey } from '../src/world/index.js';
 import { OWNER, type RegionState } from '../schema/index.js';
 import { updateEvery } from './patches.js';
 
@@ -31,8 +31,6 @@ const VIEW_REFRESH_TICKS = 4;
 const EMPTY_SET: ReadonlySet<Schema> = new Set();
 
 const chunkCol = (v: number) => Math.floor(v / CHUNK_SIZE);
-/** A chunk column as one number (the key of cells and of the grid; no string per entity per tick): exact for |cx|, |cz| < 2^20. */
-const colNum = (cx: number, cz: number) => (cx + 0x100000) * 0x200000 + (cz + 0x100000);
 
 /**
  * A cell's view. `skip`: change trees whose changes this view leaves out of the
@@ -258,7 +256,7 @@ export class InterestManager {
   // ---- internals ----
 
   private cellAt(cx: number, cz: number): Cell {
-    const key = colNum(cx, cz);
+    const key = pairKey(cx, cz);
     let cell = this.cells.get(key);
     if (!cell) {
       cell = { cx, cz, view: new CellView(), owed: new Map(), owedAt: [], every: new Map(), shown: new Set(), added: new Set(), removed: new Set(), members: new Set() };
@@ -277,7 +275,7 @@ export class InterestManager {
     if (this.gridTick === this.tick) return this.grid;
     const grid = new Map<number, Schema[]>();
     const put = (cx: number, cz: number, e: Schema) => {
-      const k = colNum(cx, cz);
+      const k = pairKey(cx, cz);
       const list = grid.get(k);
       if (list) list.push(e);
       else grid.set(k, [e]);
@@ -298,7 +296,7 @@ export class InterestManager {
     const r = this.radius;
     for (let dx = -r; dx <= r; dx++) {
       for (let dz = -r; dz <= r; dz++) {
-        const list = grid.get(colNum(cell.cx + dx, cell.cz + dz));
+        const list = grid.get(pairKey(cell.cx + dx, cell.cz + dz));
         if (list) for (const e of list) want.add(e);
       }
     }

@@ -26,7 +26,7 @@
  */
 import { ClientState, Protocol, SchemaSerializer, type Client } from '@colyseus/core';
 import { $changes, $refId, Encoder, OPERATION, StateView, type Schema } from '@colyseus/schema';
-import { CHUNK_SIZE } from '../src/world/index.js';
+import { CHUNK_SIZE, pairKey } from '../src/world/index.js';
 import type { RegionState } from '../schema/index.js';
 import type { Cell, InterestManager, Watcher } from './interest.js';
 
@@ -304,7 +304,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       return p;
     };
     const tileOf = (cell: Cell, ofCell: { tiles: Map<number, Tile> }, tx: number, tz: number): Tile => {
-      const key = tileKey(tx, tz);
+      const key = pairKey(tx, tz);
       let tile = ofCell.tiles.get(key);
       if (tile) return tile;
       const skip = cell.view.skip;
@@ -350,8 +350,6 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
 
 const EMPTY = new Uint8Array(0);
 
-const tileKey = (tx: number, tz: number) => (tx + 0x100000) * 0x200000 + (tz + 0x100000);
-
 type Positioned = Schema & { x: number; z: number };
 
 /** A character or NPC with public fields changed since the last patch, and which (bit mask). */
@@ -383,7 +381,7 @@ class NearIndex {
   }
 
   private put(e: Positioned): void {
-    const k = tileKey(Math.floor(e.x / NearIndex.SIDE), Math.floor(e.z / NearIndex.SIDE));
+    const k = pairKey(Math.floor(e.x / NearIndex.SIDE), Math.floor(e.z / NearIndex.SIDE));
     const list = this.squares.get(k);
     if (list) list.push(e);
     else this.squares.set(k, [e]);
@@ -396,7 +394,7 @@ class NearIndex {
     const S = NearIndex.SIDE, r2 = NEAR_BLOCKS * NEAR_BLOCKS;
     for (let sx = Math.floor((x0 - NEAR_BLOCKS) / S); sx <= Math.floor((x1 + NEAR_BLOCKS) / S); sx++) {
       for (let sz = Math.floor((z0 - NEAR_BLOCKS) / S); sz <= Math.floor((z1 + NEAR_BLOCKS) / S); sz++) {
-        const list = this.squares.get(tileKey(sx, sz));
+        const list = this.squares.get(pairKey(sx, sz));
         if (!list) continue;
         for (const e of list) {
           const dx = Math.max(x0 - e.x, 0, e.x - x1), dz = Math.max(z0 - e.z, 0, e.z - z1);

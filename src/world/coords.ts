@@ -92,6 +92,12 @@ export function blockToChunk(x: number, y: number, z: number): BlockInChunk {
   };
 }
 
+/**
+ * A pair of integer grid coordinates (chunk columns, tiles, block columns) as one number, for Map keys on hot
+ * paths (no string per lookup): exact for |a|, |b| < 2^20.
+ */
+export const pairKey = (a: number, b: number): number => (a + 0x100000) * 0x200000 + (b + 0x100000);
+
 export function chunkKey(cx: number, cy: number, cz: number): string {
   return `${cx},${cy},${cz}`;
 }

@@ -1,5 +1,5 @@
 /** A region's NPC population: spawned from the seed per biome, stepped on the tick, attacking characters. */
-import { biomeAt, spawnPoint, WORLD_HEIGHT } from '../../world/index.js';
+import { biomeAt, pairKey, spawnPoint, WORLD_HEIGHT } from '../../world/index.js';
 import { spawnNpcsForRegion, stepNpc, type Npc } from '../npc.js';
 import type { MagicCatalogue, RegionContext } from './context.js';
 import { hurt } from './effects.js';
@@ -24,7 +24,7 @@ export function npcGroundY(seed: number, x: number, z: number): number {
     if (groundCache.size >= GROUND_SEEDS) groundCache.clear();
     groundCache.set(seed, (columns = new Map()));
   }
-  const key = (cx + 0x100000) * 0x200000 + (cz + 0x100000);
+  const key = pairKey(cx, cz);
   let y = columns.get(key);
   if (y === undefined) {
     if (columns.size >= GROUND_COLUMNS) columns.clear();
