@@ -32,11 +32,12 @@ import type { Cell, InterestManager, Watcher } from './interest.js';
 
 /**
  * Update rate by distance (docs/protocol.md, "In view"). Within NEAR_BLOCKS of the
- * tile a client stands on (horizontal distance to that TILE_BLOCKS square: 6 to
- * 11.7 blocks from the client) a character or NPC reaches it in the patch of the
- * tick it changed: the tile's near part, added to the cell's part. Everything else its cell shows updates through the cell's part
- * at least every MID_EVERY ticks within MID_BLOCKS of the cell's chunk column
- * and every FAR_EVERY ticks beyond (400 and 800 ms at 20 Hz). A change left out
+ * tile a client stands on (horizontal distance to that TILE_BLOCKS square: 4 to
+ * 9.7 blocks from the client) a character or NPC reaches it in the patch of the
+ * tick it changed: the tile's near part, added to the cell's part. Everything
+ * else its cell shows updates through the cell's part at least every MID_EVERY
+ * ticks within MID_BLOCKS of the cell's chunk column and every FAR_EVERY ticks
+ * beyond (500 ms and 1 s at 20 Hz). A change left out
  * is owed and sent when the entity is due, so every client ends with the current
  * values. Entities are due on ticks spread by their reference id, not all at once.
  */
@@ -200,10 +201,8 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
   /** Sees nothing by itself: encodes only what is put in its `changes` (see changesOf). */
   private readonly bare = new BareView();
 
-  /** The public fields of `e` that changed this tick, as a patch part of their own. */
-  private changesOf(e: Schema, sharedOffset: number, it: { offset: number }): Uint8Array {
-    const mask = changedMaskOf(e);
-    if (mask === 0) return EMPTY;
+  /** The public fields `mask` of `e` (what changed this tick), as a patch part of their own. */
+  private changesOf({ e, mask }: Changed, sharedOffset: number, it: { offset: number }): Uint8Array {
     const fields = new Map<number | ChangeTree, OPERATION>();
     for (let i = 0; mask >>> i !== 0; i++) if ((mask & (1 << i)) !== 0) fields.set(i, OPERATION.ADD);
     this.bare.changes.set(refIdOf(e), fields);
@@ -295,12 +294,12 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       return p;
     };
     const near = new NearIndex(changed);
-    const around: Positioned[] = [];
+    const around: Changed[] = [];
     // Per entity held back from some cell this patch, encoded once: its changes, for the tiles it is near.
-    const changes = new Map<Schema, Uint8Array>();
-    const changesOf = (e: Schema) => {
-      let p = changes.get(e);
-      if (!p) changes.set(e, (p = this.changesOf(e, sharedOffset, it)));
+    const changes = new Map<Changed, Uint8Array>();
+    const changesOf = (c: Changed) => {
+      let p = changes.get(c);
+      if (!p) changes.set(c, (p = this.changesOf(c, sharedOffset, it)));
       return p;
     };
     const tileOf = (cell: Cell, ofCell: { tiles: Map<number, Tile> }, tx: number, tz: number): Tile => {
@@ -310,11 +309,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       const skip = cell.view.skip;
       const parts: Uint8Array[] = [];
       if (skip) {
-        for (const e of near.around(tx, tz, around)) {
-          if (!skip.has(treeOf(e))) continue;
-          const p = changesOf(e);
-          if (p.length > 0) parts.push(p);
-        }
+        for (const c of near.around(tx, tz, around)) if (skip.has(treeOf(c.e))) parts.push(changesOf(c));
       }
       ofCell.tiles.set(key, (tile = { part: parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : join(...parts) }));
       return tile;
@@ -343,7 +338,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     for (const cell of cells) cell.view.skip = undefined;
     encoder.discardChanges();
     this.interest.patched();
-    this.ownerChanged().clear();
+    ownerChanged.clear();
     return true;
   }
 }
@@ -374,21 +369,19 @@ function changedEntities(state: RegionState): Changed[] {
  */
 class NearIndex {
   private static readonly SIDE = NEAR_BLOCKS + TILE_BLOCKS;
-  private readonly squares = new Map<number, Positioned[]>();
+  private readonly squares = new Map<number, Changed[]>();
 
   constructor(changed: Changed[]) {
-    for (const { e } of changed) this.put(e);
-  }
-
-  private put(e: Positioned): void {
-    const k = pairKey(Math.floor(e.x / NearIndex.SIDE), Math.floor(e.z / NearIndex.SIDE));
-    const list = this.squares.get(k);
-    if (list) list.push(e);
-    else this.squares.set(k, [e]);
+    for (const c of changed) {
+      const k = pairKey(Math.floor(c.e.x / NearIndex.SIDE), Math.floor(c.e.z / NearIndex.SIDE));
+      const list = this.squares.get(k);
+      if (list) list.push(c);
+      else this.squares.set(k, [c]);
+    }
   }
 
   /** The changed entities within NEAR_BLOCKS of tile (tx, tz), into `out` (cleared first). */
-  around(tx: number, tz: number, out: Positioned[]): Positioned[] {
+  around(tx: number, tz: number, out: Changed[]): Changed[] {
     out.length = 0;
     const x0 = tx * TILE_BLOCKS, z0 = tz * TILE_BLOCKS, x1 = x0 + TILE_BLOCKS, z1 = z0 + TILE_BLOCKS;
     const S = NearIndex.SIDE, r2 = NEAR_BLOCKS * NEAR_BLOCKS;
@@ -396,9 +389,9 @@ class NearIndex {
       for (let sz = Math.floor((z0 - NEAR_BLOCKS) / S); sz <= Math.floor((z1 + NEAR_BLOCKS) / S); sz++) {
         const list = this.squares.get(pairKey(sx, sz));
         if (!list) continue;
-        for (const e of list) {
-          const dx = Math.max(x0 - e.x, 0, e.x - x1), dz = Math.max(z0 - e.z, 0, e.z - z1);
-          if (dx * dx + dz * dz <= r2) out.push(e);
+        for (const c of list) {
+          const dx = Math.max(x0 - c.e.x, 0, c.e.x - x1), dz = Math.max(z0 - c.e.z, 0, c.e.z - z1);
+          if (dx * dx + dz * dz <= r2) out.push(c);
         }
       }
     }
