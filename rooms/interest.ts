@@ -166,8 +166,7 @@ export class InterestManager {
   /** Whether some client's view covers (or is one column from covering) the chunk column of (x, z). */
   wants(x: number, z: number): boolean {
     const cx = chunkCol(x), cz = chunkCol(z);
-    for (const cell of this.cells.values()) if (this.inRange(cell, cx, cz, this.radius + 1)) return true;
-    return false;
+    return this.anyCellNear(cx, cz, cx, cz);
   }
 
   /**
@@ -176,7 +175,11 @@ export class InterestManager {
    */
   wantsRegion(rx: number, rz: number, size: number): boolean {
     const n = size / CHUNK_SIZE;
-    const cx0 = rx * n, cz0 = rz * n, cx1 = cx0 + n - 1, cz1 = cz0 + n - 1;
+    return this.anyCellNear(rx * n, rz * n, rx * n + n - 1, rz * n + n - 1);
+  }
+
+  /** Whether a cell stands within radius + 1 columns (Chebyshev) of the column rectangle [cx0..cx1] × [cz0..cz1]. */
+  private anyCellNear(cx0: number, cz0: number, cx1: number, cz1: number): boolean {
     for (const cell of this.cells.values()) {
       const dx = Math.max(cx0 - cell.cx, 0, cell.cx - cx1), dz = Math.max(cz0 - cell.cz, 0, cell.cz - cz1);
       if (Math.max(dx, dz) <= this.radius + 1) return true;
@@ -266,8 +269,8 @@ export class InterestManager {
     return cell;
   }
 
-  private inRange(cell: { cx: number; cz: number }, cx: number, cz: number, radius = this.radius): boolean {
-    return Math.max(Math.abs(cx - cell.cx), Math.abs(cz - cell.cz)) <= radius;
+  private inRange(cell: { cx: number; cz: number }, cx: number, cz: number): boolean {
+    return Math.max(Math.abs(cx - cell.cx), Math.abs(cz - cell.cz)) <= this.radius;
   }
 
   /** Entities by chunk column, rebuilt at most once per tick. */

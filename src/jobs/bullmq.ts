@@ -71,9 +71,8 @@ class BoundedSet {
   }
 }
 
-/** Logs an error source at most once per interval (a down Redis reports every reconnect). */
 /**
- * An error listener that logs at most once per `intervalMs` (a lost connection repeats its error on every retry).
+ * An error listener that logs at most once per `intervalMs` (a down Redis reports every reconnect).
  * Once `closed()` is true the errors are the closing connections' own (BullMQ's PostgreSQL backend can end a
  * connection after close() resolved, and a database dropped or stopped then kills it): logged at debug.
  */
