@@ -112,6 +112,8 @@ export class Ghosts {
   private readonly aside = new Map<string, { kind: 'character' | 'npc'; row: CharRow | NpcRow; source: string; seenAt: number }>();
   private readonly inbox: GhostFrame[] = [];
   private readonly me: string;
+  /** This room's own channel (its neighbours listen on it). */
+  private readonly channel: string;
   private readonly x0: number;
   private readonly z0: number;
   /** What this room told its neighbours is in its band (so it can say when it leaves). */
@@ -134,6 +136,7 @@ export class Ghosts {
 
   constructor(private readonly o: GhostsOptions) {
     this.me = regionKey(o.rx, o.rz);
+    this.channel = ghostChannel(o.worldId, o.rx, o.rz);
     this.x0 = o.rx * REGION_SIZE;
     this.z0 = o.rz * REGION_SIZE;
   }
@@ -150,12 +153,12 @@ export class Ghosts {
       }
     }
     this.watching = this.neighboursWatched();
-    this.o.presence.publish(ghostChannel(this.o.worldId, this.o.rx, this.o.rz), { from: this.me, hello: true, watch: this.watching } satisfies GhostFrame);
+    this.send({ from: this.me, hello: true, watch: this.watching } satisfies GhostFrame);
   }
 
   /** The room is going away: an empty full frame tells the neighbours to drop its copies now (not after GHOST_TTL_MS). */
   stop(): void {
-    if (this.listeners.size) this.o.presence.publish(ghostChannel(this.o.worldId, this.o.rx, this.o.rz), { from: this.me, full: true } satisfies GhostFrame);
+    if (this.listeners.size) this.send({ from: this.me, full: true } satisfies GhostFrame);
     for (const [ch, fn] of this.listeners) this.o.presence.unsubscribe(ch, fn);
     this.listeners.clear();
   }
@@ -206,10 +209,14 @@ export class Ghosts {
       const watching = this.neighboursWatched();
       if (watching.join() !== this.watching.join()) {
         this.watching = watching;
-        this.o.presence.publish(ghostChannel(this.o.worldId, this.o.rx, this.o.rz), { from: this.me, watch: watching } satisfies GhostFrame);
+        this.send({ from: this.me, watch: watching } satisfies GhostFrame);
       }
     }
     return added;
+  }
+
+  private send(f: GhostFrame): void {
+    this.o.presence.publish(this.channel, f);
   }
 
   /** Whether a neighbour wants this room's rows (or it handed a character over lately); always, without `watches`. */
@@ -268,7 +275,7 @@ export class Ghosts {
     if (ngone.length) f.ngone = ngone;
     if (this.away.length) f.away = this.away.splice(0);
     if (full || c.length || n.length || k.length || gone.length || ngone.length || f.away) {
-      this.o.presence.publish(ghostChannel(this.o.worldId, this.o.rx, this.o.rz), f);
+      this.send(f);
     }
   }
 
@@ -372,7 +379,7 @@ export class Ghosts {
         const g = this.ghosts.get(key);
         if (g) g.seenAt = now;
       }
-      if (want.length) this.o.presence.publish(ghostChannel(this.o.worldId, this.o.rx, this.o.rz), { from: this.me, want: want.map(([key]) => key) } satisfies GhostFrame);
+      if (want.length) this.send({ from: this.me, want: want.map(([key]) => key) } satisfies GhostFrame);
     }
   }
 
