@@ -29,7 +29,7 @@ import { CHUNKS_Y, CHUNK_SIZE, REGION_CHUNKS, REGION_SIZE, chunkKey, spawnPoint,
 import { freePort } from '../src/net.js';
 import { Bot, CountingProxy, editSpot, meterOf, measureJoin, type BotSpec, type JoinBytes } from './bot.js';
 import type { ServerStats } from './server.js';
-import { ROOT, ServerChild, api, benchRun, children, childEnv, collectLines, quantiles as q, serverEnv, sleep, stopChild, type Quant } from './children.js';
+import { ROOT, ServerChild, api, benchRun, pool, children, childEnv, collectLines, quantiles as q, serverEnv, sleep, stopChild, type Quant } from './children.js';
 import { MagicBot, RITUALS, RITUALIST_MANA, benchAppendMagicEvents, deleteRedisPrefix, pingRedis, type AppendBench, type RitualRecord } from './magic.js';
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -127,27 +127,12 @@ async function procUsage(pid: number | undefined): Promise<{ cpuS: number; rssMb
   }
 }
 
-
 async function metrics(base: string): Promise<(name: string) => number> {
   const text = await (await fetch(`${base}/metrics`)).text();
   return (name) => {
     const m = text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'));
     return m ? Number(m[1]) : NaN;
   };
-}
-
-
-/** Runs `fn` over `items`, at most `n` at a time. */
-async function pool<T, R>(items: T[], n: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  }));
-  return out;
 }
 
 // ---- world layout (pure: the generator is shared with the server) ----

@@ -6,6 +6,7 @@
  */
 import './use-ws.js'; // first: the SDK must pick the `ws` package (bytes on the socket)
 import { CODE_NAMES, Terrain, Walker, registerAccount, type Account, type Plan, type Variant } from './walker.js';
+import { pool } from './children.js';
 
 export type BotSpec = { account: Account; plan: Plan; observer: boolean; probe: boolean };
 export type BotRequest =
@@ -61,13 +62,6 @@ let snaps = new Map<string, { x: number; z: number; visible: Set<string> }>();
 let base = new Map<Walker, { socket: number; frames: Map<number, number> }>();
 let cpu0 = process.cpuUsage();
 let t0 = performance.now();
-
-async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
 
 const sum = <T>(xs: T[], f: (x: T) => number) => xs.reduce((a, x) => a + f(x), 0);
 const merge = (into: Record<string, number>, m: Map<string | number, number>) => {

@@ -2,8 +2,8 @@
  * What the benchmark scripts (loadtest/bench.ts, loadtest/bench-rooms.ts) share
  * to run server children: the environment they get, starting and stopping
  * them (loadtest/server.ts over IPC), the throw-away database they use, the
- * quantiles they report, and a JSON call to the side-API (also used by
- * loadtest/narration.ts).
+ * quantiles they report, a JSON call to the side-API and a bounded pool of
+ * async work (also used by loadtest/narration.ts and loadtest/bot-proc.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -218,4 +218,17 @@ export async function api(base: string, method: string, pathname: string, body?:
   const json = await res.json().catch(() => undefined);
   if (!res.ok) throw new Error(`${method} ${pathname}: ${res.status} ${JSON.stringify(json)}`);
   return json;
+}
+
+/** Runs `fn` over `items`, at most `n` at a time; the results in the items' order. */
+export async function pool<T, R>(items: T[], n: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  }));
+  return out;
 }

@@ -29,7 +29,7 @@ import pg from 'pg';
 import { freePort } from '../src/net.js';
 import { BenchOpenAiStub } from './openai-stub.js';
 import { deleteRedisPrefix, pingRedis } from './magic.js';
-import { api } from './children.js';
+import { api, pool } from './children.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -92,17 +92,6 @@ async function stopServer(p: Proc): Promise<void> {
   const exited = new Promise((r) => p.child.once('exit', r));
   p.child.kill('SIGTERM');
   await exited;
-}
-
-
-async function pool<T>(items: T[], n: number, fn: (t: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]!, i);
-    }
-  }));
 }
 
 type Player = { token: string; characterId: string; room?: Room<any, any> };
