@@ -20,14 +20,16 @@
  * its reference id), and a second delete of a removed entry as a no-op; both
  * can happen at a cell change and are harmless (test/room.interest.test.ts).
  *
- * The full state (join, reconnect) is Colyseus' own (shared + personal view)
- * followed by the client's cell in full. Rooms with an input controller (timed
+ * The full state (join, handoff, reconnect) holds what Colyseus' own would
+ * (shared fields, personal view) and the client's cell in full, written from
+ * those objects (rooms/fullstate.ts), not by walks over the whole state. Rooms with an input controller (timed
  * frames) are not supported here and fall back to the stock behaviour.
  */
 import { ClientState, Protocol, SchemaSerializer, type Client } from '@colyseus/core';
 import { $changes, $refId, Encoder, OPERATION, StateView, type Schema } from '@colyseus/schema';
 import { CHUNK_SIZE, pairKey } from '../src/world/index.js';
-import type { RegionState } from '../schema/index.js';
+import { OWNER, type RegionState } from '../schema/index.js';
+import { FullStateWriter } from './fullstate.js';
 import type { Cell, InterestManager, Watcher } from './interest.js';
 
 /**
@@ -143,15 +145,19 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     return s;
   }
 
+  /** Full states from what a client is shown (rooms/fullstate.ts); made on first use (the encoder comes with `taking`). */
+  private fullStates?: FullStateWriter;
+
   override getFullState(client?: Client, timing?: Timing): Uint8Array {
-    const body = super.getFullState(client, timing);
-    if (!client || timing) return body;
-    client.view?.changes.clear(); // they are in `body`: the next patch must not repeat them
-    const cell = this.interest.cellForJoin(client);
-    if (!cell) return body;
-    const offset = this.sharedOffsetCache.offset;
-    const full = this.encoder.encodeAllView(cell.view, offset, { ...this.sharedOffsetCache }, this.fullEncodeBuffer);
-    return join(body, full.subarray(offset));
+    if (!client || timing || !this.hasFilters) return super.getFullState(client, timing);
+    const w = this.interest.watcherOf(client);
+    const state = this.encoder.state;
+    const me = w && state.characters.get(w.characterId);
+    const cell = me && this.interest.cellForJoin(client);
+    if (!me || !cell) return super.getFullState(client, timing);
+    client.view?.changes.clear(); // its personal view (own character) goes out here: the next patch must not repeat it
+    this.fullStates ??= new FullStateWriter(this.encoder, OWNER);
+    return this.fullStates.write(Protocol.ROOM_STATE, state, cell.shown, me);
   }
 
   /**

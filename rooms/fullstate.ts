@@ -1,0 +1,219 @@
+/**
+ * Full states (join, handoff, reconnect) written from the objects a client is
+ * shown, not from a walk over the whole state.
+ *
+ * Colyseus' own full state walks every tree of the room's state once for the
+ * shared fields and once per view (`Encoder.encodeAll`, `encodeAllView`), and
+ * encodes every string again each time. At a four-region corner each room
+ * holds the whole crowd (its own characters and its neighbours' ghosts) and
+ * takes ≈ 35 handoffs a second: those walks were the largest single cost of
+ * the server. Here a full state is:
+ *   [region: every field of the root, leylines in full]
+ *   [each map's entries for what the client is shown]
+ *   [each shown entity: its public fields; its own character: all fields]
+ * written with schema's own per-type encoders (the same bytes an encode pass
+ * emits), with the parts that never change while an entity lives (its map
+ * entry, its string fields) kept per entity and copied.
+ *
+ * Decoders take the result as any full state: a structure is introduced (its
+ * reference id, by the field or entry that holds it) before its fields.
+ */
+import { $changes, $refId, encode, OPERATION, type ChangeTree, type Encoder, type Schema } from '@colyseus/schema';
+import { chunkKey } from '../src/world/index.js';
+import type { CharacterState, ChunkState, NpcState, RegionState } from '../schema/index.js';
+
+/** The wire's "now writing structure N" byte (schema's SWITCH_TO_STRUCTURE). */
+const SWITCH_TO_STRUCTURE = 255;
+
+type Tree = ChangeTree;
+const treeOf = (o: object) => (o as Record<symbol, Tree>)[$changes]!;
+const refIdOf = (o: object) => (o as Record<symbol, number>)[$refId]!;
+
+type Entity = CharacterState | NpcState | ChunkState;
+/** Per class: which public fields are strings (kept per entity) and which are written fresh; undefined: a class with public child structures (written whole). */
+type Layout = { strings: number[]; rest: number[] } | undefined;
+
+export class FullStateWriter {
+  private buf = new Uint8Array(256 * 1024);
+  private readonly it = { offset: 0 };
+  private readonly scratch = new Uint8Array(4096);
+  private readonly layouts = new Map<object, Layout>();
+  /** Per entity: its map entry (index, key, reference id) as written, and the index it was written for. */
+  private readonly entries = new WeakMap<object, { index: number; bytes: Uint8Array }>();
+  /** Per entity: the switch to it and its string fields as written, and the strings they were written from. */
+  private readonly heads = new WeakMap<object, { strings: unknown[]; bytes: Uint8Array }>();
+
+  constructor(
+    private readonly encoder: Encoder,
+    /** The view tag of owner-only fields: written for the client's own character only. */
+    private readonly ownerTag: number,
+  ) {}
+
+  /**
+   * The full state of `state` for a client shown `shown` (entities of the state's maps; any no longer in their map
+   * are left out) whose own character is `me`, as a frame starting with the `protocol` byte.
+   */
+  write(protocol: number, state: RegionState, shown: Iterable<Schema>, me: CharacterState): Uint8Array {
+    const it = this.it;
+    it.offset = 0;
+    this.buf[it.offset++] = protocol;
+    // The region: every field of the root (map fields introduce the maps), its unfiltered structures in full.
+    const root = treeOf(state);
+    this.switchTo(root);
+    root.forEachLive((i) => this.field(root, i));
+    root.forEachChild((child, i) => {
+      if (root.encDescriptor.tags[i] === undefined) this.whole(child, false);
+    });
+    // What the client is shown, by map; its own character whatever its cell shows.
+    const byMap = new Map<Tree, Entity[]>();
+    const live: Entity[] = [];
+    const add = (e: Entity) => {
+      const map = parentTreeOf(state, e);
+      if (!map || treeOf(e).parentIndex === undefined) return;
+      let list = byMap.get(map);
+      if (!list) byMap.set(map, (list = []));
+      list.push(e);
+      live.push(e);
+    };
+    for (const e of shown) if (e !== me && isLive(state, e as Entity)) add(e as Entity);
+    if (isLive(state, me)) add(me);
+    for (const [map, list] of byMap) {
+      this.switchTo(map);
+      for (const e of list) this.copy(this.entryOf(map, e));
+    }
+    for (const e of live) {
+      if (e === me) {
+        this.whole(treeOf(e), true);
+        continue;
+      }
+      const layout = this.layoutOf(e);
+      if (!layout) {
+        this.whole(treeOf(e), false);
+        continue;
+      }
+      this.copy(this.headOf(e, layout));
+      const tree = treeOf(e);
+      const values = e as unknown as Record<string, unknown>;
+      const names = namesOf(e);
+      for (const i of layout.rest) if (values[names[i]!] !== undefined) this.field(tree, i);
+    }
+    return this.buf.slice(0, it.offset);
+  }
+
+  /** Keeps `n` bytes free past the offset (an entity, or one field, is far smaller). */
+  private room(n = 64 * 1024): void {
+    if (this.it.offset + n <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(2 * this.buf.length, this.it.offset + n));
+    grown.set(this.buf.subarray(0, this.it.offset));
+    this.buf = grown;
+  }
+
+  private switchTo(tree: Tree): void {
+    this.room();
+    this.buf[this.it.offset++] = SWITCH_TO_STRUCTURE;
+    encode.number(this.buf, refIdOf(tree.ref), this.it);
+  }
+
+  /** Field or entry `index` of `tree` as an ADD, by schema's encoder for the tree's type. */
+  private field(tree: Tree, index: number, out: Uint8Array = this.buf, it = this.it): void {
+    if (out === this.buf) this.room();
+    const d = tree.encDescriptor;
+    d.encoder(this.encoder, out, tree, index, OPERATION.ADD, it, true, tree.isFiltered, d.metadata);
+  }
+
+  private copy(bytes: Uint8Array): void {
+    this.room(bytes.length + 1024);
+    this.buf.set(bytes, this.it.offset);
+    this.it.offset += bytes.length;
+  }
+
+  /** A structure and everything under it: public fields, and with `owner` the owner-only ones too. */
+  private whole(tree: Tree, owner: boolean): void {
+    const d = tree.encDescriptor;
+    const allowed = (i: number) => !d.isSchema || d.tags[i] === undefined || (owner && d.tags[i] === this.ownerTag);
+    this.switchTo(tree);
+    tree.forEachLive((i) => {
+      if (allowed(i)) this.field(tree, i);
+    });
+    tree.forEachChild((child, i) => {
+      if (allowed(i)) this.whole(child, owner);
+    });
+  }
+
+  private entryOf(map: Tree, e: Entity): Uint8Array {
+    const index = treeOf(e).parentIndex!;
+    const kept = this.entries.get(e);
+    if (kept && kept.index === index) return kept.bytes;
+    const it = { offset: 0 };
+    this.field(map, index, this.scratch, it);
+    const bytes = this.scratch.slice(0, it.offset);
+    this.entries.set(e, { index, bytes });
+    return bytes;
+  }
+
+  private headOf(e: Entity, layout: NonNullable<Layout>): Uint8Array {
+    const values = e as unknown as Record<string, unknown>;
+    const names = namesOf(e);
+    const kept = this.heads.get(e);
+    if (kept) {
+      let same = true;
+      for (let k = 0; k < layout.strings.length && same; k++) same = kept.strings[k] === values[names[layout.strings[k]!]!];
+      if (same) return kept.bytes;
+    }
+    const tree = treeOf(e);
+    const it = { offset: 0 };
+    this.scratch[it.offset++] = SWITCH_TO_STRUCTURE;
+    encode.number(this.scratch, refIdOf(e), it);
+    for (const i of layout.strings) if (values[names[i]!] !== undefined) this.field(tree, i, this.scratch, it);
+    const bytes = this.scratch.slice(0, it.offset);
+    this.heads.set(e, { strings: layout.strings.map((i) => values[names[i]!]), bytes });
+    return bytes;
+  }
+
+  private layoutOf(e: Entity): Layout {
+    const klass = e.constructor;
+    if (this.layouts.has(klass)) return this.layouts.get(klass);
+    const d = treeOf(e).encDescriptor;
+    const strings: number[] = [];
+    const rest: number[] = [];
+    let layout: Layout = { strings, rest };
+    for (let i = 0; i < d.types.length; i++) {
+      if (d.types[i] === undefined || d.tags[i] !== undefined) continue;
+      if (d.types[i] === 'string') strings.push(i);
+      else if (typeof d.types[i] === 'string') rest.push(i);
+      else layout = undefined; // a public child structure: written whole
+    }
+    this.layouts.set(klass, layout);
+    return layout;
+  }
+}
+
+const fieldNames = new Map<object, string[]>();
+function namesOf(e: object): string[] {
+  let names = fieldNames.get(e.constructor);
+  if (!names) {
+    const md = (e.constructor as unknown as Record<symbol, Record<number, { name: string } | undefined>>)[Symbol.metadata]!;
+    names = [];
+    for (let i = 0; md[i] !== undefined; i++) names[i] = md[i]!.name;
+    fieldNames.set(e.constructor, names);
+  }
+  return names;
+}
+
+/** The tree of the state map that holds `e`. */
+function parentTreeOf(state: RegionState, e: Entity): Tree | undefined {
+  const parent = (treeOf(e) as unknown as { parent?: object }).parent;
+  if (parent === state.characters || parent === state.npcs || parent === state.chunks) return treeOf(parent);
+  return undefined;
+}
+
+/** Whether `e` (a character, NPC or chunk shown by a cell) is still in its map. */
+function isLive(state: RegionState, e: Entity): boolean {
+  const parent = (treeOf(e) as unknown as { parent?: { get(key: string): unknown } }).parent;
+  if (parent === state.characters || parent === state.npcs) return parent.get((e as CharacterState | NpcState).id) === e;
+  if (parent === state.chunks) {
+    const c = e as ChunkState;
+    return state.chunks.get(chunkKey(c.cx, c.cy, c.cz)) === e;
+  }
+  return false;
+}
