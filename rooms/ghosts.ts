@@ -108,6 +108,8 @@ export const WANTED_EVERY_TICKS = 4;
 
 export class Ghosts {
   private readonly ghosts = new Map<string, Ghost>();
+  /** When each neighbour's last frame came: its characters and NPCs here are as fresh as that (see expire). */
+  private readonly heardAt = new Map<string, number>();
   /** Neighbours' characters and NPCs nobody here could see: their latest row, by id. */
   private readonly aside = new Map<string, { kind: 'character' | 'npc'; row: CharRow | NpcRow; source: string; seenAt: number }>();
   private readonly inbox: GhostFrame[] = [];
@@ -323,16 +325,18 @@ export class Ghosts {
       } else if (!watches) this.watchedBy.delete(f.from);
     }
     if (f.want) for (const key of f.want) if (typeof key === 'string' && sim.chunkVersions.has(key)) this.chunksAsked.add(key);
-    const seen = new Set<string>();
+    this.heardAt.set(f.from, now);
+    // A full frame lists the whole band: what it does not list is dropped (below).
+    const seen = f.full ? new Set<string>() : undefined;
     for (const row of f.c ?? []) {
       const [id, name, characterClass] = row;
-      seen.add(id);
+      seen?.add(id);
       if (sim.characters.has(id)) continue; // this room simulates it: never a ghost here
       this.copyIn('character', row, f.from, now, () => Object.assign(this.o.newCharacter(), { id, name, characterClass }));
     }
     for (const row of f.n ?? []) {
       const [id, kind] = row;
-      seen.add(id);
+      seen?.add(id);
       if (sim.npcs.has(id)) continue;
       this.copyIn('npc', row, f.from, now, () => Object.assign(new NpcState(), { id, kind }));
     }
@@ -358,17 +362,17 @@ export class Ghosts {
       this.drop(id, f.from);
       if (this.aside.get(id)?.source === f.from) this.aside.delete(id);
     }
-    if (f.full) for (const [id, a] of this.aside) if (a.source === f.from && !seen.has(id)) this.aside.delete(id);
+    if (seen) for (const [id, a] of this.aside) if (a.source === f.from && !seen.has(id)) this.aside.delete(id);
     for (const [id, rx, rz] of f.away ?? []) {
       const g = this.ghosts.get(id);
       if (g && g.source === f.from) Object.assign(g, { source: regionKey(rx, rz), seenAt: now, awaySince: now });
     }
-    // Heard from: every ghost of that source is fresh; a full frame also drops what it no longer lists.
-    for (const [id, g] of this.ghosts) {
-      if (g.source !== f.from || g.kind === 'chunk') continue;
-      // A copy handed to that region waits for it (the player is still joining): not dropped for being unlisted.
-      if (f.full && !seen.has(id) && g.awaySince === undefined) this.drop(id, f.from);
-      else if (!seen.has(id)) g.seenAt = now;
+    // A full frame drops what it no longer lists; a copy handed to that region waits for it (the player is still
+    // joining): not dropped for being unlisted.
+    if (seen) {
+      for (const [id, g] of this.ghosts) {
+        if (g.source === f.from && g.kind !== 'chunk' && g.awaySince === undefined && !seen.has(id)) this.drop(id, f.from);
+      }
     }
     if (f.kv) {
       const want = f.kv.filter(([key, v]) => {
@@ -389,7 +393,7 @@ export class Ghosts {
    */
   private copyIn(kind: 'character' | 'npc', row: CharRow | NpcRow, from: string, now: number, create: () => CharacterState | NpcState): void {
     const id = row[0];
-    const { x, z } = rowPosition(kind, row);
+    const x = row[kind === 'character' ? CHAR_X : NPC_X] as number, z = row[kind === 'character' ? CHAR_Z : NPC_Z] as number;
     if (!this.nearMe(x, z)) {
       this.drop(id, from);
       this.aside.delete(id);
@@ -409,12 +413,21 @@ export class Ghosts {
       map.set(id, st);
     }
     const target = st as unknown as Record<string, number>;
-    const [fields, first] = kind === 'character' ? [PUBLIC_FIELDS, 3] : [NPC_FIELDS, 2];
-    fields.forEach((field, i) => {
+    const fields: readonly string[] = kind === 'character' ? PUBLIC_FIELDS : NPC_FIELDS;
+    const first = kind === 'character' ? 3 : 2;
+    for (let i = 0; i < fields.length; i++) {
       const v = row[first + i] as number;
-      if (target[field] !== v) target[field] = v;
-    });
-    this.ghosts.set(id, { kind, source: from, seenAt: now });
+      if (target[fields[i]!] !== v) target[fields[i]!] = v;
+    }
+    // One record per ghost, updated in place (a row per ghost and tick from every neighbour).
+    const g = this.ghosts.get(id);
+    if (!g) this.ghosts.set(id, { kind, source: from, seenAt: now });
+    else {
+      g.kind = kind;
+      g.source = from;
+      g.seenAt = now;
+      if (g.awaySince !== undefined) delete g.awaySince;
+    }
   }
 
   /** Copies in the rows kept aside that a client could see now; puts aside the copies nobody could see any more. */
@@ -437,7 +450,7 @@ export class Ghosts {
       if (!st || wanted(st.x, st.z)) continue;
       const row = g.kind === 'character' ? charRow(st as CharacterState) : npcRow(st as NpcState);
       this.drop(id, g.source);
-      this.aside.set(id, { kind: g.kind, row, source: g.source, seenAt: g.seenAt });
+      this.aside.set(id, { kind: g.kind, row, source: g.source, seenAt: this.seenAt(g) });
     }
   }
 
@@ -453,9 +466,14 @@ export class Ghosts {
 
   private expire(now: number): void {
     for (const [id, g] of this.ghosts) {
-      const stale = g.awaySince !== undefined ? now - g.awaySince > AWAY_TTL_MS : g.kind !== 'chunk' && now - g.seenAt > GHOST_TTL_MS;
+      const stale = g.awaySince !== undefined ? now - g.awaySince > AWAY_TTL_MS : g.kind !== 'chunk' && now - this.seenAt(g) > GHOST_TTL_MS;
       if (stale) this.drop(id, g.source);
     }
+  }
+
+  /** When a ghost was last confirmed by its source: its own row, or any frame of its source since. */
+  private seenAt(g: Ghost): number {
+    return Math.max(g.seenAt, this.heardAt.get(g.source) ?? -Infinity);
   }
 
   /** Within the band of one of this region's borders (or outside it, in the handoff margin). */
@@ -485,11 +503,13 @@ export class Ghosts {
 
 /** Where a row's character or NPC stands (its x and z columns). */
 const CHAR_X = 3 + PUBLIC_FIELDS.indexOf('x'), CHAR_Z = 3 + PUBLIC_FIELDS.indexOf('z');
+const NPC_X = 2 + NPC_FIELDS.indexOf('x'), NPC_Z = 2 + NPC_FIELDS.indexOf('z');
 function rowPosition(kind: 'character' | 'npc', row: CharRow | NpcRow): { x: number; z: number } {
-  return kind === 'character' ? { x: row[CHAR_X] as number, z: row[CHAR_Z] as number } : { x: row[2] as number, z: row[4] as number };
+  return kind === 'character' ? { x: row[CHAR_X] as number, z: row[CHAR_Z] as number } : { x: row[NPC_X] as number, z: row[NPC_Z] as number };
 }
 
-function charRow(st: CharacterState): CharRow {
+/** A character's row in a frame: id, name, class, then its public fields in PUBLIC_FIELDS order. */
+export function charRow(st: CharacterState): CharRow {
   const src = st as unknown as Record<string, number>;
   return [st.id, st.name, st.characterClass, ...PUBLIC_FIELDS.map((f) => src[f]!)];
 }

@@ -11,8 +11,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, type Room } from '@colyseus/sdk';
-import { matchMaker } from '@colyseus/core';
-import { ghostChannel, type GhostFrame } from '../rooms/ghosts.js';
+import { LocalPresence, matchMaker } from '@colyseus/core';
+import { charRow, ghostChannel, Ghosts, GHOST_TTL_MS, type GhostFrame } from '../rooms/ghosts.js';
+import { CharacterState, RegionState } from '../schema/index.js';
+import { RegionSim } from '../src/game/region/index.js';
+import { createLogger } from '../src/log.js';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { blockToChunk, chunkKey } from '../src/world/index.js';
@@ -239,5 +242,44 @@ describe('seamless borders across two processes (Redis presence)', function () {
     } finally {
       await Promise.all([ea.room.leave(), eb.room.leave()]);
     }
+  });
+});
+
+describe('ghost freshness (rooms/ghosts.ts, no server)', () => {
+  it('a copy lives while its room is heard from (frames that do not list it included), dies GHOST_TTL_MS after silence, and at once when a full frame leaves it out', async () => {
+    const presence = new LocalPresence();
+    const state = new RegionState();
+    const ghosts = new Ghosts({ presence, worldId: 'w-fresh', rx: 0, rz: 0, band: 80, state, sim: new RegionSim(7, 0, 0), newCharacter: () => new CharacterState(), log: createLogger('silent') });
+    await ghosts.start();
+    const east = ghostChannel('w-fresh', 1, 0);
+    const row = (id: string, x: number) => charRow(Object.assign(new CharacterState(), { id, name: id, characterClass: 'mage', x, y: 70, z: 10, hp: 5, maxHp: 5 }));
+    const send = (f: Omit<GhostFrame, 'from'>) => presence.publish(east, { from: '1,0', ...f });
+    const t0 = 1_000_000;
+
+    send({ full: true, c: [row('a', 130), row('b', 131)] });
+    ghosts.apply(t0);
+    assert.deepEqual([...state.characters.keys()].sort(), ['a', 'b']);
+    assert.equal(state.characters.get('a')!.x, 130);
+
+    // Delta frames that list only b keep a fresh too: its room is alive and a did not change.
+    for (let t = t0 + 1000; t <= t0 + 2 * GHOST_TTL_MS; t += 1000) {
+      send({ c: [row('b', 131 + (t - t0) / 1000)] });
+      ghosts.apply(t);
+    }
+    assert.ok(state.characters.has('a'), 'a copy whose room keeps publishing stays');
+    assert.equal(state.characters.get('b')!.x, 131 + (2 * GHOST_TTL_MS) / 1000);
+
+    // A full frame without b: b goes at once.
+    send({ full: true, c: [row('a', 130)] });
+    ghosts.apply(t0 + 2 * GHOST_TTL_MS + 100);
+    assert.deepEqual([...state.characters.keys()], ['a']);
+
+    // Silence: a stays up to GHOST_TTL_MS after the last frame, not after.
+    const last = t0 + 2 * GHOST_TTL_MS + 100;
+    ghosts.apply(last + GHOST_TTL_MS - 1);
+    assert.ok(state.characters.has('a'));
+    ghosts.apply(last + GHOST_TTL_MS + 1);
+    assert.equal(state.characters.size, 0, 'a silent room’s copies are dropped');
+    ghosts.stop();
   });
 });
