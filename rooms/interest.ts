@@ -15,9 +15,11 @@
  * gets a one-off diff (rooms/patches.ts) that adds what the new cell shows and
  * it lacks, and removes what it had and the new cell does not show.
  *
- * Entities are found through a grid of chunk columns rebuilt at each refresh
- * (every VIEW_REFRESH_TICKS, and at once for a new cell): a cell looks only at
- * the (2r+1)² columns around it.
+ * Entities are found through a grid of chunk columns rebuilt at most once a
+ * tick; a cell refreshes what it shows every VIEW_REFRESH_TICKS (on its own
+ * phase, so that a tick refreshes about a quarter of the cells, not all of
+ * them every fourth tick) and at once when new, looking only at the (2r+1)²
+ * columns around it.
  */
 import { ClientState, type Client } from '@colyseus/core';
 import { StateView, type Schema } from '@colyseus/schema';
@@ -63,6 +65,8 @@ export type Cell = {
   added: Set<Schema>;
   removed: Set<Schema>;
   members: Set<Watcher>;
+  /** The ticks this cell refreshes on: those with tick % VIEW_REFRESH_TICKS === phase. */
+  phase: number;
 };
 
 export type Watcher = {
@@ -86,6 +90,8 @@ export class InterestManager {
   private all = new Set<Schema>();
   private gridTick = -1;
   private tick = 0;
+  /** Phases handed to new cells in turn (see Cell.phase). */
+  private nextPhase = 0;
 
   constructor(
     private readonly state: RegionState,
@@ -136,12 +142,12 @@ export class InterestManager {
 
   /**
    * Once per tick, before the patch: each joined client's cell follows its own
-   * character's column; cells refresh what they show every VIEW_REFRESH_TICKS
-   * (a new cell at once); cells nobody is in are dropped.
+   * character's column; cells refresh what they show every VIEW_REFRESH_TICKS,
+   * each on its phase (a new cell at once); cells nobody is in are dropped.
    */
   update(tick: number): void {
     this.tick = tick;
-    const refresh = tick % VIEW_REFRESH_TICKS === 0;
+    const phase = tick % VIEW_REFRESH_TICKS;
     for (const w of this.watchers.values()) {
       if (w.client.state !== ClientState.JOINED) continue; // the full state places it (cellForJoin)
       const me = this.state.characters.get(w.characterId);
@@ -151,7 +157,7 @@ export class InterestManager {
       if (!target || target.cx !== cx || target.cz !== cz) w.next = this.cellAt(cx, cz);
       if (w.next === w.cell) w.next = undefined;
     }
-    if (refresh) for (const cell of this.cells.values()) this.refresh(cell);
+    for (const cell of this.cells.values()) if (cell.phase === phase) this.refresh(cell);
     // Cells nobody is in or moving to are dropped (the set of targets only when some cell is empty).
     let wanted: Set<Cell | undefined> | undefined;
     for (const [key, cell] of this.cells) {
@@ -262,7 +268,8 @@ export class InterestManager {
     const key = pairKey(cx, cz);
     let cell = this.cells.get(key);
     if (!cell) {
-      cell = { cx, cz, view: new CellView(), owed: new Map(), owedAt: [], every: new Map(), shown: new Set(), added: new Set(), removed: new Set(), members: new Set() };
+      const phase = this.nextPhase++ % VIEW_REFRESH_TICKS;
+      cell = { cx, cz, view: new CellView(), owed: new Map(), owedAt: [], every: new Map(), shown: new Set(), added: new Set(), removed: new Set(), members: new Set(), phase };
       this.cells.set(key, cell);
       this.refresh(cell);
     }
