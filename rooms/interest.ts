@@ -86,8 +86,9 @@ export class InterestManager {
   private readonly watchers = new Map<string, Watcher>();
   private readonly cells = new Map<number, Cell>();
   private grid = new Map<number, Schema[]>();
-  /** Every character, NPC and chunk in the state when the grid was built. */
+  /** Every character, NPC and chunk in the grid (see allNow). */
   private all = new Set<Schema>();
+  private allTick = -1;
   private gridTick = -1;
   private tick = 0;
   /** Phases handed to new cells in turn (see Cell.phase). */
@@ -236,10 +237,11 @@ export class InterestManager {
     // Before its last patch's changes were applied, the client's cell showed `base` less `added` plus `removed`.
     const added = w.knownAtJoin ? EMPTY_SET : (w.cell?.added ?? EMPTY_SET);
     const removed = w.knownAtJoin ? EMPTY_SET : (w.cell?.removed ?? EMPTY_SET);
-    const holds = (e: Schema) => ((base.has(e) && !added.has(e)) || removed.has(e)) && this.all.has(e);
+    const all = this.allNow();
+    const holds = (e: Schema) => ((base.has(e) && !added.has(e)) || removed.has(e)) && all.has(e);
     const gone: Schema[] = [];
-    for (const e of base) if (!added.has(e) && !want.has(e) && this.all.has(e)) gone.push(e);
-    for (const e of removed) if (!base.has(e) && !want.has(e) && this.all.has(e)) gone.push(e);
+    for (const e of base) if (!added.has(e) && !want.has(e) && all.has(e)) gone.push(e);
+    for (const e of removed) if (!base.has(e) && !want.has(e) && all.has(e)) gone.push(e);
     const fresh: Schema[] = [];
     for (const e of want) if (!holds(e)) fresh.push(e);
     return { gone, fresh };
@@ -294,9 +296,18 @@ export class InterestManager {
     for (const n of this.state.npcs.values()) put(chunkCol(n.x), chunkCol(n.z), n);
     for (const ch of this.state.chunks.values()) put(ch.cx, ch.cz, ch);
     this.grid = grid;
-    this.all = new Set([...grid.values()].flat());
     this.gridTick = this.tick;
     return grid;
+  }
+
+  /** Everything in this tick's grid, as a set: made when first asked in a tick (a cell hides something, a client changes cells). */
+  private allNow(): Set<Schema> {
+    const grid = this.gridNow();
+    if (this.allTick === this.gridTick) return this.all;
+    this.all = new Set<Schema>();
+    for (const list of grid.values()) for (const e of list) this.all.add(e);
+    this.allTick = this.gridTick;
+    return this.all;
   }
 
   /** Brings a cell's view in line with what stands within its radius. */
@@ -334,7 +345,7 @@ export class InterestManager {
     cell.owed.delete(e);
     cell.every.delete(e);
     // Gone from the state: the state's own delete reaches every client; the view only forgets it.
-    if (this.all.has(e)) cell.view.remove(e);
+    if (this.allNow().has(e)) cell.view.remove(e);
     if (!cell.added.delete(e)) cell.removed.add(e);
   }
 }
