@@ -2,6 +2,7 @@
 //
 //   npm run bench [-- --scenarios crowd,spawn,spread,border,corner2 --crowd 100,300,500 --spawn 500 --spread 100,300,500 --border 100 --corner2 300
 //                     --capacity 200,400,700,900 --warmup 5 --duration 15 --bot-procs 2 --cpu-prof …]   (--help lists all)
+//   BENCH_KEEP_PROF=1 keeps the --cpu-prof files (the path is printed) instead of removing them with the run.
 //
 // Bots (loadtest/walker.ts, written from docs/protocol.md) run in their own processes (loadtest/bot-proc.ts). They
 // register, create a character, take a seat (POST /api/play; the naive peer: the bench route /bench/play), follow
