@@ -36,12 +36,13 @@ type Layout = { strings: number[]; rest: number[] } | undefined;
 export class FullStateWriter {
   private buf = new Uint8Array(256 * 1024);
   private readonly it = { offset: 0 };
-  private readonly scratch = new Uint8Array(4096);
+  /** Where kept parts are written; grown for long strings (a typed array drops writes past its end). */
+  private scratch = new Uint8Array(4096);
   private readonly layouts = new Map<object, Layout>();
-  /** Per entity: its map entry (index, key, reference id) as written, and the index it was written for. */
-  private readonly entries = new WeakMap<object, { index: number; bytes: Uint8Array }>();
-  /** Per entity: the switch to it and its string fields as written, and the strings they were written from. */
-  private readonly heads = new WeakMap<object, { strings: unknown[]; bytes: Uint8Array }>();
+  /** Per entity: its map entry (index, key, reference id) as written, and the index and reference id it was written for. */
+  private readonly entries = new WeakMap<object, { index: number; refId: number; bytes: Uint8Array }>();
+  /** Per entity: the switch to it and its string fields as written, and the reference id and strings they were written from. */
+  private readonly heads = new WeakMap<object, { refId: number; strings: unknown[]; bytes: Uint8Array }>();
 
   constructor(
     private readonly encoder: Encoder,
@@ -142,32 +143,44 @@ export class FullStateWriter {
 
   private entryOf(map: Tree, e: Entity): Uint8Array {
     const index = treeOf(e).parentIndex!;
+    const refId = refIdOf(e);
     const kept = this.entries.get(e);
-    if (kept && kept.index === index) return kept.bytes;
+    if (kept && kept.index === index && kept.refId === refId) return kept.bytes;
     const it = { offset: 0 };
-    this.field(map, index, this.scratch, it);
-    const bytes = this.scratch.slice(0, it.offset);
-    this.entries.set(e, { index, bytes });
+    const scratch = this.scratchFor([(e as { id?: unknown }).id ?? (map.ref as { $indexes?: Map<number, unknown> }).$indexes?.get(index)]);
+    this.field(map, index, scratch, it);
+    const bytes = scratch.slice(0, it.offset);
+    this.entries.set(e, { index, refId, bytes });
     return bytes;
   }
 
   private headOf(e: Entity, layout: NonNullable<Layout>): Uint8Array {
     const values = e as unknown as Record<string, unknown>;
     const names = namesOf(e);
+    const refId = refIdOf(e);
     const kept = this.heads.get(e);
-    if (kept) {
+    if (kept && kept.refId === refId) {
       let same = true;
       for (let k = 0; k < layout.strings.length && same; k++) same = kept.strings[k] === values[names[layout.strings[k]!]!];
       if (same) return kept.bytes;
     }
     const tree = treeOf(e);
     const it = { offset: 0 };
-    this.scratch[it.offset++] = SWITCH_TO_STRUCTURE;
-    encode.number(this.scratch, refIdOf(e), it);
-    for (const i of layout.strings) if (values[names[i]!] !== undefined) this.field(tree, i, this.scratch, it);
-    const bytes = this.scratch.slice(0, it.offset);
-    this.heads.set(e, { strings: layout.strings.map((i) => values[names[i]!]), bytes });
+    const scratch = this.scratchFor(layout.strings.map((i) => values[names[i]!]));
+    scratch[it.offset++] = SWITCH_TO_STRUCTURE;
+    encode.number(scratch, refId, it);
+    for (const i of layout.strings) if (values[names[i]!] !== undefined) this.field(tree, i, scratch, it);
+    const bytes = scratch.slice(0, it.offset);
+    this.heads.set(e, { refId, strings: layout.strings.map((i) => values[names[i]!]), bytes });
     return bytes;
+  }
+
+  /** The scratch buffer, large enough for these strings (UTF-8: at most 3 bytes a UTF-16 unit) and the numbers around them. */
+  private scratchFor(strings: unknown[]): Uint8Array {
+    let need = 256;
+    for (const v of strings) need += 16 + 3 * String(v ?? '').length;
+    if (need > this.scratch.length) this.scratch = new Uint8Array(2 * need);
+    return this.scratch;
   }
 
   private layoutOf(e: Entity): Layout {

@@ -102,6 +102,21 @@ describe('full state written from what a client is shown (rooms/fullstate.ts)', 
     assert.equal(chars.c0!.cooldowns!.ward, 5);
   });
 
+  it('long and multi-byte strings (a name of 3000 two-byte and four-byte characters) are written whole', () => {
+    const { state, encoder, writer } = world();
+    const long = character('c-long', 5);
+    long.name = 'ж'.repeat(1500) + '🜂'.repeat(750);
+    state.characters.set('c-long', long);
+    const me = state.characters.get('c0')!;
+    const shown = [long, state.characters.get('c1')!] as Schema[];
+    for (let round = 0; round < 2; round++) {
+      const ours = json(written(writer, state, me, shown));
+      assert.deepEqual(ours, json(stock(encoder, me, shown)));
+      assert.equal((ours.characters as Record<string, { name: string }>)['c-long']!.name, long.name);
+      encoder.discardChanges();
+    }
+  });
+
   it('the same writer serves clients with different views and own characters one after another', () => {
     const { state, encoder, writer } = world();
     encoder.discardChanges();
