@@ -135,6 +135,32 @@ async function metrics(base: string): Promise<(name: string) => number> {
   };
 }
 
+/**
+ * Warm-up, then the measuring window, the server's counters reset at its start: the server's metrics, the bots'
+ * meters and this process's CPU on both edges, `edge()` (a scenario's own figures) just inside them; the bots
+ * record in between and are stopped at the end.
+ */
+async function measuringWindow<E>(srv: ServerChild, base: string, bots: Bot[], edge: () => E | Promise<E>) {
+  await sleep(P.warmupS * 1000);
+  await srv.call('reset', 'reset-done');
+  const m0 = await metrics(base);
+  const before = bots.map((b) => meterOf(b.room).snapshot());
+  const e0 = await edge();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (const b of bots) b.recording = true;
+  await sleep(P.durationS * 1000);
+  for (const b of bots) b.recording = false;
+  const elapsedS = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const after = bots.map((b) => meterOf(b.room).snapshot());
+  const e1 = await edge();
+  const m1 = await metrics(base);
+  const stats = await srv.call<ServerStats>('stats', 'stats');
+  for (const b of bots) b.stop();
+  return { m0, m1, before, after, edges: [e0, e1] as const, cpu, elapsedS, stats };
+}
+
 // ---- world layout (pure: the generator is shared with the server) ----
 
 type Player = { token: string; characterId: string; worldId: string };
@@ -229,24 +255,9 @@ async function run(
     }
 
     for (const b of bots) b.start(MOVE_MS, EDIT_MS);
-    await sleep(P.warmupS * 1000);
-
-    await srv.call('reset', 'reset-done');
-    const m0 = await metrics(base);
-    const before = bots.map((b) => meterOf(b.room).snapshot());
-    const probe0 = { tcp: proxy.wsBytes, wire: meterOf(bots[0]!.room).wire };
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    for (const b of bots) b.recording = true;
-    await sleep(P.durationS * 1000);
-    for (const b of bots) b.recording = false;
-    const elapsedS = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const after = bots.map((b) => meterOf(b.room).snapshot());
-    const probeWire = meterOf(bots[0]!.room).wire - probe0.wire, probeTcp = proxy.wsBytes - probe0.tcp;
-    const m1 = await metrics(base);
-    const stats = await srv.call<ServerStats>('stats', 'stats');
-    for (const b of bots) b.stop();
+    const probe = () => ({ tcp: proxy.wsBytes, wire: meterOf(bots[0]!.room).wire });
+    const { m0, m1, before, after, edges, cpu, elapsedS, stats } = await measuringWindow(srv, base, bots, probe);
+    const probeWire = edges[1].wire - edges[0].wire, probeTcp = edges[1].tcp - edges[0].tcp;
 
     const sum = (k: 'state' | 'wire') => after.reduce((a, s, i) => a + s[k] - before[i]![k], 0);
     const result: RunResult = {
@@ -389,24 +400,8 @@ async function runMagic(
 
     const tCast = performance.now();
     for (const b of bots) b.startMagic(MAGIC_MOVE_MS, P.castMs);
-    await sleep(P.warmupS * 1000);
-
-    await srv.call('reset', 'reset-done');
-    const m0 = await metrics(base);
-    const w0 = await procUsage(worker.child.pid);
-    const before = bots.map((b) => meterOf(b.room).snapshot());
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    for (const b of bots) b.recording = true;
-    await sleep(P.durationS * 1000);
-    for (const b of bots) b.recording = false;
-    const elapsedS = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const after = bots.map((b) => meterOf(b.room).snapshot());
-    const w1 = await procUsage(worker.child.pid);
-    const m1 = await metrics(base);
-    const stats = await srv.call<ServerStats>('stats', 'stats');
-    for (const b of bots) b.stop();
+    const { m0, m1, before, after, edges, cpu, elapsedS, stats } = await measuringWindow(srv, base, bots, () => procUsage(worker!.child.pid));
+    const [w0, w1] = edges;
     castingS = (performance.now() - tCast) / 1000;
     const windowEndAt = Date.now();
 
