@@ -25,12 +25,15 @@ import { ClientState, type Client } from '@colyseus/core';
 import { StateView, type Schema } from '@colyseus/schema';
 import { CHUNK_SIZE, pairKey, parseChunkKey } from '../src/world/index.js';
 import { OWNER, type RegionState } from '../schema/index.js';
-import { updateEvery } from './patches.js';
+import { treeOf, unmarkDeep, updateEvery } from './patches.js';
 
 /** Characters and NPCs enter and leave views at most this many ticks late (200 ms at 20 Hz). */
 const VIEW_REFRESH_TICKS = 4;
 
 const EMPTY_SET: ReadonlySet<Schema> = new Set();
+
+/** Personal views kept for reuse at most (see detach). */
+const SPARE_VIEWS = 256;
 
 const chunkCol = (v: number) => Math.floor(v / CHUNK_SIZE);
 
@@ -74,6 +77,8 @@ export type Watcher = {
   characterId: string;
   /** Own character only, with the OWNER tag: `client.view`. */
   personal: StateView;
+  /** The character object `personal` was given (see detach). */
+  me?: Schema;
   /** The cell whose patches this client got last (undefined until its first full state). */
   cell?: Cell;
   /** Set at the full state (join, reconnect): what it got then; cleared after its next patch. */
@@ -90,6 +95,8 @@ export class InterestManager {
   private all = new Set<Schema>();
   private allTick = -1;
   private gridTick = -1;
+  /** Personal views of clients that left, emptied (see detach). */
+  private readonly spareViews: StateView[] = [];
   private tick = 0;
   /** Phases handed to new cells in turn (see Cell.phase). */
   private nextPhase = 0;
@@ -108,10 +115,10 @@ export class InterestManager {
   }
 
   attach(client: Client, characterId: string): void {
-    const personal = new StateView();
+    const personal = this.spareViews.pop() ?? new StateView();
     client.view = personal;
-    this.watchers.set(client.sessionId, { client, characterId, personal });
     const me = this.state.characters.get(characterId);
+    this.watchers.set(client.sessionId, { client, characterId, personal, me });
     if (me) {
       personal.add(me);
       personal.add(me, OWNER);
@@ -129,7 +136,15 @@ export class InterestManager {
     if (!w) return;
     this.watchers.delete(sessionId);
     w.cell?.members.delete(w);
-    w.personal.dispose();
+    // Emptied and kept for the next client: dispose() walks every tree of the state (a leave per handoff).
+    // What a personal view marks: its character and that character's collections (visible, OWNER tag), and
+    // the ancestors every personal view marks alike (the root, the characters map).
+    if (this.spareViews.length < SPARE_VIEWS) {
+      w.personal.changes.clear();
+      const now = this.state.characters.get(w.characterId);
+      for (const e of new Set([w.me, now])) if (e) unmarkDeep(w.personal, treeOf(e), true);
+      this.spareViews.push(w.personal);
+    } else w.personal.dispose();
   }
 
   /** A chunk got its first edit (or a ghost chunk arrived): shown by the cells in range. */

@@ -65,7 +65,7 @@ if (FAR_EVERY % MID_EVERY !== 0) throw new Error('FAR_EVERY must be a multiple o
 
 type Tree = { has(): boolean; isNew: boolean; operationAt(index: number): number | undefined; forEach(cb: (index: number, op: number) => void): void };
 type ChangeTree = Parameters<StateView['unmarkVisible']>[0];
-const treeOf = (e: Schema) => (e as unknown as Record<symbol, Tree>)[$changes]!;
+export const treeOf = (e: Schema) => (e as unknown as Record<symbol, Tree>)[$changes]!;
 const refIdOf = (e: Schema) => (e as unknown as Record<symbol, number>)[$refId]!;
 
 /** Field indexes a cell may be owed, as a bit mask: the untagged ones (owner-only fields never go through a cell). */
@@ -98,11 +98,14 @@ function changedMaskOf(e: Schema): number {
 
 type VisTree = Parameters<StateView['unmarkVisible']>[0] & { forEachChild(cb: (child: VisTree) => void): void };
 
-/** Clears `view`'s visibility of a tree and of its child trees (collections inside an entity). */
-function unmarkDeep(view: StateView, tree: VisTree): void {
+/** Clears `view`'s visibility of a tree and of its child trees (collections inside an entity), with `tags` its custom tags on them too. */
+export function unmarkDeep(view: StateView, tree: VisTree, tags = false): void {
   view.unmarkVisible(tree);
+  if (tags) view.removeAllTagsOnTree(tree);
   tree.forEachChild((child) => {
-    if (child) view.unmarkVisible(child);
+    if (!child) return;
+    view.unmarkVisible(child);
+    if (tags) view.removeAllTagsOnTree(child);
   });
 }
 

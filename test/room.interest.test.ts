@@ -10,7 +10,11 @@
 import assert from 'node:assert/strict';
 import type { Room } from '@colyseus/sdk';
 import { bootTestServer, type TestServer } from './support/server.js';
+import { ClientState, type Client } from '@colyseus/core';
+import { $changes, Encoder, StateView, type Schema } from '@colyseus/schema';
 import { FAR_EVERY, isDue, MID_BLOCKS, MID_EVERY, NEAR_BLOCKS, updateEvery } from '../rooms/patches.js';
+import { InterestManager } from '../rooms/interest.js';
+import { CharacterState, NpcState, OWNER, RegionState } from '../schema/index.js';
 import { me, newPlayer, placeCharacter, roomSession, until, walkableStrip, walkX, WIRE_EPS, type Player } from './support/game.js';
 
 const R = 2; // VIEW_RADIUS_CHUNKS
@@ -154,5 +158,74 @@ describe('update rate by distance (rooms/patches.ts updateEvery, isDue)', () => 
     }
     const phases = new Set(Array.from({ length: 64 }, (_, refId) => [...Array(MID_EVERY).keys()].find((t) => isDue(t, refId, MID_EVERY))));
     assert.equal(phases.size, MID_EVERY, 'ids fall on every phase');
+  });
+});
+
+describe('personal views reused after a leave (rooms/interest.ts detach)', () => {
+  type T = { forEachChild(cb: (child: T | undefined) => void): void };
+  /** Every change tree of the state. */
+  function trees(state: RegionState): T[] {
+    const out: T[] = [];
+    const walk = (t: T) => {
+      out.push(t);
+      t.forEachChild((c) => c && walk(c));
+    };
+    walk((state as unknown as Record<symbol, T>)[$changes]!);
+    return out;
+  }
+  const hero = (id: string) => {
+    const c = Object.assign(new CharacterState(), { id, name: id, characterClass: 'mage', x: 10, y: 70, z: 10, hp: 9, maxHp: 9, mana: 5, maxMana: 9, xp: 1 });
+    c.knownSpells.push('spark');
+    c.cooldowns.set('spark', 100);
+    return c;
+  };
+
+  it('a reused view holds exactly what a new one would: no trace of the character it held before', () => {
+    const state = new RegionState();
+    const x = hero('x'), y = hero('y');
+    state.characters.set('x', x);
+    state.characters.set('y', y);
+    state.npcs.set('n', Object.assign(new NpcState(), { id: 'n', kind: 'wolf', x: 1, y: 70, z: 1, hp: 3, maxHp: 3 }));
+    const encoder = new Encoder(state);
+    const buffer = new Uint8Array(64 * 1024);
+    const patch = (view: StateView) => {
+      const it = { offset: 0 };
+      encoder.encode(it, undefined, buffer);
+      const shared = it.offset;
+      return encoder.encodeView(view, shared, it, buffer).subarray(shared);
+    };
+    const interest = new InterestManager(state, 4);
+    const client = (sessionId: string) => ({ sessionId, state: ClientState.JOINED }) as unknown as Client & { view: StateView };
+
+    const a = client('a');
+    interest.attach(a, 'x');
+    x.mana = 3;
+    x.cooldowns.set('ward', 7);
+    x.knownSpells.push('ward');
+    patch(a.view);
+    encoder.discardChanges();
+    interest.detach('a');
+
+    const b = client('b');
+    interest.attach(b, 'y');
+    assert.equal(b.view, a.view, 'the view of the client that left is reused');
+    const fresh = new StateView();
+    fresh.add(y);
+    fresh.add(y, OWNER);
+    for (const t of trees(state)) {
+      const tree = t as unknown as Parameters<StateView['isVisible']>[0];
+      assert.equal(b.view.isVisible(tree), fresh.isVisible(tree), 'visible to the reused view iff to a new one');
+      assert.equal(b.view.hasTagOnTree(tree, OWNER), fresh.hasTagOnTree(tree, OWNER), 'OWNER tag on the reused view iff on a new one');
+    }
+    // The character it held before changes its owner-only fields: the reused view's patch is a new view's, byte for byte.
+    x.mana = 1;
+    x.cooldowns.set('spark', 200);
+    y.mana = 2;
+    const reused = Buffer.from(patch(b.view));
+    const expected = Buffer.from(patch(fresh));
+    assert.ok(reused.length > 0);
+    assert.deepEqual(reused, expected);
+    interest.detach('b');
+    fresh.dispose();
   });
 });
