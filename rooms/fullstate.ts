@@ -26,8 +26,9 @@ import type { CharacterState, ChunkState, NpcState, RegionState } from '../schem
 const SWITCH_TO_STRUCTURE = 255;
 
 type Tree = ChangeTree;
-const treeOf = (o: object) => (o as Record<symbol, Tree>)[$changes]!;
-const refIdOf = (o: object) => (o as Record<symbol, number>)[$refId]!;
+/** A schema object's change tree and reference id (rooms/patches.ts and rooms/interest.ts use them too). */
+export const treeOf = (o: object) => (o as Record<symbol, Tree>)[$changes]!;
+export const refIdOf = (o: object) => (o as Record<symbol, number>)[$refId]!;
 
 type Entity = CharacterState | NpcState | ChunkState;
 /** Per class: which public fields are strings (kept per entity) and which are written fresh; undefined: a class with public child structures (written whole). */
@@ -69,33 +70,29 @@ export class FullStateWriter {
     const byMap = new Map<Tree, Entity[]>();
     const live: Entity[] = [];
     const add = (e: Entity) => {
-      const map = parentTreeOf(state, e);
-      if (!map || treeOf(e).parentIndex === undefined) return;
+      const map = mapOf(state, e);
+      if (!map) return;
       let list = byMap.get(map);
       if (!list) byMap.set(map, (list = []));
       list.push(e);
       live.push(e);
     };
-    for (const e of shown) if (e !== me && isLive(state, e as Entity)) add(e as Entity);
-    if (isLive(state, me)) add(me);
+    for (const e of shown) if (e !== me) add(e as Entity);
+    add(me);
     for (const [map, list] of byMap) {
       this.switchTo(map);
       for (const e of list) this.copy(this.entryOf(map, e));
     }
     for (const e of live) {
-      if (e === me) {
-        this.whole(treeOf(e), true);
-        continue;
-      }
-      const layout = this.layoutOf(e);
+      const tree = treeOf(e);
+      const layout = e === me ? undefined : this.layoutOf(e);
       if (!layout) {
-        this.whole(treeOf(e), false);
+        this.whole(tree, e === me);
         continue;
       }
       this.copy(this.headOf(e, layout));
-      const tree = treeOf(e);
       const values = e as unknown as Record<string, unknown>;
-      const names = namesOf(e);
+      const names = tree.encDescriptor.names;
       for (const i of layout.rest) if (values[names[i]!] !== undefined) this.field(tree, i);
     }
     return this.buf.slice(0, it.offset);
@@ -156,7 +153,7 @@ export class FullStateWriter {
 
   private headOf(e: Entity, layout: NonNullable<Layout>): Uint8Array {
     const values = e as unknown as Record<string, unknown>;
-    const names = namesOf(e);
+    const names = treeOf(e).encDescriptor.names;
     const refId = refIdOf(e);
     const kept = this.heads.get(e);
     if (kept && kept.refId === refId) {
@@ -166,12 +163,15 @@ export class FullStateWriter {
     }
     const tree = treeOf(e);
     const it = { offset: 0 };
-    const scratch = this.scratchFor(layout.strings.map((i) => values[names[i]!]));
+    const strings = layout.strings.map((i) => values[names[i]!]);
+    const scratch = this.scratchFor(strings);
     scratch[it.offset++] = SWITCH_TO_STRUCTURE;
     encode.number(scratch, refId, it);
-    for (const i of layout.strings) if (values[names[i]!] !== undefined) this.field(tree, i, scratch, it);
+    layout.strings.forEach((i, k) => {
+      if (strings[k] !== undefined) this.field(tree, i, scratch, it);
+    });
     const bytes = scratch.slice(0, it.offset);
-    this.heads.set(e, { refId, strings: layout.strings.map((i) => values[names[i]!]), bytes });
+    this.heads.set(e, { refId, strings, bytes });
     return bytes;
   }
 
@@ -201,32 +201,16 @@ export class FullStateWriter {
   }
 }
 
-const fieldNames = new Map<object, string[]>();
-function namesOf(e: object): string[] {
-  let names = fieldNames.get(e.constructor);
-  if (!names) {
-    const md = (e.constructor as unknown as Record<symbol, Record<number, { name: string } | undefined>>)[Symbol.metadata]!;
-    names = [];
-    for (let i = 0; md[i] !== undefined; i++) names[i] = md[i]!.name;
-    fieldNames.set(e.constructor, names);
-  }
-  return names;
-}
-
-/** The tree of the state map that holds `e`. */
-function parentTreeOf(state: RegionState, e: Entity): Tree | undefined {
-  const parent = (treeOf(e) as unknown as { parent?: object }).parent;
-  if (parent === state.characters || parent === state.npcs || parent === state.chunks) return treeOf(parent);
-  return undefined;
-}
-
-/** Whether `e` (a character, NPC or chunk shown by a cell) is still in its map. */
-function isLive(state: RegionState, e: Entity): boolean {
-  const parent = (treeOf(e) as unknown as { parent?: { get(key: string): unknown } }).parent;
-  if (parent === state.characters || parent === state.npcs) return parent.get((e as CharacterState | NpcState).id) === e;
-  if (parent === state.chunks) {
+/** The tree of the state map that holds `e`, while `e` is still in it (a cell may show what was just removed). */
+function mapOf(state: RegionState, e: Entity): Tree | undefined {
+  const tree = treeOf(e);
+  const parent = (tree as unknown as { parent?: object }).parent;
+  if (tree.parentIndex === undefined) return undefined;
+  let live = false;
+  if (parent === state.characters || parent === state.npcs) live = (parent as Map<string, unknown>).get((e as CharacterState | NpcState).id) === e;
+  else if (parent === state.chunks) {
     const c = e as ChunkState;
-    return state.chunks.get(chunkKey(c.cx, c.cy, c.cz)) === e;
+    live = state.chunks.get(chunkKey(c.cx, c.cy, c.cz)) === e;
   }
-  return false;
+  return live ? treeOf(parent!) : undefined;
 }

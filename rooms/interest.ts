@@ -25,7 +25,8 @@ import { ClientState, type Client } from '@colyseus/core';
 import { StateView, type Schema } from '@colyseus/schema';
 import { CHUNK_SIZE, pairKey, parseChunkKey } from '../src/world/index.js';
 import { OWNER, type RegionState } from '../schema/index.js';
-import { treeOf, unmarkDeep, updateEvery } from './patches.js';
+import { treeOf } from './fullstate.js';
+import { unmarkDeep, updateEvery } from './patches.js';
 
 /** Characters and NPCs enter and leave views at most this many ticks late (200 ms at 20 Hz). */
 const VIEW_REFRESH_TICKS = 4;

@@ -26,10 +26,10 @@
  * frames) are not supported here and fall back to the stock behaviour.
  */
 import { ClientState, Protocol, SchemaSerializer, type Client } from '@colyseus/core';
-import { $changes, $refId, Encoder, OPERATION, StateView, type Schema } from '@colyseus/schema';
+import { Encoder, OPERATION, StateView, type ChangeTree, type Schema } from '@colyseus/schema';
 import { CHUNK_SIZE, pairKey } from '../src/world/index.js';
 import { OWNER, type RegionState } from '../schema/index.js';
-import { FullStateWriter } from './fullstate.js';
+import { FullStateWriter, refIdOf, treeOf } from './fullstate.js';
 import type { Cell, InterestManager, Watcher } from './interest.js';
 
 /**
@@ -63,11 +63,6 @@ export const isDue = (tick: number, refId: number, every: number) => (tick + ref
 // Owed entities wait in FAR_EVERY buckets by phase (rooms/patches.ts rates): both rates must fall on them.
 if (FAR_EVERY % MID_EVERY !== 0) throw new Error('FAR_EVERY must be a multiple of MID_EVERY');
 
-type Tree = { has(): boolean; isNew: boolean; operationAt(index: number): number | undefined; forEach(cb: (index: number, op: number) => void): void };
-type ChangeTree = Parameters<StateView['unmarkVisible']>[0];
-export const treeOf = (e: Schema) => (e as unknown as Record<symbol, Tree>)[$changes]!;
-const refIdOf = (e: Schema) => (e as unknown as Record<symbol, number>)[$refId]!;
-
 /** Field indexes a cell may be owed, as a bit mask: the untagged ones (owner-only fields never go through a cell). */
 const publicMasks = new WeakMap<object, number>();
 function publicMaskOf(e: Schema): number {
@@ -96,10 +91,8 @@ function changedMaskOf(e: Schema): number {
   return mask & publicMaskOf(e);
 }
 
-type VisTree = Parameters<StateView['unmarkVisible']>[0] & { forEachChild(cb: (child: VisTree) => void): void };
-
 /** Clears `view`'s visibility of a tree and of its child trees (collections inside an entity), with `tags` its custom tags on them too. */
-export function unmarkDeep(view: StateView, tree: VisTree, tags = false): void {
+export function unmarkDeep(view: StateView, tree: ChangeTree, tags = false): void {
   view.unmarkVisible(tree);
   if (tags) view.removeAllTagsOnTree(tree);
   tree.forEachChild((child) => {
@@ -252,9 +245,9 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     // Back to empty without a walk over every tree: unmark what this change touched.
     diff.changes.clear();
     const state = this.encoder.state;
-    for (const ancestor of [state, state.characters, state.npcs, state.chunks]) diff.unmarkVisible(treeOf(ancestor as Schema) as unknown as VisTree);
-    for (const e of [...gone, ...fresh]) unmarkDeep(diff, treeOf(e) as unknown as VisTree);
-    for (const e of forced) unmarkDeep(diff, treeOf(e) as unknown as VisTree);
+    for (const ancestor of [state, state.characters, state.npcs, state.chunks]) diff.unmarkVisible(treeOf(ancestor));
+    for (const e of [...gone, ...fresh]) unmarkDeep(diff, treeOf(e));
+    for (const e of forced) unmarkDeep(diff, treeOf(e));
     return part;
   }
 
