@@ -393,7 +393,7 @@ export class Ghosts {
    */
   private copyIn(kind: 'character' | 'npc', row: CharRow | NpcRow, from: string, now: number, create: () => CharacterState | NpcState): void {
     const id = row[0];
-    const x = row[kind === 'character' ? CHAR_X : NPC_X] as number, z = row[kind === 'character' ? CHAR_Z : NPC_Z] as number;
+    const { x, z } = rowPosition(kind, row);
     if (!this.nearMe(x, z)) {
       this.drop(id, from);
       this.aside.delete(id);
