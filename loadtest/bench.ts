@@ -791,8 +791,8 @@ async function main(): Promise<void> {
   const { database, dataDir, db, onCleanup, cleanup } = await benchRun(300 + planned * (P.warmupS + P.durationS + 180));
   const dbName = database.name;
   const profDir = P.cpuProf ? await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-prof-')) : undefined;
-  if (profDir && !process.env.BENCH_KEEP_PROF) onCleanup(() => fs.rm(profDir, { recursive: true, force: true }));
   if (profDir && process.env.BENCH_KEEP_PROF) console.log(`profiles kept in ${profDir}`);
+  else if (profDir) onCleanup(() => fs.rm(profDir, { recursive: true, force: true }));
   onCleanup(async () => liveRedis && (await releaseRedis(liveRedis.rr, liveRedis.processIds))); // a run cut short (SIGINT, the deadline)
   const env: Record<string, string> = {
     ...serverEnv({ databaseUrl: database.url, dataDir }),
