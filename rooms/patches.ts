@@ -120,6 +120,26 @@ function force(view: StateView, e: Schema, owed: number): void {
   }
 }
 
+/** An empty change queue (schema's `createChangeTreeList` shape). */
+const NO_CHANGES = { next: undefined, tail: undefined, nextPosition: 0 };
+
+/**
+ * `encoder.encodeView` of only what is put in `view.changes`: its second pass, the walk over every tree that
+ * changed this tick (the tick's changes as the view sees them), is skipped by showing it an empty queue. For
+ * a one-off part whose entries are all in `changes` (a cell change's diff, one entity's held-back fields)
+ * that walk emits nothing needed and costs a visibility check per changed tree.
+ */
+function encodeQueued(encoder: Encoder, view: StateView, sharedOffset: number, it: { offset: number }): Uint8Array {
+  const root = (encoder as unknown as { root: { changes: unknown } }).root;
+  const queue = root.changes;
+  root.changes = NO_CHANGES;
+  try {
+    return encoder.encodeView(view, sharedOffset, it).subarray(sharedOffset);
+  } finally {
+    root.changes = queue;
+  }
+}
+
 // A patch holds one part per cell and per client with changes: grow the shared buffer once, not on every patch.
 Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, 512 * 1024);
 
@@ -208,7 +228,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     const fields = new Map<number | ChangeTree, OPERATION>();
     for (let i = 0; mask >>> i !== 0; i++) if ((mask & (1 << i)) !== 0) fields.set(i, OPERATION.ADD);
     this.bare.changes.set(refIdOf(e), fields);
-    return this.encoder.encodeView(this.bare, sharedOffset, it).subarray(sharedOffset);
+    return encodeQueued(this.encoder, this.bare, sharedOffset, it);
   }
 
   /** One view, reused for every cell change (a new view per change costs a walk over every tree when disposed). */
@@ -241,7 +261,8 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
         forced.push(e);
       }
     }
-    const part = this.encoder.encodeView(diff, sharedOffset, it).subarray(sharedOffset);
+    // Only its queued entries: the tick's own changes to what it shows come in the new cell's part, right after.
+    const part = encodeQueued(this.encoder, diff, sharedOffset, it);
     // Back to empty without a walk over every tree: unmark what this change touched.
     diff.changes.clear();
     const state = this.encoder.state;
