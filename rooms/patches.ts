@@ -387,19 +387,19 @@ function changedEntities(state: RegionState): Changed[] {
 }
 
 /**
- * The characters and NPCs that changed this tick, by square of NEAR_BLOCKS + TILE_BLOCKS blocks (a tile's near
- * zone spans at most three squares a side).
+ * The characters and NPCs that changed this tick, by tile (TILE_BLOCKS squares): a tile's near zone, NEAR_BLOCKS
+ * around it, lies in the 3 × 3 tiles around it (NEAR_BLOCKS ≤ TILE_BLOCKS), so few entities are checked that are
+ * not in it.
  */
 class NearIndex {
-  private static readonly SIDE = NEAR_BLOCKS + TILE_BLOCKS;
-  private readonly squares = new Map<number, Changed[]>();
+  private readonly tiles = new Map<number, Changed[]>();
 
   constructor(changed: Changed[]) {
     for (const c of changed) {
-      const k = pairKey(Math.floor(c.e.x / NearIndex.SIDE), Math.floor(c.e.z / NearIndex.SIDE));
-      const list = this.squares.get(k);
+      const k = pairKey(Math.floor(c.e.x / TILE_BLOCKS), Math.floor(c.e.z / TILE_BLOCKS));
+      const list = this.tiles.get(k);
       if (list) list.push(c);
-      else this.squares.set(k, [c]);
+      else this.tiles.set(k, [c]);
     }
   }
 
@@ -407,12 +407,18 @@ class NearIndex {
   around(tx: number, tz: number, out: Changed[]): Changed[] {
     out.length = 0;
     const x0 = tx * TILE_BLOCKS, z0 = tz * TILE_BLOCKS, x1 = x0 + TILE_BLOCKS, z1 = z0 + TILE_BLOCKS;
-    const S = NearIndex.SIDE, r2 = NEAR_BLOCKS * NEAR_BLOCKS;
-    for (let sx = Math.floor((x0 - NEAR_BLOCKS) / S); sx <= Math.floor((x1 + NEAR_BLOCKS) / S); sx++) {
-      for (let sz = Math.floor((z0 - NEAR_BLOCKS) / S); sz <= Math.floor((z1 + NEAR_BLOCKS) / S); sz++) {
-        const list = this.squares.get(pairKey(sx, sz));
+    const r2 = NEAR_BLOCKS * NEAR_BLOCKS;
+    for (let sx = Math.floor((x0 - NEAR_BLOCKS) / TILE_BLOCKS); sx <= Math.floor((x1 + NEAR_BLOCKS) / TILE_BLOCKS); sx++) {
+      for (let sz = Math.floor((z0 - NEAR_BLOCKS) / TILE_BLOCKS); sz <= Math.floor((z1 + NEAR_BLOCKS) / TILE_BLOCKS); sz++) {
+        const list = this.tiles.get(pairKey(sx, sz));
         if (!list) continue;
+        // Tiles wholly inside the zone (the 3 × 3 around, less their far corners) need no distance check.
+        const inside = Math.abs(sx - tx) + Math.abs(sz - tz) <= 1 && sx * TILE_BLOCKS >= x0 - NEAR_BLOCKS && (sx + 1) * TILE_BLOCKS <= x1 + NEAR_BLOCKS && sz * TILE_BLOCKS >= z0 - NEAR_BLOCKS && (sz + 1) * TILE_BLOCKS <= z1 + NEAR_BLOCKS;
         for (const c of list) {
+          if (inside) {
+            out.push(c);
+            continue;
+          }
           const dx = Math.max(x0 - c.e.x, 0, c.e.x - x1), dz = Math.max(z0 - c.e.z, 0, c.e.z - z1);
           if (dx * dx + dz * dz <= r2) out.push(c);
         }
@@ -421,6 +427,8 @@ class NearIndex {
     return out;
   }
 }
+
+if (NEAR_BLOCKS > TILE_BLOCKS) throw new Error('NEAR_BLOCKS must not exceed TILE_BLOCKS (rooms/patches.ts NearIndex)');
 
 /** A view that shows nothing: its encode pass emits only the entries put in its `changes`. */
 class BareView extends StateView {

@@ -14,7 +14,21 @@ const wirePosition = (p: { x: number; y: number; z: number }) => ({ x: onGrid(p.
 /** Time of day on the wire: whole in-game minutes (docs/protocol.md), so it changes about once a real second, not every tick. */
 const wireHour = (h: number) => Math.floor(h * 60) / 60;
 
-const WIRE_FIELDS = CHARACTER_FIELD_NAMES.filter((f) => CHARACTER_FIELDS[f].wire !== undefined);
+/** The wire fields, each with what syncCharacter needs to know of it, looked up once. */
+const WIRE_FIELDS = CHARACTER_FIELD_NAMES.filter((f) => CHARACTER_FIELDS[f].wire !== undefined).map((f) => ({
+  f,
+  kind: CHARACTER_FIELDS[f].kind,
+  owner: CHARACTER_FIELDS[f].wire === 'owner',
+}));
+
+/**
+ * Per state object, what syncCharacter last wrote into each wire field (by WIRE_FIELDS index), compared instead
+ * of the state object's own fields: reading those goes through schema accessors (an ArraySchema through a Proxy),
+ * which was most of this step's time. Taken from the object on its first sync (an adopted ghost copy holds
+ * values); after that only syncCharacter writes these fields, until WireSync.addCharacter takes the object back
+ * from the ghosts (a character that walked out and back: its object followed the other room's frames meanwhile).
+ */
+const written = new WeakMap<CharacterState, unknown[]>();
 
 /**
  * Copies a character's wire fields onto its state object; only changed values are written (and encoded).
@@ -22,34 +36,43 @@ const WIRE_FIELDS = CHARACTER_FIELD_NAMES.filter((f) => CHARACTER_FIELDS[f].wire
  */
 export function syncCharacter(st: CharacterState, c: LiveCharacter): boolean {
   const target = st as unknown as Record<CharacterFieldName, unknown>;
+  let was = written.get(st);
+  if (!was) written.set(st, (was = WIRE_FIELDS.map(({ f, kind }) => (kind === 'readyAt' ? new Map(target[f] as MapSchema<number>) : kind === 'strings' ? [...(target[f] as ArraySchema<string>)] : target[f]))));
   let owner = false;
-  for (const f of WIRE_FIELDS) {
-    const spec = CHARACTER_FIELDS[f];
+  for (let n = 0; n < WIRE_FIELDS.length; n++) {
+    const { f, kind, owner: ownerOnly } = WIRE_FIELDS[n]!;
     let changed = false;
-    if (spec.kind === 'readyAt') {
+    if (kind === 'readyAt') {
       const map = target[f] as MapSchema<number>;
-      for (const [k, v] of c.cooldowns) {
-        if (map.get(k) !== v) {
+      const had = was[n] as Map<string, number>;
+      for (const [k, v] of c[f] as Map<string, number>) {
+        if (had.get(k) !== v) {
           map.set(k, v);
+          had.set(k, v);
           changed = true;
         }
       }
-    } else if (spec.kind === 'strings') {
-      const list = target[f] as ArraySchema<string>;
+    } else if (kind === 'strings') {
       const want = c[f] as string[];
-      if (list.length !== want.length || want.some((s, i) => list[i] !== s)) {
+      const list = target[f] as ArraySchema<string>;
+      const had = was[n] as string[];
+      let same = had.length === want.length;
+      for (let i = 0; same && i < want.length; i++) same = had[i] === want[i];
+      if (!same) {
         list.clear();
         list.push(...want);
+        was[n] = [...want];
         changed = true;
       }
     } else {
       const v = wireValue(c, f);
-      if (target[f] !== v) {
+      if (was[n] !== v) {
         target[f] = v;
+        was[n] = v;
         changed = true;
       }
     }
-    if (changed && spec.wire === 'owner') owner = true;
+    if (changed && ownerOnly) owner = true;
   }
   return owner;
 }
@@ -77,6 +100,8 @@ export class WireSync {
   addCharacter(c: LiveCharacter): void {
     const st = this.state.characters.get(c.id) ?? this.newCharacter();
     Object.assign(st, { id: c.id, name: c.name, characterClass: c.characterClass });
+    // A ghost copy was written by its room's frames (a character that left keeps its object as one): read it anew.
+    written.delete(st);
     syncCharacter(st, c);
     this.state.characters.set(c.id, st);
   }
