@@ -43,7 +43,7 @@ import type { BotReply, BotRequest, BotSpec, Collected, Judged } from './bot-pro
 import type { Account, Plan, Pos } from './walker.js';
 import { barChart, lineChart } from './svg.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
-import { ROOT, ServerChild, benchRun, children, childEnv, collectLines, quantile, quantiles as q, serverEnv, sleep, stopChild, type Quant } from './children.js';
+import { ROOT, ServerChild, benchRun, serverNodeFlags, children, childEnv, collectLines, quantile, quantiles as q, serverEnv, sleep, stopChild, type Quant } from './children.js';
 
 /** Where the corner crowd gathers: (8.5, 8.5), 8.5 blocks from the corner of four regions. */
 const CORNER = { x: 8.5, z: 8.5 };
@@ -855,7 +855,7 @@ async function report(results: RunResult[], o: { loadStart: number[]; t0: number
   });
   const pairs = keys.map((k) => [find(k.scenario, k.bots, 'leyline'), find(k.scenario, k.bots, 'naive')] as const).filter((p): p is readonly [RunResult, RunResult] => !!p[0] && !!p[1]);
   const othersMax = Math.max(...results.map((r) => r.othersCpuPct).filter(Number.isFinite));
-  const setup = `bots walk at ${P.speed} blocks/s with a move every ${P.moveMs} ms (legal steps on the generated terrain), ${P.botProcs} bot processes; ${P.warmupS} s warm-up + ${P.durationS} s measured per run; completeness sampled every ${P.sampleMs} ms; crowd roams ${P.roam} blocks around the spawn, border walkers turn ${P.borderReach} blocks past the border; view radius ${P.viewRadius ?? 'the server default'}${P.cpuProf ? '; **server under --cpu-prof** (sampling slows it a little)' : ''}`;
+  const setup = `bots walk at ${P.speed} blocks/s with a move every ${P.moveMs} ms (legal steps on the generated terrain), ${P.botProcs} bot processes; ${P.warmupS} s warm-up + ${P.durationS} s measured per run; completeness sampled every ${P.sampleMs} ms; crowd roams ${P.roam} blocks around the spawn, border walkers turn ${P.borderReach} blocks past the border; view radius ${P.viewRadius ?? 'the server default'}; server child runs with the Node flags of \`npm start\` (${(await serverNodeFlags()).join(' ') || 'none'})${P.cpuProf ? '; **server under --cpu-prof** (sampling slows it a little)' : ''}`;
 
   // ---- plots ----
   const plots: { file: string; alt: string; svg: string }[] = [];

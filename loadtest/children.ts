@@ -145,6 +145,17 @@ function warningKey(line: string): string {
   }
 }
 
+/**
+ * The Node flags `npm start` runs the server with (package.json "start", e.g. the young-generation size):
+ * the bench's server child, Leyline's rooms and the naive peer alike, runs with the same ones.
+ */
+export async function serverNodeFlags(): Promise<string[]> {
+  const pkg = JSON.parse(await fs.readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const start = pkg.scripts?.start ?? '';
+  if (!/^node\b.*\bsrc\/main\.ts$/.test(start)) throw new Error(`package.json "start" is not "node … src/main.ts" any more: ${start}`);
+  return start.split(/\s+/).filter((a) => a.startsWith('--') && a !== '--import');
+}
+
 /** A server child (loadtest/server.ts): ready once it answered `ready` over IPC; `reset` / `stats` through `call`. */
 export class ServerChild {
   /** Output lines at warn level and above (pino: 40+), counted by phase of the run and message. */
@@ -163,7 +174,7 @@ export class ServerChild {
   ) {}
 
   static async start(env: Record<string, string>, o: { execArgv?: string[]; watch?: Record<string, RegExp> } = {}): Promise<ServerChild> {
-    const child = spawn(process.execPath, [...(o.execArgv ?? []), '--import', 'tsx', path.join(ROOT, 'loadtest/server.ts')], {
+    const child = spawn(process.execPath, [...(await serverNodeFlags()), ...(o.execArgv ?? []), '--import', 'tsx', path.join(ROOT, 'loadtest/server.ts')], {
       cwd: ROOT,
       env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
