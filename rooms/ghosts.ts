@@ -72,7 +72,8 @@ export type GhostFrame = {
   watch?: string[];
 };
 
-type Ghost = { kind: 'character' | 'npc' | 'chunk'; source: string; seenAt: number; awaySince?: number };
+/** `row`: the last row copied into the ghost's state object (only copyIn writes a ghost's fields: equal values are not read back from it). */
+type Ghost = { kind: 'character' | 'npc' | 'chunk'; source: string; seenAt: number; awaySince?: number; row?: CharRow | NpcRow };
 
 const regionKey = (rx: number, rz: number) => `${rx},${rz}`;
 
@@ -415,17 +416,21 @@ export class Ghosts {
     const target = st as unknown as Record<string, number>;
     const fields: readonly string[] = kind === 'character' ? PUBLIC_FIELDS : NPC_FIELDS;
     const first = kind === 'character' ? 3 : 2;
+    const g = this.ghosts.get(id);
+    // Fields equal to the last row copied in are as that row left them (schema accessors are slow to read); a
+    // ghost record without a row (new, or just handed off by this room) is compared with the object itself.
+    const before = g?.kind === kind ? g.row : undefined;
     for (let i = 0; i < fields.length; i++) {
       const v = row[first + i] as number;
-      if (target[fields[i]!] !== v) target[fields[i]!] = v;
+      if (before !== undefined ? before[first + i] !== v : target[fields[i]!] !== v) target[fields[i]!] = v;
     }
     // One record per ghost, updated in place (a row per ghost and tick from every neighbour).
-    const g = this.ghosts.get(id);
-    if (!g) this.ghosts.set(id, { kind, source: from, seenAt: now });
+    if (!g) this.ghosts.set(id, { kind, source: from, seenAt: now, row });
     else {
       g.kind = kind;
       g.source = from;
       g.seenAt = now;
+      g.row = row;
       if (g.awaySince !== undefined) delete g.awaySince;
     }
   }

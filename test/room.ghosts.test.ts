@@ -282,4 +282,34 @@ describe('ghost freshness (rooms/ghosts.ts, no server)', () => {
     assert.equal(state.characters.size, 0, 'a silent room’s copies are dropped');
     ghosts.stop();
   });
+
+  it('a copy follows every row, also after its object was this room’s own character (handed off, then written by the neighbour)', async () => {
+    const presence = new LocalPresence();
+    const state = new RegionState();
+    const ghosts = new Ghosts({ presence, worldId: 'w-rows', rx: 0, rz: 0, band: 80, state, sim: new RegionSim(7, 0, 0), newCharacter: () => new CharacterState(), log: createLogger('silent') });
+    await ghosts.start();
+    const east = ghostChannel('w-rows', 1, 0);
+    const row = (x: number, hp = 5) => charRow(Object.assign(new CharacterState(), { id: 'w', name: 'w', characterClass: 'mage', x, y: 70, z: 10, hp, maxHp: 5 }));
+    const send = (r: ReturnType<typeof row>) => presence.publish(east, { from: '1,0', c: [r] });
+    let t = 1_000_000;
+    send(row(130));
+    ghosts.apply(t++);
+    send(row(131, 4));
+    ghosts.apply(t++);
+    const st = state.characters.get('w')!;
+    assert.deepEqual([st.x, st.hp], [131, 4]);
+    // It walks in (the room's own from now on, written by its sync), then back out: handed off to the east.
+    ghosts.adopt('w');
+    st.x = 120;
+    st.hp = 2;
+    ghosts.handedOff('w', 1, 0, t);
+    // The neighbour's next row holds the values of the last row this room copied in: they must be written all the same.
+    send(row(131, 4));
+    ghosts.apply(t++);
+    assert.deepEqual([st.x, st.hp], [131, 4], 'the object is what the row says, not what the last copied row said');
+    send(row(132, 4));
+    ghosts.apply(t++);
+    assert.equal(st.x, 132);
+    ghosts.stop();
+  });
 });
