@@ -186,17 +186,16 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     for (const cell of cells) {
       const skip = (cell.view.skipping ??= new Set());
       skip.clear();
-      for (const { e, mask } of changed) {
+      for (const { e, mask, tree, refId } of changed) {
         const every = cell.every.get(e);
-        if (every === undefined || isDue(tick, refIdOf(e), every)) continue;
-        const tree = treeOf(e);
+        if (every === undefined || isDue(tick, refId, every)) continue;
         // Never held back: a tree new to the state, or new to this cell's view this patch. `view.add` of a new
         // tree relies on the tree's own pending ADDs (schema's fast path), so holding them would show an empty object.
         if (tree.isNew || cell.added.has(e)) continue;
         skip.add(tree);
         const owed = cell.owed.get(e);
         cell.owed.set(e, (owed ?? 0) | mask);
-        if (owed === undefined) (cell.owedAt[refIdOf(e) % FAR_EVERY] ??= new Set()).add(e);
+        if (owed === undefined) (cell.owedAt[refId % FAR_EVERY] ??= new Set()).add(e);
       }
       // Due now: the phases whose entities update this tick (every MID_EVERY ticks a bucket of MID entities, every
       // FAR_EVERY ticks one of FAR entities too). An entry without a rate here any more is due at once.
@@ -224,10 +223,10 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
   private readonly bare = new BareView();
 
   /** The public fields `mask` of `e` (what changed this tick), as a patch part of their own. */
-  private changesOf({ e, mask }: Changed, sharedOffset: number, it: { offset: number }): Uint8Array {
+  private changesOf({ mask, refId }: Changed, sharedOffset: number, it: { offset: number }): Uint8Array {
     const fields = new Map<number | ChangeTree, OPERATION>();
     for (let i = 0; mask >>> i !== 0; i++) if ((mask & (1 << i)) !== 0) fields.set(i, OPERATION.ADD);
-    this.bare.changes.set(refIdOf(e), fields);
+    this.bare.changes.set(refId, fields);
     return encodeQueued(this.encoder, this.bare, sharedOffset, it);
   }
 
@@ -332,7 +331,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       const skip = cell.view.skip;
       const parts: Uint8Array[] = [];
       if (skip) {
-        for (const c of near.around(tx, tz, around)) if (skip.has(treeOf(c.e))) parts.push(changesOf(c));
+        for (const c of near.around(tx, tz, around)) if (skip.has(c.tree)) parts.push(changesOf(c));
       }
       ofCell.tiles.set(key, (tile = { part: parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : join(...parts) }));
       return tile;
@@ -370,19 +369,20 @@ const EMPTY = new Uint8Array(0);
 
 type Positioned = Schema & { x: number; z: number };
 
-/** A character or NPC with public fields changed since the last patch, and which (bit mask). */
-type Changed = { e: Positioned; mask: number };
+/**
+ * A character or NPC with public fields changed since the last patch, and which (bit mask); with its change
+ * tree, reference id and position read once (symbol and schema accessor reads, repeated per cell and tile).
+ */
+type Changed = { e: Positioned; mask: number; tree: ChangeTree; refId: number; x: number; z: number };
 
 function changedEntities(state: RegionState): Changed[] {
   const out: Changed[] = [];
-  for (const c of state.characters.values()) {
-    const mask = changedMaskOf(c);
-    if (mask !== 0) out.push({ e: c, mask });
-  }
-  for (const n of state.npcs.values()) {
-    const mask = changedMaskOf(n);
-    if (mask !== 0) out.push({ e: n, mask });
-  }
+  const add = (e: Positioned) => {
+    const mask = changedMaskOf(e);
+    if (mask !== 0) out.push({ e, mask, tree: treeOf(e), refId: refIdOf(e), x: e.x, z: e.z });
+  };
+  for (const c of state.characters.values()) add(c);
+  for (const n of state.npcs.values()) add(n);
   return out;
 }
 
@@ -396,7 +396,7 @@ class NearIndex {
 
   constructor(changed: Changed[]) {
     for (const c of changed) {
-      const k = pairKey(Math.floor(c.e.x / TILE_BLOCKS), Math.floor(c.e.z / TILE_BLOCKS));
+      const k = pairKey(Math.floor(c.x / TILE_BLOCKS), Math.floor(c.z / TILE_BLOCKS));
       const list = this.tiles.get(k);
       if (list) list.push(c);
       else this.tiles.set(k, [c]);
@@ -419,7 +419,7 @@ class NearIndex {
             out.push(c);
             continue;
           }
-          const dx = Math.max(x0 - c.e.x, 0, c.e.x - x1), dz = Math.max(z0 - c.e.z, 0, c.e.z - z1);
+          const dx = Math.max(x0 - c.x, 0, c.x - x1), dz = Math.max(z0 - c.z, 0, c.z - z1);
           if (dx * dx + dz * dz <= r2) out.push(c);
         }
       }
