@@ -219,8 +219,8 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     }
   }
 
-  /** Sees nothing by itself: encodes only what is put in its `changes` (see changesOf). */
-  private readonly bare = new BareView();
+  /** Holds one entity's held-back fields at a time (see changesOf; encoded from its `changes` only). */
+  private readonly bare = new StateView();
 
   /** The public fields `mask` of `e` (what changed this tick), as a patch part of their own. */
   private changesOf({ mask, refId }: Changed, sharedOffset: number, it: { offset: number }): Uint8Array {
@@ -429,13 +429,6 @@ class NearIndex {
 }
 
 if (NEAR_BLOCKS > TILE_BLOCKS) throw new Error('NEAR_BLOCKS must not exceed TILE_BLOCKS (rooms/patches.ts NearIndex)');
-
-/** A view that shows nothing: its encode pass emits only the entries put in its `changes`. */
-class BareView extends StateView {
-  override isChangeTreeVisible(): boolean {
-    return false;
-  }
-}
 
 function join(...parts: Uint8Array[]): Uint8Array {
   let n = 0;
