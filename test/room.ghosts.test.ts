@@ -246,14 +246,20 @@ describe('seamless borders across two processes (Redis presence)', function () {
 });
 
 describe('ghost freshness (rooms/ghosts.ts, no server)', () => {
-  it('a copy lives while its room is heard from (frames that do not list it included), dies GHOST_TTL_MS after silence, and at once when a full frame leaves it out', async () => {
+  /** Region (0,0)'s ghosts on a LocalPresence of their own, and a way to publish frames as its east neighbour (1,0). */
+  async function region(worldId: string) {
     const presence = new LocalPresence();
     const state = new RegionState();
-    const ghosts = new Ghosts({ presence, worldId: 'w-fresh', rx: 0, rz: 0, band: 80, state, sim: new RegionSim(7, 0, 0), newCharacter: () => new CharacterState(), log: createLogger('silent') });
+    const ghosts = new Ghosts({ presence, worldId, rx: 0, rz: 0, band: 80, state, sim: new RegionSim(7, 0, 0), newCharacter: () => new CharacterState(), log: createLogger('silent') });
     await ghosts.start();
-    const east = ghostChannel('w-fresh', 1, 0);
-    const row = (id: string, x: number) => charRow(Object.assign(new CharacterState(), { id, name: id, characterClass: 'mage', x, y: 70, z: 10, hp: 5, maxHp: 5 }));
+    const east = ghostChannel(worldId, 1, 0);
     const send = (f: Omit<GhostFrame, 'from'>) => presence.publish(east, { from: '1,0', ...f });
+    return { state, ghosts, send };
+  }
+
+  it('a copy lives while its room is heard from (frames that do not list it included), dies GHOST_TTL_MS after silence, and at once when a full frame leaves it out', async () => {
+    const { state, ghosts, send } = await region('w-fresh');
+    const row = (id: string, x: number) => charRow(Object.assign(new CharacterState(), { id, name: id, characterClass: 'mage', x, y: 70, z: 10, hp: 5, maxHp: 5 }));
     const t0 = 1_000_000;
 
     send({ full: true, c: [row('a', 130), row('b', 131)] });
@@ -284,13 +290,9 @@ describe('ghost freshness (rooms/ghosts.ts, no server)', () => {
   });
 
   it('a copy follows every row, also after its object was this room’s own character (handed off, then written by the neighbour)', async () => {
-    const presence = new LocalPresence();
-    const state = new RegionState();
-    const ghosts = new Ghosts({ presence, worldId: 'w-rows', rx: 0, rz: 0, band: 80, state, sim: new RegionSim(7, 0, 0), newCharacter: () => new CharacterState(), log: createLogger('silent') });
-    await ghosts.start();
-    const east = ghostChannel('w-rows', 1, 0);
+    const { state, ghosts, send: publish } = await region('w-rows');
     const row = (x: number, hp = 5) => charRow(Object.assign(new CharacterState(), { id: 'w', name: 'w', characterClass: 'mage', x, y: 70, z: 10, hp, maxHp: 5 }));
-    const send = (r: ReturnType<typeof row>) => presence.publish(east, { from: '1,0', c: [r] });
+    const send = (r: ReturnType<typeof row>) => publish({ c: [r] });
     let t = 1_000_000;
     send(row(130));
     ghosts.apply(t++);
