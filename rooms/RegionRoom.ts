@@ -15,7 +15,7 @@
 import { matchMaker, Room, SchemaSerializer, ServerError, type AuthContext, type Client, type RoomException, type RoomMethodName } from '@colyseus/core';
 import { CHUNK_SIZE, REGION_SIZE, regionOfBlock } from '../src/world/index.js';
 import { TokenBucket, DEFAULT_CLIENT_RATE } from '../src/game/ratelimit.js';
-import { RegionSim } from '../src/game/region/index.js';
+import { RegionSim, type Reply } from '../src/game/region/index.js';
 import { refuse } from '../src/game/types.js';
 import { CharacterState, RegionState } from '../schema/index.js';
 import { routeEffects, listenForRituals, type Outlets } from './effects.js';
@@ -31,7 +31,7 @@ import { RegionHeld, takeRegionLease, type RegionLease } from './lease.js';
 import { content } from './content.js';
 import { CLOSE_LOGGED_OUT, CLOSE_RATE_LIMITED, CLOSE_REGION_MOVED, Sessions, sessionOf, type AuthData, type Session } from './sessions.js';
 import { WireSync } from './sync.js';
-import { TickFrames } from './frames.js';
+import { HeldReply, TickFrames } from './frames.js';
 import { RoomNarration } from './narration.js';
 
 const HARD_MESSAGES_PER_SECOND = 120; // Colyseus drops a client past this; our own limiter answers RATE_LIMITED well below it
@@ -82,7 +82,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   private lastStepAt = 0;
   private lastPatchAt = 0;
   private lastTickEnd = 0;
-  private readonly frames = new TickFrames();
+  private readonly frames = new TickFrames((err) => this.deps.log.error({ err, room: this.roomId }, 'a reply failed'));
   private sessions!: Sessions;
   private ghosts!: Ghosts;
   private stopRitualResults: (() => void) | undefined;
@@ -101,7 +101,10 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
           if (verdict) return verdict;
           const parsed = m.schema.safeParse(payload);
           if (!parsed.success) return refuse('BAD_MESSAGE', parsed.error.issues[0]?.message ?? 'invalid payload');
-          return this.sim.enqueue(m.command(parsed.data as never, sessionOf(client)!.characterId));
+          // Answered inside the tick that applies it, after the client's patch (rooms/frames.ts).
+          const reply = new HeldReply<Reply>();
+          this.sim.submit(m.command(parsed.data as never, sessionOf(client)!.characterId), (r) => this.frames.settle(client, reply, r));
+          return reply;
         },
       ]),
     ),

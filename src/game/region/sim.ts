@@ -154,8 +154,13 @@ export class RegionSim {
   }
 
   enqueue(cmd: Command): Promise<Reply> {
-    if (this.queue.length >= MAX_QUEUED_COMMANDS) return Promise.resolve(refuse('RATE_LIMITED', 'the region is overloaded; try again'));
-    return new Promise((resolve) => this.queue.push({ cmd, resolve }));
+    return new Promise((resolve) => this.submit(cmd, resolve));
+  }
+
+  /** `enqueue` with a callback: `done` is called with the reply inside the `step` that applies the command (at once when the queue is full). */
+  submit(cmd: Command, done: (r: Reply) => void): void {
+    if (this.queue.length >= MAX_QUEUED_COMMANDS) done(refuse('RATE_LIMITED', 'the region is overloaded; try again'));
+    else this.queue.push({ cmd, resolve: done });
   }
 
   /** A ritual's result arrives (any time, any number of times, from any worker): applied once, on the next step. */

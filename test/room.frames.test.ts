@@ -1,0 +1,79 @@
+/**
+ * Held frames and replies (rooms/frames.ts), without a server: what a tick's
+ * socket receives and in which order, and what a reply settled outside a tick
+ * does. The wire itself (one write per tick with real clients) is in
+ * test/room.wire.test.ts.
+ */
+import assert from 'node:assert/strict';
+import type { Client } from '@colyseus/core';
+import { HeldReply, TickFrames } from '../rooms/frames.js';
+
+/** A client whose socket records corks, uncorks and what was "written" while corked or not. */
+function fakeClient() {
+  const log: string[] = [];
+  let corked = 0;
+  const socket = {
+    cork: () => void corked++,
+    uncork: () => {
+      corked--;
+      log.push('uncork');
+    },
+  };
+  const client = { ref: { _socket: socket } } as unknown as Client;
+  return { client, log, write: (what: string) => log.push(corked > 0 ? `held ${what}` : what), corked: () => corked };
+}
+
+/** What Colyseus does with a handler's answer (RoomMessages onRequest): `.then(reply)`. */
+function answered<T>(reply: HeldReply<T>, write: (what: string) => void): void {
+  void reply.then((v) => write(`reply ${JSON.stringify(v)}`));
+}
+
+describe('held frames and replies (rooms/frames.ts)', () => {
+  it('a reply settled in a tick is written after the patch, before the socket is let go', () => {
+    const frames = new TickFrames();
+    const c = fakeClient();
+    const reply = new HeldReply<{ ok: boolean }>();
+    answered(reply, c.write);
+    frames.hold([c.client]);
+    c.write('effect');
+    frames.settle(c.client, reply, { ok: true });
+    c.write('patch');
+    assert.deepEqual(c.log, ['held effect', 'held patch'], 'nothing of the reply before the tick ends');
+    frames.release();
+    assert.deepEqual(c.log, ['held effect', 'held patch', 'held reply {"ok":true}', 'uncork']);
+    assert.equal(c.corked(), 0);
+  });
+
+  it('a reply settled outside a tick goes at once, also when settled before Colyseus asks for it', () => {
+    const frames = new TickFrames();
+    const c = fakeClient();
+    const late = new HeldReply<number>();
+    answered(late, c.write);
+    frames.settle(c.client, late, 1);
+    const early = new HeldReply<number>();
+    frames.settle(c.client, early, 2); // the queue was full: refused inside the handler, before it returned
+    answered(early, c.write);
+    assert.deepEqual(c.log, ['reply 1', 'reply 2']);
+    early.resolve(3);
+    assert.deepEqual(c.log, ['reply 1', 'reply 2'], 'settled once');
+  });
+
+  it('one failing reply neither keeps the socket held nor stops the other replies', () => {
+    const errors: unknown[] = [];
+    const frames = new TickFrames((err) => errors.push(err));
+    const a = fakeClient(), b = fakeClient();
+    const bad = new HeldReply<number>(), good = new HeldReply<number>();
+    void bad.then(() => {
+      throw new Error('boom');
+    });
+    answered(good, b.write);
+    frames.hold([a.client, b.client]);
+    frames.settle(a.client, bad, 1);
+    frames.settle(b.client, good, 2);
+    frames.release();
+    assert.equal(errors.length, 1);
+    assert.deepEqual(a.log, ['uncork']);
+    assert.deepEqual(b.log, ['held reply 2', 'uncork']);
+    assert.equal(a.corked() + b.corked(), 0);
+  });
+});
