@@ -39,16 +39,21 @@ const SPARE_VIEWS = 256;
 const chunkCol = (v: number) => Math.floor(v / CHUNK_SIZE);
 
 /**
- * A cell's view. `skip`: change trees whose changes this view leaves out of the
- * current patch (far entities between their due ticks, rooms/patches.ts).
+ * A cell's view. While `skipTick` is set (during a patch), it leaves out the changes of the change trees whose
+ * `skipAt` is that tick (far entities between their due ticks, rooms/patches.ts). A tick number per tree
+ * rather than a set made anew for every patch: its entries stay, so marking costs no allocation.
  */
 export class CellView extends StateView {
-  skip: ReadonlySet<unknown> | undefined;
-  /** The set `skip` points to, reused from patch to patch. */
-  skipping: Set<unknown> | undefined;
+  skipTick: number | undefined;
+  readonly skipAt = new Map<unknown, number>();
+
+  /** Whether `tree`'s changes are left out of the current patch. */
+  skips(tree: unknown): boolean {
+    return this.skipTick !== undefined && this.skipAt.get(tree) === this.skipTick;
+  }
 
   override isChangeTreeVisible(tree: Parameters<StateView['isChangeTreeVisible']>[0]): boolean {
-    if (this.skip !== undefined && this.skip.has(tree)) return false;
+    if (this.skips(tree)) return false;
     return super.isChangeTreeVisible(tree);
   }
 }
@@ -92,9 +97,9 @@ export class InterestManager {
   private readonly watchers = new Map<string, Watcher>();
   private readonly cells = new Map<number, Cell>();
   private grid = new Map<number, Schema[]>();
-  /** Every character, NPC and chunk in the grid (see allNow). */
-  private all = new Set<Schema>();
-  private allTick = -1;
+  /** Which grid build last held each character, NPC and chunk (see present). */
+  private readonly builtAt = new Map<Schema, number>();
+  private builds = 0;
   private gridTick = -1;
   /** Personal views of clients that left, emptied (see detach). */
   private readonly spareViews: StateView[] = [];
@@ -253,11 +258,10 @@ export class InterestManager {
     // Before its last patch's changes were applied, the client's cell showed `base` less `added` plus `removed`.
     const added = w.knownAtJoin ? EMPTY_SET : (w.cell?.added ?? EMPTY_SET);
     const removed = w.knownAtJoin ? EMPTY_SET : (w.cell?.removed ?? EMPTY_SET);
-    const all = this.allNow();
-    const holds = (e: Schema) => ((base.has(e) && !added.has(e)) || removed.has(e)) && all.has(e);
+    const holds = (e: Schema) => ((base.has(e) && !added.has(e)) || removed.has(e)) && this.present(e);
     const gone: Schema[] = [];
-    for (const e of base) if (!added.has(e) && !want.has(e) && all.has(e)) gone.push(e);
-    for (const e of removed) if (!base.has(e) && !want.has(e) && all.has(e)) gone.push(e);
+    for (const e of base) if (!added.has(e) && !want.has(e) && this.present(e)) gone.push(e);
+    for (const e of removed) if (!base.has(e) && !want.has(e) && this.present(e)) gone.push(e);
     const fresh: Schema[] = [];
     for (const e of want) if (!holds(e)) fresh.push(e);
     return { gone, fresh };
@@ -308,22 +312,32 @@ export class InterestManager {
       if (list) list.push(e);
       else grid.set(k, [e]);
     };
-    for (const c of this.state.characters.values()) put(chunkCol(c.x), chunkCol(c.z), c);
-    for (const n of this.state.npcs.values()) put(chunkCol(n.x), chunkCol(n.z), n);
-    for (const ch of this.state.chunks.values()) put(ch.cx, ch.cz, ch);
+    const state = this.state;
+    // Entries of what left the state stay until the map is twice what it holds (marking then costs no allocation).
+    if (this.builtAt.size > 2 * (state.characters.size + state.npcs.size + state.chunks.size) + 64) this.builtAt.clear();
+    const build = ++this.builds;
+    const builtAt = this.builtAt;
+    for (const c of state.characters.values()) {
+      put(chunkCol(c.x), chunkCol(c.z), c);
+      builtAt.set(c, build);
+    }
+    for (const n of state.npcs.values()) {
+      put(chunkCol(n.x), chunkCol(n.z), n);
+      builtAt.set(n, build);
+    }
+    for (const ch of state.chunks.values()) {
+      put(ch.cx, ch.cz, ch);
+      builtAt.set(ch, build);
+    }
     this.grid = grid;
     this.gridTick = this.tick;
     return grid;
   }
 
-  /** Everything in this tick's grid, as a set: made when first asked in a tick (a cell hides something, a client changes cells). */
-  private allNow(): Set<Schema> {
-    const grid = this.gridNow();
-    if (this.allTick === this.gridTick) return this.all;
-    this.all = new Set<Schema>();
-    for (const list of grid.values()) for (const e of list) this.all.add(e);
-    this.allTick = this.gridTick;
-    return this.all;
+  /** Whether `e` is in this tick's grid (still in the state). */
+  private present(e: Schema): boolean {
+    this.gridNow();
+    return this.builtAt.get(e) === this.builds;
   }
 
   /** Brings a cell's view in line with what stands within its radius. */
@@ -339,8 +353,8 @@ export class InterestManager {
     }
     for (const e of cell.shown) if (!want.has(e)) this.hide(cell, e);
     for (const e of want) if (!cell.shown.has(e)) this.show(cell, e);
-    // Rates by distance, as of this refresh (positions move < 1 block until the next one).
-    cell.every.clear();
+    // Rates by distance, as of this refresh (positions move < 1 block until the next one). What is hidden left
+    // `every` in hide; the rest is overwritten (no clear: re-filling a cleared map reallocates it).
     for (const e of cell.shown) {
       const p = e as unknown as { x?: unknown; z?: unknown };
       if (typeof p.x !== 'number' || typeof p.z !== 'number') continue; // chunks: every patch
@@ -361,7 +375,7 @@ export class InterestManager {
     cell.owed.delete(e);
     cell.every.delete(e);
     // Gone from the state: the state's own delete reaches every client; the view only forgets it.
-    if (this.allNow().has(e)) cell.view.remove(e);
+    if (this.present(e)) cell.view.remove(e);
     if (!cell.added.delete(e)) cell.removed.add(e);
   }
 }

@@ -55,7 +55,7 @@ export function updateEvery(cx: number, cz: number, x: number, z: number): numbe
   const x0 = cx * CHUNK_SIZE, z0 = cz * CHUNK_SIZE;
   const dx = Math.max(x0 - x, 0, x - (x0 + CHUNK_SIZE));
   const dz = Math.max(z0 - z, 0, z - (z0 + CHUNK_SIZE));
-  return Math.hypot(dx, dz) <= MID_BLOCKS ? MID_EVERY : FAR_EVERY;
+  return dx * dx + dz * dz <= MID_BLOCKS * MID_BLOCKS ? MID_EVERY : FAR_EVERY;
 }
 
 /** Whether an entity with reference id `refId` updating every `every` ticks is due at `tick` (phases spread by id). */
@@ -184,15 +184,18 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
    */
   private rates(cells: Set<Cell>, tick: number, changed: Changed[]): void {
     for (const cell of cells) {
-      const skip = (cell.view.skipping ??= new Set());
-      skip.clear();
+      const skipAt = cell.view.skipAt;
+      // Trees of entities long gone from the cell: dropped now and then (the map only grows otherwise).
+      if (skipAt.size > 2 * cell.shown.size + 64) skipAt.clear();
+      let skipping = false;
       for (const { e, mask, tree, refId } of changed) {
         const every = cell.every.get(e);
         if (every === undefined || isDue(tick, refId, every)) continue;
         // Never held back: a tree new to the state, or new to this cell's view this patch. `view.add` of a new
         // tree relies on the tree's own pending ADDs (schema's fast path), so holding them would show an empty object.
         if (tree.isNew || cell.added.has(e)) continue;
-        skip.add(tree);
+        skipAt.set(tree, tick);
+        skipping = true;
         const owed = cell.owed.get(e);
         cell.owed.set(e, (owed ?? 0) | mask);
         if (owed === undefined) (cell.owedAt[refId % FAR_EVERY] ??= new Set()).add(e);
@@ -215,17 +218,23 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
           bucket.delete(e);
         }
       }
-      cell.view.skip = skip.size > 0 ? skip : undefined;
+      cell.view.skipTick = skipping ? tick : undefined;
     }
   }
 
   /** Holds one entity's held-back fields at a time (see changesOf; encoded from its `changes` only). */
   private readonly bare = new StateView();
 
+  /** ADDs of the fields of a mask, one map per mask (the encoder only reads a view's entries, then drops them). */
+  private readonly fieldsByMask = new Map<number, Map<number | ChangeTree, OPERATION>>();
+
   /** The public fields `mask` of `e` (what changed this tick), as a patch part of their own. */
   private changesOf({ mask, refId }: Changed, sharedOffset: number, it: { offset: number }): Uint8Array {
-    const fields = new Map<number | ChangeTree, OPERATION>();
-    for (let i = 0; mask >>> i !== 0; i++) if ((mask & (1 << i)) !== 0) fields.set(i, OPERATION.ADD);
+    let fields = this.fieldsByMask.get(mask);
+    if (!fields) {
+      this.fieldsByMask.set(mask, (fields = new Map()));
+      for (let i = 0; mask >>> i !== 0; i++) if ((mask & (1 << i)) !== 0) fields.set(i, OPERATION.ADD);
+    }
     this.bare.changes.set(refId, fields);
     return encodeQueued(this.encoder, this.bare, sharedOffset, it);
   }
@@ -252,13 +261,14 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       // What its old cell still owed it, for what it keeps (fresh entities go out whole), less what the new cell
       // owes its clients too (it sends those when the entity is due; mostly everything: an entity is due on the
       // same ticks in every cell where it has the same rate).
-      const whole = new Set(fresh);
-      for (const [e, fields] of owedBefore) {
-        const left = fields & ~(next.owed.get(e) ?? 0);
-        if (left === 0 || !want.has(e) || whole.has(e)) continue;
+      let whole: Set<Schema> | undefined;
+      const owedNext = next.owed;
+      owedBefore.forEach((fields, e) => {
+        const left = fields & ~(owedNext.get(e) ?? 0);
+        if (left === 0 || !want.has(e) || (whole ??= new Set(fresh)).has(e)) return;
         force(diff, e, left);
         forced.push(e);
-      }
+      });
     }
     // Only its queued entries: the tick's own changes to what it shows come in the new cell's part, right after.
     const part = encodeQueued(this.encoder, diff, sharedOffset, it);
@@ -266,7 +276,8 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     diff.changes.clear();
     const state = this.encoder.state;
     for (const ancestor of [state, state.characters, state.npcs, state.chunks]) diff.unmarkVisible(treeOf(ancestor));
-    for (const e of [...gone, ...fresh]) unmarkDeep(diff, treeOf(e));
+    for (const e of gone) unmarkDeep(diff, treeOf(e));
+    for (const e of fresh) unmarkDeep(diff, treeOf(e));
     for (const e of forced) unmarkDeep(diff, treeOf(e));
     return part;
   }
@@ -328,10 +339,10 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       const key = pairKey(tx, tz);
       let tile = ofCell.tiles.get(key);
       if (tile) return tile;
-      const skip = cell.view.skip;
+      const view = cell.view;
       const parts: Uint8Array[] = [];
-      if (skip) {
-        for (const c of near.around(tx, tz, around)) if (skip.has(c.tree)) parts.push(changesOf(c));
+      if (view.skipTick !== undefined) {
+        for (const c of near.around(tx, tz, around)) if (view.skips(c.tree)) parts.push(changesOf(c));
       }
       ofCell.tiles.set(key, (tile = { part: parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : join(...parts) }));
       return tile;
@@ -357,7 +368,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       if (tile && !move && !own) client.raw((tile.frame ??= join(...parts)));
       else client.raw(parts.length === 1 ? shared : join(...parts));
     }
-    for (const cell of cells) cell.view.skip = undefined;
+    for (const cell of cells) cell.view.skipTick = undefined;
     encoder.discardChanges();
     this.interest.patched();
     ownerChanged.clear();
