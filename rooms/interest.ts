@@ -25,7 +25,7 @@ import { ClientState, type Client } from '@colyseus/core';
 import { StateView, type Schema } from '@colyseus/schema';
 import { CHUNK_SIZE, pairKey, parseChunkKey } from '../src/world/index.js';
 import { OWNER, type RegionState } from '../schema/index.js';
-import { treeOf } from './fullstate.js';
+import { refIdOf, treeOf } from './fullstate.js';
 import { unmarkDeep, updateEvery } from './patches.js';
 
 /** Characters and NPCs enter and leave views at most this many ticks late (200 ms at 20 Hz). */
@@ -39,17 +39,25 @@ const SPARE_VIEWS = 256;
 const chunkCol = (v: number) => Math.floor(v / CHUNK_SIZE);
 
 /**
- * A cell's view. While `skipTick` is set (during a patch), it leaves out the changes of the change trees whose
- * `skipAt` is that tick (far entities between their due ticks, rooms/patches.ts). A tick number per tree
- * rather than a set made anew for every patch: its entries stay, so marking costs no allocation.
+ * How a cell updates one character or NPC it shows (rooms/patches.ts): every how many ticks (set at each
+ * refresh), the fields left out of earlier patches and owed until it is due again (bit i = field index i; 0 when
+ * nothing is owed), and the tick whose patch leaves its changes out (a tick number rather than a set made anew
+ * for every patch, so marking costs no allocation). One record per entity and cell, keyed by its change tree:
+ * the rate pass, the view's visibility check and a cell change each find everything in one lookup.
  */
+export type Rate = { e: Schema; refId: number; every: number; owed: number; skipTick: number };
+
+/** A cell's view. While `skipTick` is set (during a patch), it leaves out the changes of the trees whose rate says that tick. */
 export class CellView extends StateView {
   skipTick: number | undefined;
-  readonly skipAt = new Map<unknown, number>();
+
+  constructor(readonly rates: Map<unknown, Rate>) {
+    super();
+  }
 
   /** Whether `tree`'s changes are left out of the current patch. */
   skips(tree: unknown): boolean {
-    return this.skipTick !== undefined && this.skipAt.get(tree) === this.skipTick;
+    return this.skipTick !== undefined && this.rates.get(tree)?.skipTick === this.skipTick;
   }
 
   override isChangeTreeVisible(tree: Parameters<StateView['isChangeTreeVisible']>[0]): boolean {
@@ -62,12 +70,10 @@ export type Cell = {
   cx: number;
   cz: number;
   view: CellView;
-  /** Fields (bit i = field index i) of entities left out of earlier patches, sent when they are due again. */
-  owed: Map<Schema, number>;
-  /** The owed entities by phase (reference id mod FAR_EVERY), so that a tick visits only the due ones (rooms/patches.ts). */
-  owedAt: Set<Schema>[];
-  /** Shown characters and NPCs → every how many ticks they update through this cell (set at each refresh). */
-  every: Map<Schema, number>;
+  /** Shown characters and NPCs by change tree → their rate here (`view.rates`; chunks have none: every patch). */
+  rates: Map<unknown, Rate>;
+  /** The rates with fields owed, by phase (reference id mod FAR_EVERY), so that a tick visits only the due ones (rooms/patches.ts); entries settled since are dropped when visited. */
+  owedAt: Set<Rate>[];
   /** What the view holds now. */
   shown: Set<Schema>;
   /** Changes of `shown` since the last patch (its members get them in that patch). */
@@ -76,7 +82,14 @@ export type Cell = {
   members: Set<Watcher>;
   /** The ticks this cell refreshes on: those with tick % VIEW_REFRESH_TICKS === phase. */
   phase: number;
+  /** Bumped whenever `shown` changes. */
+  version: number;
+  /** Differences to other cells as of both versions (see InterestManager.diffTo). */
+  diffs: Map<Cell, { fromVersion: number; toVersion: number; gone: Schema[]; fresh: Schema[] }>;
 };
+
+/** Differences a cell keeps at most (its neighbours are 8; more means pairs with cells dropped since). */
+const MAX_DIFFS_PER_CELL = 32;
 
 export type Watcher = {
   client: Client;
@@ -249,9 +262,25 @@ export class InterestManager {
   /**
    * The difference between what `w` holds as of its last patch (still in the state) and what `next` shows:
    * `gone` it holds and `next` does not show, `fresh` the other way round. Without copying either set (a
-   * crowd's cells show hundreds of entities and mostly the same ones).
+   * crowd's cells show hundreds of entities and mostly the same ones). A client that simply walks from its cell
+   * into `next` holds what its cell shows, so the difference is the two cells': kept per pair of cells until
+   * either shows something else (`version`), and only `gone` is checked again for what left the state since (a
+   * `fresh` entity that left it is added and dropped by the encoder alike: it encodes nothing for a detached tree).
    */
   diffTo(w: Watcher, next: Cell): { gone: Schema[]; fresh: Schema[] } {
+    const from = w.cell;
+    if (w.knownAtJoin || !from || from.added.size > 0 || from.removed.size > 0) return this.diffOf(w, next);
+    const memo = from.diffs.get(next);
+    if (memo && memo.fromVersion === from.version && memo.toVersion === next.version) {
+      return { gone: memo.gone.length === 0 ? memo.gone : memo.gone.filter((e) => this.present(e)), fresh: memo.fresh };
+    }
+    const d = this.diffOf(w, next);
+    if (from.diffs.size >= MAX_DIFFS_PER_CELL) from.diffs.clear(); // pairs with cells dropped since
+    from.diffs.set(next, { fromVersion: from.version, toVersion: next.version, gone: d.gone, fresh: d.fresh });
+    return d;
+  }
+
+  private diffOf(w: Watcher, next: Cell): { gone: Schema[]; fresh: Schema[] } {
     this.gridNow();
     const want = next.shown;
     const base = w.knownAtJoin ?? w.cell?.shown ?? EMPTY_SET;
@@ -291,7 +320,8 @@ export class InterestManager {
     let cell = this.cells.get(key);
     if (!cell) {
       const phase = this.nextPhase++ % VIEW_REFRESH_TICKS;
-      cell = { cx, cz, view: new CellView(), owed: new Map(), owedAt: [], every: new Map(), shown: new Set(), added: new Set(), removed: new Set(), members: new Set(), phase };
+      const rates = new Map<unknown, Rate>();
+      cell = { cx, cz, view: new CellView(rates), rates, owedAt: [], shown: new Set(), added: new Set(), removed: new Set(), members: new Set(), phase, version: 0, diffs: new Map() };
       this.cells.set(key, cell);
       this.refresh(cell);
     }
@@ -343,28 +373,48 @@ export class InterestManager {
   /** Brings a cell's view in line with what stands within its radius. */
   private refresh(cell: Cell): void {
     const grid = this.gridNow();
-    const want = new Set<Schema>();
     const r = this.radius;
+    // What stands in range now (each entity is in one column's list); what it shows already is counted, not
+    // copied: when all of `shown` is still in range (the usual case) nothing is to hide and no set is made.
+    const lists: Schema[][] = [];
+    const toShow: Schema[] = [];
+    let stillShown = 0;
     for (let dx = -r; dx <= r; dx++) {
       for (let dz = -r; dz <= r; dz++) {
         const list = grid.get(pairKey(cell.cx + dx, cell.cz + dz));
-        if (list) for (const e of list) want.add(e);
+        if (!list) continue;
+        lists.push(list);
+        for (const e of list) {
+          if (cell.shown.has(e)) stillShown++;
+          else toShow.push(e);
+        }
       }
     }
-    for (const e of cell.shown) if (!want.has(e)) this.hide(cell, e);
-    for (const e of want) if (!cell.shown.has(e)) this.show(cell, e);
+    if (stillShown !== cell.shown.size) {
+      const want = new Set<Schema>();
+      for (const list of lists) for (const e of list) want.add(e);
+      for (const e of cell.shown) if (!want.has(e)) this.hide(cell, e);
+    }
+    for (const e of toShow) this.show(cell, e);
     // Rates by distance, as of this refresh (positions move < 1 block until the next one). What is hidden left
-    // `every` in hide; the rest is overwritten (no clear: re-filling a cleared map reallocates it).
+    // `rates` in hide; the rest is updated in place.
+    const rates = cell.rates;
     for (const e of cell.shown) {
       const p = e as unknown as { x?: unknown; z?: unknown };
       if (typeof p.x !== 'number' || typeof p.z !== 'number') continue; // chunks: every patch
-      cell.every.set(e, updateEvery(cell.cx, cell.cz, p.x, p.z));
+      const tree = treeOf(e);
+      const every = updateEvery(cell.cx, cell.cz, p.x, p.z);
+      const r = rates.get(tree);
+      if (r) r.every = every;
+      else rates.set(tree, { e, refId: refIdOf(e), every, owed: 0, skipTick: -1 });
     }
   }
 
   private show(cell: Cell, e: Schema): void {
     if (cell.shown.has(e)) return;
-    cell.owed.delete(e); // added in full
+    cell.version++;
+    const r = cell.rates.get(treeOf(e));
+    if (r) r.owed = 0; // added in full
     cell.view.add(e);
     cell.shown.add(e);
     if (!cell.removed.delete(e)) cell.added.add(e);
@@ -372,8 +422,13 @@ export class InterestManager {
 
   private hide(cell: Cell, e: Schema): void {
     cell.shown.delete(e);
-    cell.owed.delete(e);
-    cell.every.delete(e);
+    cell.version++;
+    const tree = treeOf(e);
+    const r = cell.rates.get(tree);
+    if (r) {
+      r.owed = 0; // its entry in owedAt is dropped when next visited
+      cell.rates.delete(tree);
+    }
     // Gone from the state: the state's own delete reaches every client; the view only forgets it.
     if (this.present(e)) cell.view.remove(e);
     if (!cell.added.delete(e)) cell.removed.add(e);

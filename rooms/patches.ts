@@ -184,38 +184,33 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
    */
   private rates(cells: Set<Cell>, tick: number, changed: Changed[]): void {
     for (const cell of cells) {
-      const skipAt = cell.view.skipAt;
-      // Trees of entities long gone from the cell: dropped now and then (the map only grows otherwise).
-      if (skipAt.size > 2 * cell.shown.size + 64) skipAt.clear();
+      const rates = cell.rates;
       let skipping = false;
       for (const { e, mask, tree, refId } of changed) {
-        const every = cell.every.get(e);
-        if (every === undefined || isDue(tick, refId, every)) continue;
+        const r = rates.get(tree);
+        if (r === undefined || isDue(tick, refId, r.every)) continue;
         // Never held back: a tree new to the state, or new to this cell's view this patch. `view.add` of a new
         // tree relies on the tree's own pending ADDs (schema's fast path), so holding them would show an empty object.
         if (tree.isNew || cell.added.has(e)) continue;
-        skipAt.set(tree, tick);
+        r.skipTick = tick;
         skipping = true;
-        const owed = cell.owed.get(e);
-        cell.owed.set(e, (owed ?? 0) | mask);
-        if (owed === undefined) (cell.owedAt[refId % FAR_EVERY] ??= new Set()).add(e);
+        if (r.owed === 0) (cell.owedAt[refId % FAR_EVERY] ??= new Set()).add(r);
+        r.owed |= mask;
       }
       // Due now: the phases whose entities update this tick (every MID_EVERY ticks a bucket of MID entities, every
-      // FAR_EVERY ticks one of FAR entities too). An entry without a rate here any more is due at once.
+      // FAR_EVERY ticks one of FAR entities too).
       for (let b = (MID_EVERY - (tick % MID_EVERY)) % MID_EVERY; b < FAR_EVERY; b += MID_EVERY) {
         const bucket = cell.owedAt[b];
         if (!bucket || bucket.size === 0) continue;
-        for (const e of bucket) {
-          const owed = cell.owed.get(e);
-          if (owed === undefined) {
-            bucket.delete(e); // settled since (shown anew, hidden)
+        for (const r of bucket) {
+          if (r.owed === 0) {
+            bucket.delete(r); // settled since (shown anew, hidden)
             continue;
           }
-          const every = cell.every.get(e);
-          if (every !== undefined && !isDue(tick, refIdOf(e), every)) continue;
-          force(cell.view, e, owed);
-          cell.owed.delete(e);
-          bucket.delete(e);
+          if (!isDue(tick, r.refId, r.every)) continue;
+          force(cell.view, r.e, r.owed);
+          r.owed = 0;
+          bucket.delete(r);
         }
       }
       cell.view.skipTick = skipping ? tick : undefined;
@@ -255,19 +250,20 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     diff.changes.clear(); // the client holds these: only their removal goes out
     for (const e of gone) diff.remove(e);
     for (const e of fresh) diff.add(e);
-    const owedBefore = w.cell?.owed;
+    const before = w.cell?.rates;
     const forced: Schema[] = [];
-    if (owedBefore && owedBefore.size > 0) {
+    if (before) {
       // What its old cell still owed it, for what it keeps (fresh entities go out whole), less what the new cell
       // owes its clients too (it sends those when the entity is due; mostly everything: an entity is due on the
       // same ticks in every cell where it has the same rate).
       let whole: Set<Schema> | undefined;
-      const owedNext = next.owed;
-      owedBefore.forEach((fields, e) => {
-        const left = fields & ~(owedNext.get(e) ?? 0);
-        if (left === 0 || !want.has(e) || (whole ??= new Set(fresh)).has(e)) return;
-        force(diff, e, left);
-        forced.push(e);
+      const after = next.rates;
+      before.forEach((r, tree) => {
+        if (r.owed === 0) return;
+        const left = r.owed & ~(after.get(tree)?.owed ?? 0);
+        if (left === 0 || !want.has(r.e) || (whole ??= new Set(fresh)).has(r.e)) return;
+        force(diff, r.e, left);
+        forced.push(r.e);
       });
     }
     // Only its queued entries: the tick's own changes to what it shows come in the new cell's part, right after.
