@@ -26,7 +26,7 @@
  * frames) are not supported here and fall back to the stock behaviour.
  */
 import { ClientState, Protocol, SchemaSerializer, type Client } from '@colyseus/core';
-import { Encoder, OPERATION, StateView, type ChangeTree, type Schema } from '@colyseus/schema';
+import { $getByIndex, Encoder, OPERATION, StateView, encode as encodePrimitive, type ChangeTree, type Schema } from '@colyseus/schema';
 import { CHUNK_SIZE, pairKey } from '../src/world/index.js';
 import { OWNER, type RegionState } from '../schema/index.js';
 import { FullStateWriter, refIdOf, treeOf } from './fullstate.js';
@@ -126,8 +126,8 @@ const NO_CHANGES = { next: undefined, tail: undefined, nextPosition: 0 };
 /**
  * `encoder.encodeView` of only what is put in `view.changes`: its second pass, the walk over every tree that
  * changed this tick (the tick's changes as the view sees them), is skipped by showing it an empty queue. For
- * a one-off part whose entries are all in `changes` (a cell change's diff, one entity's held-back fields)
- * that walk emits nothing needed and costs a visibility check per changed tree.
+ * a one-off part whose entries are all in `changes` (a cell change's diff) that walk emits nothing needed and
+ * costs a visibility check per changed tree.
  */
 function encodeQueued(encoder: Encoder, view: StateView, sharedOffset: number, it: { offset: number }): Uint8Array {
   const root = (encoder as unknown as { root: { changes: unknown } }).root;
@@ -138,6 +138,38 @@ function encodeQueued(encoder: Encoder, view: StateView, sharedOffset: number, i
   } finally {
     root.changes = queue;
   }
+}
+
+/** Schema's marker before the reference id of the structure whose fields follow (not exported by @colyseus/schema). */
+const SWITCH_TO_STRUCTURE = 255;
+
+type EncodingTree = ChangeTree & {
+  encDescriptor: { encoder: (...args: unknown[]) => void; metadata: unknown };
+  refTarget: Record<symbol, (i: number) => unknown>;
+};
+
+/**
+ * The fields `mask` of one schema object as a patch part: the bytes `encodeView` writes for a view whose only
+ * entry is those fields of that tree (its first pass; the second finds nothing such a view needs), through the
+ * same per-field encoder, without the passes' setup, a map per call, and the copy of the shared part it returns
+ * with. Written at `it.offset` in the encoder's shared buffer, like every part of a patch. Schema internals
+ * (the tree's `encDescriptor`, `refTarget`, `$getByIndex`, the encoder's `ensureCapacity`): docs/stack.md.
+ */
+function encodeFields(encoder: Encoder, tree: ChangeTree, refId: number, mask: number, it: { offset: number }): Uint8Array {
+  const bytes = (encoder as unknown as { ensureCapacity(b: Uint8Array, offset: number): Uint8Array }).ensureCapacity(encoder.sharedBuffer, it.offset);
+  const start = it.offset;
+  bytes[it.offset++] = SWITCH_TO_STRUCTURE;
+  encodePrimitive.number(bytes, refId, it);
+  const t = tree as EncodingTree;
+  const { encoder: field, metadata } = t.encDescriptor;
+  const target = t.refTarget;
+  for (let i = 0; mask >>> i !== 0; i++) {
+    if ((mask & (1 << i)) === 0) continue;
+    // As encodeView: a field whose value is gone goes out as a DELETE.
+    const op = target[$getByIndex]!(i) !== undefined ? OPERATION.ADD : OPERATION.DELETE;
+    field(encoder, bytes, tree, i, op, it, false, true, metadata);
+  }
+  return bytes.slice(start, it.offset);
 }
 
 // A patch holds one part per cell and per client with changes: grow the shared buffer once, not on every patch.
@@ -217,21 +249,9 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     }
   }
 
-  /** Holds one entity's held-back fields at a time (see changesOf; encoded from its `changes` only). */
-  private readonly bare = new StateView();
-
-  /** ADDs of the fields of a mask, one map per mask (the encoder only reads a view's entries, then drops them). */
-  private readonly fieldsByMask = new Map<number, Map<number | ChangeTree, OPERATION>>();
-
   /** The public fields `mask` of `e` (what changed this tick), as a patch part of their own. */
-  private changesOf({ mask, refId }: Changed, sharedOffset: number, it: { offset: number }): Uint8Array {
-    let fields = this.fieldsByMask.get(mask);
-    if (!fields) {
-      this.fieldsByMask.set(mask, (fields = new Map()));
-      for (let i = 0; mask >>> i !== 0; i++) if ((mask & (1 << i)) !== 0) fields.set(i, OPERATION.ADD);
-    }
-    this.bare.changes.set(refId, fields);
-    return encodeQueued(this.encoder, this.bare, sharedOffset, it);
+  private changesOf({ tree, mask, refId }: Changed, it: { offset: number }): Uint8Array {
+    return encodeFields(this.encoder, tree, refId, mask, it);
   }
 
   /** One view, reused for every cell change (a new view per change costs a walk over every tree when disposed). */
@@ -328,7 +348,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     const changes = new Map<Changed, Uint8Array>();
     const changesOf = (c: Changed) => {
       let p = changes.get(c);
-      if (!p) changes.set(c, (p = this.changesOf(c, sharedOffset, it)));
+      if (!p) changes.set(c, (p = this.changesOf(c, it)));
       return p;
     };
     const tileOf = (cell: Cell, ofCell: { tiles: Map<number, Tile> }, tx: number, tz: number): Tile => {
