@@ -3,7 +3,7 @@
 //   npm run bench:patch [-- --clients 500 --ticks 600 --warmup 200 --roam 24 --seed 1 --runs 3]
 //
 // No network, no bots, no simulation: a RegionState with one character per client wandering around the spawn
-// (the walkers' steering of loadtest/walker.ts on flat ground, at walking speed, 10 moves/s: every character moves
+// (the walkers' steering, loadtest/steering.ts, on flat ground, at walking speed, 10 moves/s: every character moves
 // on every other tick), an InterestManager and the room's CellSerializer (rooms/patches.ts), fake clients whose
 // `raw` only counts bytes. Each tick: positions on the wire grid, `interest.update`, `applyPatches`. Reports the
 // patch time per tick (p50, p99, mean), the cell changes per tick and the bytes per client per second. Seeded
@@ -15,6 +15,8 @@ import { CharacterState, RegionState } from '../schema/index.js';
 import { InterestManager } from '../rooms/interest.js';
 import { CellSerializer } from '../rooms/patches.js';
 import { defaultSpawn, onGrid, POSITION_STEP } from '../src/game/character.js';
+import { quantile, rng } from './children.js';
+import { wanderHeading } from './steering.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,20 +33,8 @@ const N = Number(args.clients), TICKS = Number(args.ticks), WARMUP = Number(args
 const RADIUS = Number(args.radius), RUNS = Number(args.runs);
 const SPEED = 4.3, MOVE_MS = 100, TICK_MS = 50;
 
-/** mulberry32: the same walk for the same seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function run(seed: number) {
-  const random = prng(seed);
+  const random = rng(seed);
   const home = defaultSpawn(1337); // the seed of the bench's world (any seed: the spawn is a region's centre)
   const state = new RegionState();
   const interest = new InterestManager(state, RADIUS);
@@ -75,11 +65,7 @@ function run(seed: number) {
     // Half the walkers move on each tick (10 moves/s at 20 ticks/s), as the bots' timers spread them.
     for (let i = tick % 2; i < N; i += 2) {
       const w = walkers[i]!;
-      if (random() < 0.05) w.heading += (random() - 0.5) * Math.PI;
-      const dx = w.x - home.x, dz = w.z - home.z;
-      if (Math.hypot(dx, dz) > ROAM && dx * Math.cos(w.heading) + dz * Math.sin(w.heading) > 0) {
-        w.heading = Math.atan2(-dz, -dx) + (random() - 0.5) * (Math.PI / 2);
-      }
+      w.heading = wanderHeading(w.heading, w, home, ROAM, random);
       w.x += step * Math.cos(w.heading);
       w.z += step * Math.sin(w.heading);
       w.c.x = onGrid(w.x, POSITION_STEP);
@@ -99,10 +85,9 @@ function run(seed: number) {
     }
   }
   times.sort((a, b) => a - b);
-  const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
   return {
-    p50: q(0.5),
-    p99: q(0.99),
+    p50: quantile(times, 0.5),
+    p99: quantile(times, 0.99),
     mean: times.reduce((a, b) => a + b, 0) / times.length,
     cellChangesPerTick: cellChanges / TICKS,
     bytesPerClientS: measuredBytes / N / ((TICKS * TICK_MS) / 1000),

@@ -43,7 +43,7 @@ import type { BotReply, BotRequest, BotSpec, Collected, Judged } from './bot-pro
 import type { Account, Plan, Pos } from './walker.js';
 import { barChart, lineChart } from './svg.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
-import { ROOT, ServerChild, benchRun, serverNodeFlags, children, childEnv, collectLines, quantile, quantiles as q, serverEnv, sleep, stopChild, type Quant } from './children.js';
+import { ROOT, ServerChild, benchRun, serverNodeFlags, children, childEnv, collectLines, quantile, quantiles as q, rng, serverEnv, sleep, stopChild, type Quant } from './children.js';
 
 /** Where the corner crowd gathers: (8.5, 8.5), 8.5 blocks from the corner of four regions. */
 const CORNER = { x: 8.5, z: 8.5 };
@@ -241,18 +241,6 @@ async function waitQuiet(): Promise<number> {
 // ---- layouts ----
 
 type RunSpec = BotSpec & { start: Pos; region: string };
-
-/** A small deterministic PRNG (mulberry32): layouts are the same in every run of a scenario. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const at = (seed: number, x: number, z: number): Pos => ({ x: Math.floor(x) + 0.5, y: spawnPoint(seed, Math.floor(x), Math.floor(z)), z: Math.floor(z) + 0.5 });
 const regionKey = (p: Pos) => {

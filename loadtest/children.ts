@@ -2,8 +2,9 @@
  * What the benchmark scripts (loadtest/bench.ts, loadtest/bench-rooms.ts) share
  * to run server children: the environment they get, starting and stopping
  * them (loadtest/server.ts over IPC), the throw-away database they use, the
- * quantiles they report, a JSON call to the side-API and a bounded pool of
- * async work (also used by loadtest/narration.ts and loadtest/bot-proc.ts).
+ * quantiles they report, a seeded PRNG, a JSON call to the side-API and a
+ * bounded pool of async work (also used by loadtest/narration.ts,
+ * loadtest/bot-proc.ts and loadtest/bench-patch.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +20,18 @@ export const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.
 export const STOP_TIMEOUT_MS = 20_000;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A small deterministic PRNG (mulberry32): the same layouts and walks for the same seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 export type Quant = { p50: number; p99: number; n: number };
 /** The q-quantile of an ascending array (nearest rank); NaN when empty. */

@@ -25,6 +25,7 @@
 import { Client, Protocol, Room } from '@colyseus/sdk';
 import type net from 'node:net';
 import { VoxelWorld, WORLD_HEIGHT, isLiquid, isSolid } from '../src/world/index.js';
+import { wanderHeading } from './steering.js';
 
 export type Variant = 'leyline' | 'naive';
 export type Account = { username: string; token: string; characterId: string };
@@ -488,11 +489,7 @@ export class Walker {
   private steer(at: Pos, now: number): void {
     const plan = this.opts.plan;
     if (plan.kind === 'wander') {
-      if (Math.random() < 0.05) this.heading += (Math.random() - 0.5) * Math.PI;
-      const dx = at.x - plan.home.x, dz = at.z - plan.home.z;
-      if (Math.hypot(dx, dz) > plan.roam && dx * Math.cos(this.heading) + dz * Math.sin(this.heading) > 0) {
-        this.heading = Math.atan2(-dz, -dx) + (Math.random() - 0.5) * (Math.PI / 2);
-      }
+      this.heading = wanderHeading(this.heading, at, plan.home, plan.roam);
       return;
     }
     let goal = plan[this.goal];
