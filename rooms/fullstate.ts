@@ -22,8 +22,8 @@ import { $changes, $refId, encode, OPERATION, type ChangeTree, type Encoder, typ
 import { chunkKey } from '../src/world/index.js';
 import type { CharacterState, ChunkState, NpcState, RegionState } from '../schema/index.js';
 
-/** The wire's "now writing structure N" byte (schema's SWITCH_TO_STRUCTURE). */
-const SWITCH_TO_STRUCTURE = 255;
+/** The wire's "now writing structure N" byte (schema's SWITCH_TO_STRUCTURE, not exported; rooms/patches.ts writes it too). */
+export const SWITCH_TO_STRUCTURE = 255;
 
 type Tree = ChangeTree;
 /** A schema object's change tree and reference id (rooms/patches.ts and rooms/interest.ts use them too). */

@@ -29,7 +29,7 @@ import { ClientState, Protocol, SchemaSerializer, type Client } from '@colyseus/
 import { $getByIndex, Encoder, OPERATION, StateView, encode as encodePrimitive, type ChangeTree, type Schema } from '@colyseus/schema';
 import { CHUNK_SIZE, pairKey } from '../src/world/index.js';
 import { OWNER, type RegionState } from '../schema/index.js';
-import { FullStateWriter, refIdOf, treeOf } from './fullstate.js';
+import { FullStateWriter, refIdOf, SWITCH_TO_STRUCTURE, treeOf } from './fullstate.js';
 import type { Cell, InterestManager, Watcher } from './interest.js';
 
 /**
@@ -140,14 +140,6 @@ function encodeQueued(encoder: Encoder, view: StateView, sharedOffset: number, i
   }
 }
 
-/** Schema's marker before the reference id of the structure whose fields follow (not exported by @colyseus/schema). */
-const SWITCH_TO_STRUCTURE = 255;
-
-type EncodingTree = ChangeTree & {
-  encDescriptor: { encoder: (...args: unknown[]) => void; metadata: unknown };
-  refTarget: Record<symbol, (i: number) => unknown>;
-};
-
 /**
  * The fields `mask` of one schema object as a patch part: the bytes `encodeView` writes for a view whose only
  * entry is those fields of that tree (its first pass; the second finds nothing such a view needs), through the
@@ -160,13 +152,12 @@ function encodeFields(encoder: Encoder, tree: ChangeTree, refId: number, mask: n
   const start = it.offset;
   bytes[it.offset++] = SWITCH_TO_STRUCTURE;
   encodePrimitive.number(bytes, refId, it);
-  const t = tree as EncodingTree;
-  const { encoder: field, metadata } = t.encDescriptor;
-  const target = t.refTarget;
+  const { encoder: field, metadata } = tree.encDescriptor;
+  const target = tree.refTarget as unknown as Record<typeof $getByIndex, (i: number) => unknown>;
   for (let i = 0; mask >>> i !== 0; i++) {
     if ((mask & (1 << i)) === 0) continue;
     // As encodeView: a field whose value is gone goes out as a DELETE.
-    const op = target[$getByIndex]!(i) !== undefined ? OPERATION.ADD : OPERATION.DELETE;
+    const op = target[$getByIndex](i) !== undefined ? OPERATION.ADD : OPERATION.DELETE;
     field(encoder, bytes, tree, i, op, it, false, true, metadata);
   }
   return bytes.slice(start, it.offset);
@@ -247,11 +238,6 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       }
       cell.view.skipTick = skipping ? tick : undefined;
     }
-  }
-
-  /** The public fields `mask` of `e` (what changed this tick), as a patch part of their own. */
-  private changesOf({ tree, mask, refId }: Changed, it: { offset: number }): Uint8Array {
-    return encodeFields(this.encoder, tree, refId, mask, it);
   }
 
   /** One view, reused for every cell change (a new view per change costs a walk over every tree when disposed). */
@@ -348,7 +334,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     const changes = new Map<Changed, Uint8Array>();
     const changesOf = (c: Changed) => {
       let p = changes.get(c);
-      if (!p) changes.set(c, (p = this.changesOf(c, it)));
+      if (!p) changes.set(c, (p = encodeFields(encoder, c.tree, c.refId, c.mask, it)));
       return p;
     };
     const tileOf = (cell: Cell, ofCell: { tiles: Map<number, Tile> }, tx: number, tz: number): Tile => {
