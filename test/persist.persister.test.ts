@@ -7,7 +7,7 @@ import { migrate, openOrm, type Orm } from '../src/db/orm.js';
 import { seedContent } from '../src/db/seed.js';
 import { EmbeddedPostgres } from '../src/db/embedded.js';
 import { Character } from '../src/db/entities/index.js';
-import { Persister, type FlushResult } from '../src/persist/persister.js';
+import { Persister, sliceOf, slicesFor, type FlushResult } from '../src/persist/persister.js';
 import { WorldStore, chunkRowKey, type CharacterSnapshot, type ChunkSnapshot, type SaveBatch } from '../src/persist/store.js';
 import { snapshotOf } from '../src/game/character.js';
 import { createTestDatabase, type TestDatabase } from './support/pg.js';
@@ -177,6 +177,54 @@ describe('persist: Persister', () => {
     assert.equal(await p.stop(), true);
     assert.equal(scheduled.size, 0);
     assert.throws(() => p.start(), /stopped/);
+  });
+
+  it('spreads a long interval over slices: each step writes one slice, every mark is written within the interval', async () => {
+    const scheduled = new Set<{ fn: () => void; ms: number }>();
+    const timers = {
+      setTimeout: (fn: () => void, ms: number) => {
+        const t = { fn, ms };
+        scheduled.add(t);
+        return t;
+      },
+      clearTimeout: (t: unknown) => void scheduled.delete(t as { fn: () => void; ms: number }),
+    };
+    const fire = () => {
+      const [t] = [...scheduled];
+      scheduled.delete(t);
+      t.fn();
+    };
+    const store = new CountingStore(orm.em);
+    const of = slicesFor(5000);
+    assert.equal(of, 5);
+    const p = new Persister({ store, log, intervalMs: 5000, timers });
+    const crowd = await Promise.all(Array.from({ length: 12 }, async (_, k) => {
+      const id = await createCharacter(orm, worldId, `Slice${k}`);
+      return { id, c: await live(store, id) };
+    }));
+    p.start();
+    assert.deepEqual([...scheduled].map((t) => t.ms), [1000]);
+    for (const [k, { id, c }] of crowd.entries()) {
+      c.state.x = 100 + k;
+      p.markCharacter(id, c.snap);
+    }
+    for (let index = 0; index < of; index++) {
+      const expected = crowd.filter(({ id }) => sliceOf(id, of) === index).map(({ id }) => id).sort();
+      const flushed = expected.length ? nextFlush(p) : undefined;
+      fire();
+      await flushed;
+      await p.idle();
+      // This step wrote exactly its slice: the batch, and the rows now in the database.
+      const batch = expected.length ? store.batches.at(-1)!.characters.map((c) => c.id).sort() : [];
+      assert.deepEqual(batch, expected, `slice ${index}`);
+      for (const [k, { id }] of crowd.entries()) {
+        const saved: boolean = sliceOf(id, of) <= index;
+        assert.equal((await row(orm, id)).x, saved ? 100 + k : 8.5, `${id} (slice ${sliceOf(id, of)}) after step ${index}`);
+      }
+    }
+    assert.equal(p.pending, 0);
+    assert.equal(store.batches.length, new Set(crowd.map(({ id }) => sliceOf(id, of))).size);
+    assert.equal(await p.stop(), true);
   });
 
   describe('against a database that goes away', () => {

@@ -8,6 +8,13 @@
  * set), writes it in one transaction and, on failure, puts back whatever was not
  * marked again meanwhile: no state is lost while the database is away.
  *
+ * The interval's writes are spread over slices: with PERSIST_INTERVAL_MS of several seconds
+ * the timer fires every `intervalMs / slices` (about once a second) and writes the dirty
+ * entries of one slice, chosen by a hash of the key, so every entry is still written within
+ * `intervalMs` of its mark. Snapshotting, validating and serializing a whole crowd at once
+ * held the event loop (and every room's tick on it) for tens of milliseconds every interval;
+ * a slice holds it for a fraction of that. `flush()` (stop, tests) still writes everything.
+ *
  * Failures follow the shared policy (retry.ts): a transient one keeps the state dirty
  * and retries with backoff (for as long as the room runs: dirty state is bounded by
  * the room's entities, and a newer mark replaces an older snapshot); a poison one
@@ -80,6 +87,22 @@ export type PersisterStats = {
 type Entry<T> = { snapshot: () => T; gen: number; last?: T };
 type Taken<T> = { key: string; entry: Entry<T>; value: T };
 type Item = { kind: 'character'; t: Taken<CharacterSnapshot> } | { kind: 'chunk'; t: Taken<ChunkSnapshot> };
+/** Which entries a write takes: all, one character, or one slice of the interval's. */
+type Selection = { only?: string; slice?: { index: number; of: number } };
+
+/** One interval slice per this many ms of PERSIST_INTERVAL_MS … */
+export const SLICE_MS = 1000;
+/** … and at most this many. */
+export const MAX_SLICES = 10;
+/** How many slices the interval's writes are spread over. */
+export const slicesFor = (intervalMs: number): number => Math.max(1, Math.min(MAX_SLICES, Math.floor(intervalMs / SLICE_MS)));
+
+/** The slice (0 … of-1) an entry's key belongs to: FNV-1a of the key, stable for the key's life. */
+export function sliceOf(key: string, of: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % of;
+}
 
 export class Persister extends EventEmitter<{ flush: [FlushResult] }> {
   private readonly store: BatchWriter;
@@ -100,6 +123,8 @@ export class Persister extends EventEmitter<{ flush: [FlushResult] }> {
   private tail: Promise<unknown> = Promise.resolve();
   /** A full flush queued behind the running one; later requests share it. */
   private queuedFlush: Promise<FlushResult> | undefined;
+  /** An interval slice is waiting for its turn to write. */
+  private sliceQueued = false;
 
   private tickTimer: unknown;
   private retryTimer: unknown;
@@ -167,16 +192,28 @@ export class Persister extends EventEmitter<{ flush: [FlushResult] }> {
     return this.tail.then(() => undefined);
   }
 
-  /** Flushes every `intervalMs` (only when something is dirty). Idempotent. */
+  /** Writes every dirty entry within `intervalMs` of its mark, a slice at a time (see above). Idempotent. */
   start(): void {
     if (this.stopped) throw new Error('persister is stopped');
     if (this.started) return;
     this.started = true;
+    const of = slicesFor(this.intervalMs);
+    let step = 0;
     const tick = () => {
-      this.tickTimer = this.timers.setTimeout(tick, this.intervalMs);
-      if (this.pending > 0) void this.flush();
+      this.tickTimer = this.timers.setTimeout(tick, this.intervalMs / of);
+      const index = step++ % of;
+      if (this.pending === 0) return;
+      if (of === 1) void this.flush();
+      else if (!this.sliceQueued) {
+        // Behind a slow write, one slice waits at a time (the skipped one is written on its next turn).
+        this.sliceQueued = true;
+        void this.exclusive(() => {
+          this.sliceQueued = false;
+          return this.flushOnce({ slice: { index, of } });
+        });
+      }
     };
-    this.tickTimer = this.timers.setTimeout(tick, this.intervalMs);
+    this.tickTimer = this.timers.setTimeout(tick, this.intervalMs / of);
   }
 
   /**
@@ -202,7 +239,7 @@ export class Persister extends EventEmitter<{ flush: [FlushResult] }> {
     const deadline = this.timers.now() + (opts.deadlineMs ?? 10_000);
     for (let attempt = 1; ; attempt++) {
       const left = deadline - this.timers.now();
-      const r = left > 0 ? await this.within(this.exclusive(() => this.flushOnce(id)), left) : undefined;
+      const r = left > 0 ? await this.within(this.exclusive(() => this.flushOnce({ only: id })), left) : undefined;
       if (r?.rejected.some((x) => x.kind === 'character' && x.key === id)) {
         throw new Error(`character ${id} not saved: ${r.rejected.find((x) => x.key === id)!.reason}`);
       }
@@ -248,11 +285,11 @@ export class Persister extends EventEmitter<{ flush: [FlushResult] }> {
     return run;
   }
 
-  /** One write of everything dirty, or of one character. Runs only inside `exclusive`. */
-  private async flushOnce(characterId?: string): Promise<FlushResult> {
+  /** One write of everything dirty, of one character, or of one slice. Runs only inside `exclusive`. */
+  private async flushOnce(sel: Selection = {}): Promise<FlushResult> {
     const t0 = this.timers.now();
-    const chars = this.take(this.characters, 'character', characterId);
-    const chunks = characterId === undefined ? this.take(this.chunks, 'chunk') : [];
+    const chars = this.take(this.characters, 'character', sel);
+    const chunks = sel.only === undefined ? this.take(this.chunks, 'chunk', sel) : [];
     if (chars.length === 0 && chunks.length === 0) return { ok: true, characters: 0, chunks: 0, rejected: [], durationMs: 0 };
 
     this.inFlight = chars.length + chunks.length;
@@ -325,15 +362,21 @@ export class Persister extends EventEmitter<{ flush: [FlushResult] }> {
   }
 
   /** Snapshots and removes dirty entries synchronously, so marks made during the write start a new dirty set. */
-  private take<T>(map: Map<string, Entry<T>>, kind: string, only?: string): Taken<T>[] {
+  private take<T>(map: Map<string, Entry<T>>, kind: string, { only, slice }: Selection): Taken<T>[] {
     const entries: [string, Entry<T>][] = [];
-    if (only === undefined) {
-      entries.push(...map);
-      map.clear();
-    } else {
+    if (only !== undefined) {
       const e = map.get(only);
       if (e) entries.push([only, e]);
       map.delete(only);
+    } else if (slice) {
+      for (const [key, e] of map) {
+        if (sliceOf(key, slice.of) !== slice.index) continue;
+        entries.push([key, e]);
+        map.delete(key);
+      }
+    } else {
+      entries.push(...map);
+      map.clear();
     }
     const taken: Taken<T>[] = [];
     for (const [key, entry] of entries) {
