@@ -24,7 +24,8 @@
 // only while the variant held 20 Hz at the size before.
 // Figures: view completeness (of the other players within 32 blocks, by the bots' own authoritative positions, the
 // share in each client's state, sampled every --sample-ms), bytes/client/s read on the sockets, server CPU (the
-// child's process.cpuUsage) and RSS, tick and patch p50/p99 (room seams), move → own position in a patch, handoffs.
+// child's process.cpuUsage) and RSS, tick and patch p50/p99 (room seams), move → own position in a patch (and its part at
+// the server: the move's arrival → its client's next frames written, room seams), handoffs.
 // Writes loadtest/results.md, loadtest/bench-*.svg and one JSON line (prefix "BENCH ") on stdout.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -325,6 +326,8 @@ type RunResult = {
   frameBytesPerClientS: number;
   framesPerClientS: Record<string, number>;
   moveToPatchMs: Quant;
+  /** Of it, the server's part: a move's arrival → its client's next frames written (loadtest/server.ts). */
+  moveToFrameMs: Quant;
   handoffMs: Quant;
   handoffs: number;
   handoffsPerS: number;
@@ -594,6 +597,7 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
       frameBytesPerClientS: total('frameBytes') / windowS / bots,
       framesPerClientS: Object.fromEntries(Object.entries(merged('framesByCode')).map(([k, v]) => [k, v / windowS / bots])),
       moveToPatchMs: q(collected.flatMap((c) => c.latenciesMs)),
+      moveToFrameMs: q(all.flatMap((st) => st.moveToFrameMs)),
       handoffMs: q(collected.flatMap((c) => c.handoffMs)),
       handoffs: total('handoffs'),
       handoffsPerS: total('handoffs') / windowS,
@@ -650,7 +654,7 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
     const c = result.completeness;
     const perProc = result.processes ? ` (${result.processes.map((x) => `${x.name} ${f(x.cpuPct, 0)} %`).join(' + ')})` : '';
     process.stderr.write(
-      `  sees ${pct(c.share)}, ${f(result.bytesPerClientS)} B/client/s, move→patch ${pair(result.moveToPatchMs, 0)} ms, server CPU ${f(result.serverCpuPct, 0)} %${perProc}, tick p99 ${f(tickMs.p99, 1)} ms, ${f(result.handoffsPerS, 1)} handoffs/s (${result.handoffFailures} failed), bots CPU ${f(result.botsCpuPct, 0)} %, others ${f(othersCpuPct, 0)} %${result.redis ? `; Redis db ${result.redis.db}: ${result.redis.keysLeft} keys left after shutdown, removed` : ''}\n`,
+      `  sees ${pct(c.share)}, ${f(result.bytesPerClientS)} B/client/s, move→patch ${pair(result.moveToPatchMs, 0)} ms (at the server ${pair(result.moveToFrameMs, 0)}), server CPU ${f(result.serverCpuPct, 0)} %${perProc}, tick p99 ${f(tickMs.p99, 1)} ms, ${f(result.handoffsPerS, 1)} handoffs/s (${result.handoffFailures} failed), bots CPU ${f(result.botsCpuPct, 0)} %, others ${f(othersCpuPct, 0)} %${result.redis ? `; Redis db ${result.redis.db}: ${result.redis.keysLeft} keys left after shutdown, removed` : ''}\n`,
     );
     return result;
   } finally {
@@ -730,6 +734,7 @@ function detailRows(l: RunResult | undefined, n: RunResult | undefined): string[
     ['  of which frames (WebSocket payload + header)', ...cell((r) => f(r.frameBytesPerClientS)), ''],
     ['bytes / s per neighbour shown', ...cell((r) => f(neighbourBytes(r))), rat(neighbourBytes)],
     ['move → own position in a patch p50 / p99, ms', ...cell((r) => pair(r.moveToPatchMs, 1)), l && n ? `${ratio(l.moveToPatchMs.p50, n.moveToPatchMs.p50)} / ${ratio(l.moveToPatchMs.p99, n.moveToPatchMs.p99)}` : ''],
+    ['  at the server: move in → its client\'s next frames written, p50 / p99, ms', ...cell((r) => pair(r.moveToFrameMs, 1)), l && n ? `${ratio(l.moveToFrameMs.p50, n.moveToFrameMs.p50)} / ${ratio(l.moveToFrameMs.p99, n.moveToFrameMs.p99)}` : ''],
     ['server CPU, % of one core (all server processes)', ...cell((r) => f(r.serverCpuPct, 1)), rat((r) => r.serverCpuPct)],
     ['PostgreSQL CPU for the bench database, % of one core', ...cell((r) => f(r.dbCpuPct, 1)), rat((r) => r.dbCpuPct)],
     ['server RSS / heap used, MB', ...cell((r) => `${f(r.serverRssMb)} / ${f(r.serverHeapMb)}`), rat((r) => r.serverRssMb)],
@@ -948,7 +953,7 @@ ${verdict.join('\n')}`);
     '- **View completeness**: every `--sample-ms`, every bot records at once its authoritative position (the server\'s, as it last heard it: its own character in a decoded patch, a move\'s reply or a correction), and every observer the set of character ids in its current room\'s state. The bench gathers all positions; for every observer it counts the other bots within 32 blocks (horizontal distance) and how many of them are in its set. The share is Σ seen ÷ Σ within 32 over all observers and samples; bands split it by distance. An observer in the middle of a handoff judges from the room it is leaving (what its client shows), and a bot in a handoff counts as a target at its last known position.',
     '- **Bytes**: bytes read on each bot\'s TCP sockets (`ws` under the SDK: `socket.bytesRead`), all its room connections (a handoff opens one more, and its upgrade counts), over the window, divided by bots × seconds. The frame meter (every WebSocket message the SDK receives, by protocol code, + header) is shown beside it as a check and for the breakdown.',
     '- **Server CPU** (% of one core) from the server child\'s `process.cpuUsage()` over the window, read over IPC; RSS and heap at the end. **Tick** and **patch**: the rooms\' seams (rooms/ports.ts hooks); the naive peer\'s tick is its 20 Hz simulation interval (gravity), its patches go on Colyseus\' own 50 ms timer. Ticks per room per second use the room count at the end of the window. Event-loop delay: `monitorEventLoopDelay` in the server child.',
-    '- **Move → patch** (observers): from sending a `move` to the first decoded patch in which the bot\'s own position equals the target (within 0.04 blocks); a move overtaken in the same patch by a later one is not counted.',
+    '- **Move → patch** (observers): from sending a `move` to the first decoded patch in which the bot\'s own position equals the target (within 0.04 blocks); a move overtaken in the same patch by a later one is not counted. **At the server** (every bot\'s moves): from the `move` reaching the room\'s handler to the write of that client\'s next tick frames (Leyline: its socket let go after the tick, rooms/frames.ts; the naive peer: the middle of its patch broadcast, every client\'s frame being written within it). The rest of move → patch is the network and the bots (their event loop, decoding).',
     '- **Handoffs/s**: handoffs completed by the bots during the window (seat consumed) ÷ seconds; the handoff time (observers) runs from the `handoff` message to the own character in the new room\'s state. Failed handoffs, closes and rejoins count over the whole run, warm-up included.',
     '- **PostgreSQL CPU**: the database backends serving the bench\'s database (process titles in /proc), over the window: the server\'s reads and saves (handoffs save and load a character).',
     '- **Others**: CPU the machine spent outside the server child, the bot processes, the bench process and those database backends during the window (/proc/stat), to show when other work disturbed a run.',

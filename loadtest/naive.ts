@@ -55,6 +55,7 @@ export function naiveRoom(deps: RegionRoomDeps, hooks?: RoomSeams['hooks']) {
 
     override messages = {
       move: (client: Client, payload: unknown) => {
+        hooks?.input?.(client, performance.now());
         const m = moveMsg.safeParse(payload);
         if (!m.success) return { ok: false, code: 'BAD_MESSAGE' };
         const id = (client.auth as Auth).characterId;
@@ -128,7 +129,10 @@ export function naiveRoom(deps: RegionRoomDeps, hooks?: RoomSeams['hooks']) {
     override broadcastPatch(): boolean {
       const t0 = performance.now();
       const sent = super.broadcastPatch();
-      hooks?.patch?.(performance.now() - t0, t0 - this.lastTickEnd);
+      const t1 = performance.now();
+      hooks?.patch?.(t1 - t0, t0 - this.lastTickEnd);
+      // Every client's frame was written during the broadcast: timed at its middle (within ± half a patch).
+      if (hooks?.sent) for (const c of this.clients) hooks.sent(c, (t0 + t1) / 2);
       return sent;
     }
   };

@@ -5,8 +5,10 @@
  * the per-region baseline room (loadtest/baseline.ts), and exact timings over IPC.
  *
  * Every room is timed through the region room's seams (rooms/ports.ts
- * RoomSeams hooks): tick duration, patch encode+send duration, and how long
- * after its tick a patch went out.
+ * RoomSeams hooks): tick duration, patch encode+send duration, how long
+ * after its tick a patch went out, and each move at the server: from its
+ * arrival to the write of the client's next tick frames (the part of the bots'
+ * move → patch that is the server's; the rest is the network and the bots).
  *
  * IPC: parent → {type:'reset'} | {type:'stats'}; child → {type:'ready', port, processId} | {type:'reset-done', …} | {type:'stats', ...}.
  * `reset` starts a measuring window, `stats` reads it (it does not end it).
@@ -28,6 +30,8 @@ export type ServerStats = {
   tickMs: number[];
   patchMs: number[];
   phaseMs: number[];
+  /** Each move of the window at the server: its arrival → its client's next frames written, ms. */
+  moveToFrameMs: number[];
   /** Since the window started (reset): wall ms, CPU µs of this process (user + system), ticks run by all rooms. */
   wallMs: number;
   cpuUs: number;
@@ -54,6 +58,9 @@ if (!process.send) throw new Error('loadtest/server.ts is started by loadtest/be
 let tickMs: number[] = [];
 let patchMs: number[] = [];
 let phaseMs: number[] = [];
+let moveToFrameMs: number[] = [];
+/** Arrival times of each client's moves not yet followed by a frame. */
+const movesIn = new WeakMap<object, number[]>();
 let t0 = performance.now();
 let cpu0 = process.cpuUsage();
 let hr0 = process.hrtime.bigint();
@@ -65,6 +72,17 @@ const hooks: RoomSeams['hooks'] = {
   patch: (ms, sinceTickMs) => {
     patchMs.push(ms);
     phaseMs.push(sinceTickMs);
+  },
+  input: (client, at) => {
+    const list = movesIn.get(client);
+    if (list) list.push(at);
+    else movesIn.set(client, [at]);
+  },
+  sent: (client, at) => {
+    const list = movesIn.get(client);
+    if (!list?.length) return;
+    for (const t of list) moveToFrameMs.push(at - t);
+    list.length = 0;
   },
 };
 
@@ -112,6 +130,7 @@ process.on('message', async (m: { type?: string }) => {
     tickMs = [];
     patchMs = [];
     phaseMs = [];
+    moveToFrameMs = [];
     t0 = performance.now();
     cpu0 = process.cpuUsage();
     hr0 = process.hrtime.bigint();
@@ -126,7 +145,7 @@ process.on('message', async (m: { type?: string }) => {
     const mem = process.memoryUsage();
     const ms = (ns: number) => ns / 1e6;
     process.send!({
-      type: 'stats', tickMs, patchMs, phaseMs,
+      type: 'stats', tickMs, patchMs, phaseMs, moveToFrameMs,
       wallMs: performance.now() - t0,
       cpuUs: cpu.user + cpu.system,
       ticks: tickMs.length,

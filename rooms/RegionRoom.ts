@@ -97,6 +97,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
       Object.entries(MESSAGES).map(([type, m]) => [
         type,
         (client: Client, payload: unknown) => {
+          if (type === 'move') this.seams.hooks?.input?.(client, performance.now());
           const verdict = this.spend(client);
           if (verdict) return verdict;
           const parsed = m.schema.safeParse(payload);
@@ -190,6 +191,8 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     // Patches go out at the end of a tick (at most every PATCH_RATE_MS), not on a free-running
     // timer: an independent timer adds a random 0..50 ms wait after every tick (measured).
     this.setPatchRate(null);
+    const sent = this.seams.hooks?.sent;
+    if (sent) this.frames.onSent = (c) => sent(c, performance.now());
     this.lastStepAt = now;
     this.setSimulationInterval(() => this.heldTick(), 1000 / settings.tickRateHz);
   }

@@ -65,6 +65,8 @@ type Held = { socket: Corkable; replies: (() => void)[] | undefined };
 
 export class TickFrames {
   private held = new Map<Client, Held>();
+  /** Told of each client let go, after its write (measuring tools: RoomSeams hooks `sent`). */
+  onSent: ((client: Client) => void) | undefined;
 
   constructor(private readonly onError: (err: unknown) => void = () => undefined) {}
 
@@ -90,9 +92,11 @@ export class TickFrames {
     if (this.held.size === 0) return;
     const held = this.held;
     this.held = new Map();
-    for (const h of held.values()) {
+    const sent = this.onSent;
+    for (const [client, h] of held) {
       if (h.replies) for (const r of h.replies) this.resolve(r);
       h.socket.uncork();
+      sent?.(client);
     }
   }
 

@@ -100,6 +100,15 @@ export type RoomSeams = {
   /** The wire state and its character objects (default: RegionState, CharacterState). */
   wire?: { state(): RegionState; character(): CharacterState };
   interest?: (state: RegionState, radiusChunks: number, clients: () => Iterable<Client>) => Interest;
-  /** Called after each tick (its duration) and after each patch (its duration and how long after the tick it went out). */
-  hooks?: { tick?(ms: number): void; patch?(ms: number, sinceTickMs: number): void };
+  /**
+   * Called after each tick (its duration) and after each patch (its duration and how long after the tick it went
+   * out); `input` when a move arrives and `sent` when a client's tick frames leave (performance.now() of each), so a
+   * tool can time a move at the server, from its arrival to the write of the frame that carries its effect.
+   */
+  hooks?: {
+    tick?(ms: number): void;
+    patch?(ms: number, sinceTickMs: number): void;
+    input?(client: Client, at: number): void;
+    sent?(client: Client, at: number): void;
+  };
 };

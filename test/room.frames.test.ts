@@ -44,6 +44,18 @@ describe('held frames and replies (rooms/frames.ts)', () => {
     assert.equal(c.corked(), 0);
   });
 
+  it('onSent hears of each held client after its write, and of no client not held', () => {
+    const frames = new TickFrames();
+    const a = fakeClient(), b = fakeClient(), idle = fakeClient();
+    frames.onSent = (client) => (client === a.client ? a : client === b.client ? b : idle).log.push('sent');
+    frames.hold([a.client, b.client]);
+    a.write('patch');
+    frames.release();
+    assert.deepEqual(a.log, ['held patch', 'uncork', 'sent']);
+    assert.deepEqual(b.log, ['uncork', 'sent']);
+    assert.deepEqual(idle.log, []);
+  });
+
   it('a reply settled outside a tick goes at once, also when settled before Colyseus asks for it', () => {
     const frames = new TickFrames();
     const c = fakeClient();
