@@ -5,7 +5,7 @@
 // No network, no bots, no simulation: a RegionState with one character per client wandering around the spawn
 // (the walkers' steering, loadtest/steering.ts, on flat ground, at walking speed, 10 moves/s: every character moves
 // on every other tick), an InterestManager and the room's CellSerializer (rooms/patches.ts), fake clients whose
-// `raw` only counts bytes. Each tick: positions on the wire grid, `interest.update`, `applyPatches`. Reports the
+// socket (and `raw`) only counts payload bytes. Each tick: positions on the wire grid, `interest.update`, `applyPatches`. Reports the
 // patch time per tick (p50, p99, mean), the cell changes per tick and the bytes per client per second. Seeded
 // and without other processes, so two versions of rooms/patches.ts can be compared run against run (the full
 // bench, `npm run bench`, shares two cores with the bots and moves by ±15 % from run to run).
@@ -14,6 +14,7 @@ import { ClientState, type Client } from '@colyseus/core';
 import { CharacterState, RegionState } from '../schema/index.js';
 import { InterestManager } from '../rooms/interest.js';
 import { CellSerializer } from '../rooms/patches.js';
+import { payloadOf } from '../rooms/wsframes.js';
 import { defaultSpawn, onGrid, POSITION_STEP } from '../src/game/character.js';
 import { quantile, rng } from './children.js';
 import { wanderHeading } from './steering.js';
@@ -49,7 +50,10 @@ function run(seed: number) {
     const c = Object.assign(new CharacterState(), { id, name: id, characterClass: 'mage', x: onGrid(x, POSITION_STEP), y: 70, z: onGrid(z, POSITION_STEP), hp: 20, maxHp: 20, mana: 10, maxMana: 10 });
     state.characters.set(id, c);
     walkers.push({ c, heading: random() * 2 * Math.PI, x, z });
-    const client = { sessionId: id, state: ClientState.JOINING, raw: (b: Uint8Array) => void (bytes += b.length), ref: undefined } as unknown as Client;
+    // Frames reach a socket of its own (rooms/wsframes.ts writes the patch frames straight to it): counted as payload bytes.
+    const socket = { write: (f: Buffer) => ((bytes += payloadOf(f).length), true) };
+    const ref = { readyState: 1, _socket: socket, _sender: { _state: 0, _firstFragment: true } };
+    const client = { sessionId: id, state: ClientState.JOINING, raw: (b: Uint8Array) => void (bytes += b.length), ref } as unknown as Client;
     clients.push(client);
     interest.attach(client, id);
   }

@@ -19,7 +19,10 @@
  * 1–2 ms lower, p99 and CPU no better, so it is not done.
  *
  * Frames handed to ws are always fresh buffers (Colyseus copies messages and
- * replies, and concatenates each view's patch), so holding them is safe.
+ * replies, and concatenates each view's patch), so holding them is safe; so
+ * are the patch frames a region room writes to the socket itself
+ * (rooms/wsframes.ts: made per patch, a tile's frame shared by its clients
+ * and never changed).
  * Clients of a transport without a Node socket (`client.ref._socket` absent)
  * are simply not held.
  */

@@ -16,6 +16,8 @@
  *    (each entity's changes encoded once per patch);
  *  - own part: its personal view (own character with the OWNER tag), only in
  *    patches where that character changed.
+ * Each frame is made once as a whole WebSocket frame and written to the
+ * client's socket (rooms/wsframes.ts), not handed to ws frame by frame.
  * The decoder takes an object added twice as the same object (it is keyed by
  * its reference id), and a second delete of a removed entry as a no-op; both
  * can happen at a cell change and are harmless (test/room.interest.test.ts).
@@ -31,6 +33,7 @@ import { CHUNK_SIZE, pairKey } from '../src/world/index.js';
 import { OWNER, type RegionState } from '../schema/index.js';
 import { FullStateWriter, refIdOf, SWITCH_TO_STRUCTURE, treeOf } from './fullstate.js';
 import type { Cell, InterestManager, Watcher } from './interest.js';
+import { payloadOf, wsFrame, writeFrame } from './wsframes.js';
 
 /**
  * Update rate by distance (docs/protocol.md, "In view"). Within NEAR_BLOCKS of the
@@ -257,7 +260,6 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     for (const e of gone) diff.remove(e);
     for (const e of fresh) diff.add(e);
     const before = w.cell?.rates;
-    const forced: Schema[] = [];
     if (before) {
       // What its old cell still owed it, for what it keeps (fresh entities go out whole), less what the new cell
       // owes its clients too (it sends those when the entity is due; mostly everything: an entity is due on the
@@ -269,18 +271,17 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
         const left = r.owed & ~(after.get(tree)?.owed ?? 0);
         if (left === 0 || !want.has(r.e) || (whole ??= new Set(fresh)).has(r.e)) return;
         force(diff, r.e, left);
-        forced.push(r.e);
       });
     }
     // Only its queued entries: the tick's own changes to what it shows come in the new cell's part, right after.
     const part = encodeQueued(this.encoder, diff, sharedOffset, it);
-    // Back to empty without a walk over every tree: unmark what this change touched.
+    // Back to empty without a walk over every tree: unmark what this change marked visible (`add`/`remove` mark an
+    // entity, its children and its ancestors; `force` and `encodeView` only queue and write changes).
     diff.changes.clear();
     const state = this.encoder.state;
     for (const ancestor of [state, state.characters, state.npcs, state.chunks]) diff.unmarkVisible(treeOf(ancestor));
     for (const e of gone) unmarkDeep(diff, treeOf(e));
     for (const e of fresh) unmarkDeep(diff, treeOf(e));
-    for (const e of forced) unmarkDeep(diff, treeOf(e));
     return part;
   }
 
@@ -321,7 +322,9 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     const shared = encoder.encode(it).slice();
     const sharedOffset = it.offset;
     // Per cell, encoded once: its part; per tile of the cell, its near part and the frame of its clients that have nothing of their own.
-    type Tile = { part: Uint8Array; frame?: Uint8Array };
+    type Tile = { part: Uint8Array; frame?: Buffer };
+    /** The frame of a client with nothing but the shared part (rooms/wsframes.ts). */
+    let sharedFrame: Buffer | undefined;
     const cellParts = new Map<Cell, { part: Uint8Array; tiles: Map<number, Tile> }>();
     const cellPart = (cell: Cell) => {
       let p = cellParts.get(cell);
@@ -366,9 +369,9 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
         const part = encoder.encodeView(w.personal, sharedOffset, it).subarray(sharedOffset);
         if (part.length) parts.push(part);
       }
-      // No move, nothing of its own: one frame shared by the clients on its tile (the transport does not modify it).
-      if (tile && !move && !own) client.raw((tile.frame ??= join(...parts)));
-      else client.raw(parts.length === 1 ? shared : join(...parts));
+      // No move, nothing of its own: one frame shared by the clients on its tile (the socket does not modify it).
+      const frame = tile && !move && !own ? (tile.frame ??= wsFrame(parts)) : parts.length === 1 ? (sharedFrame ??= wsFrame(parts)) : wsFrame(parts);
+      if (!writeFrame(client, frame)) client.raw(payloadOf(frame));
     }
     for (const cell of cells) cell.view.skipTick = undefined;
     encoder.discardChanges();

@@ -8,7 +8,19 @@ import { matchMaker, type Client as ServerClient } from '@colyseus/core';
 import { bootTestServer, type TestServer } from './support/server.js';
 import { me, newPlayer, placeCharacter, roomSession, ticks, until, walkableStrip, type Player } from './support/game.js';
 
-/** Counts, on the server side of one client's connection, the frames ws is given and the writes its socket makes. */
+/** A whole WebSocket frame in one buffer (a region patch, rooms/wsframes.ts), not ws' header-then-payload writes. */
+function wholeFrame(b: Uint8Array): boolean {
+  if (b.length < 2 || b[0] !== 0x82) return false;
+  const n = b[1]! & 0x7f;
+  const head = n < 126 ? 2 : n === 126 ? 4 : 10;
+  const len = n < 126 ? n : n === 126 ? (b[2]! << 8) | b[3]! : Number(Buffer.from(b).readBigUInt64BE(2));
+  return b.length === head + len;
+}
+
+/**
+ * Counts, on the server side of one client's connection, the frames it is sent (given to ws, or written whole to
+ * the socket by the room: its patches, rooms/wsframes.ts) and the writes its socket makes.
+ */
 function meter(roomId: string, sessionId: string) {
   const room = matchMaker.getLocalRoomById(roomId);
   const client = room.clients.find((c: ServerClient) => c.sessionId === sessionId) as unknown as { ref: any };
@@ -20,6 +32,14 @@ function meter(roomId: string, sessionId: string) {
     counts.frames++;
     counts.log.push('f' + (args[0] as Uint8Array)[0]);
     return send(...args);
+  };
+  const write = socket.write.bind(socket);
+  socket.write = (chunk: Uint8Array, ...rest: unknown[]) => {
+    if (wholeFrame(chunk)) {
+      counts.frames++;
+      counts.log.push('p');
+    }
+    return write(chunk, ...rest);
   };
   for (const m of ['_write', '_writev'] as const) {
     const orig = socket[m].bind(socket);
