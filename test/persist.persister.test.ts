@@ -41,6 +41,25 @@ class CountingStore extends WorldStore {
   }
 }
 
+/** Timers that fire only when told: `fire()` runs the earliest scheduled one. */
+function manualTimers() {
+  const scheduled = new Set<{ fn: () => void; ms: number }>();
+  const timers = {
+    setTimeout: (fn: () => void, ms: number) => {
+      const t = { fn, ms };
+      scheduled.add(t);
+      return t;
+    },
+    clearTimeout: (t: unknown) => void scheduled.delete(t as { fn: () => void; ms: number }),
+  };
+  const fire = () => {
+    const [t] = [...scheduled];
+    scheduled.delete(t);
+    t.fn();
+  };
+  return { scheduled, timers, fire };
+}
+
 const nextFlush = (p: Persister, pred: (r: FlushResult) => boolean = (r) => r.ok) =>
   new Promise<FlushResult>((resolve) => {
     const on = (r: FlushResult) => {
@@ -143,20 +162,7 @@ describe('persist: Persister', () => {
   });
 
   it('flushes on its interval once started, and stop() clears the timer', async () => {
-    const scheduled = new Set<{ fn: () => void; ms: number }>();
-    const timers = {
-      setTimeout: (fn: () => void, ms: number) => {
-        const t = { fn, ms };
-        scheduled.add(t);
-        return t;
-      },
-      clearTimeout: (t: unknown) => void scheduled.delete(t as { fn: () => void; ms: number }),
-    };
-    const fire = () => {
-      const [t] = [...scheduled];
-      scheduled.delete(t);
-      t.fn();
-    };
+    const { scheduled, timers, fire } = manualTimers();
     const store = new WorldStore(orm.em);
     const p = new Persister({ store, log, intervalMs: 1234, timers });
     const id = await createCharacter(orm, worldId, 'Interval');
@@ -180,20 +186,7 @@ describe('persist: Persister', () => {
   });
 
   it('spreads a long interval over slices: each step writes one slice, every mark is written within the interval', async () => {
-    const scheduled = new Set<{ fn: () => void; ms: number }>();
-    const timers = {
-      setTimeout: (fn: () => void, ms: number) => {
-        const t = { fn, ms };
-        scheduled.add(t);
-        return t;
-      },
-      clearTimeout: (t: unknown) => void scheduled.delete(t as { fn: () => void; ms: number }),
-    };
-    const fire = () => {
-      const [t] = [...scheduled];
-      scheduled.delete(t);
-      t.fn();
-    };
+    const { scheduled, timers, fire } = manualTimers();
     const store = new CountingStore(orm.em);
     const of = slicesFor(5000);
     assert.equal(of, 5);

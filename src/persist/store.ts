@@ -94,7 +94,7 @@ export const chunkRowKey = (c: Pick<ChunkSnapshot, 'worldId' | 'cx' | 'cy' | 'cz
  * json_to_recordset: a single statement per table regardless of row count, no per-row
  * placeholders, and nested values (stats, known_spells, edits) need no array-of-array tricks.
  * Numbers survive exactly: JSON.stringify prints the shortest round-trip decimal.
- * The parameter is a real bind ($1, `bound` below), not MikroORM's `execute`, which inlines
+ * The parameter is a real bind ($1, `writeBatched` below), not MikroORM's `execute`, which inlines
  * parameters into the SQL text: quoting a 500-character batch (~150 kB of JSON) held the
  * event loop, and with it every room's tick, for several milliseconds per flush.
  */
@@ -188,12 +188,7 @@ export class WorldStore {
    * month still without one (a clock far off) then fails the batch as poison.
    */
   protected async insertMagicEvents(records: readonly object[]): Promise<number> {
-    const insert = () =>
-      this.em.fork().transactional(async (tx) => {
-        let n = 0;
-        for (const part of slices(records)) n += await bound(tx, INSERT_MAGIC_EVENTS, JSON.stringify(part));
-        return n;
-      });
+    const insert = () => this.em.fork().transactional((tx) => writeBatched(tx, INSERT_MAGIC_EVENTS, records));
     try {
       return await insert();
     } catch (err) {
@@ -250,11 +245,7 @@ export class WorldStore {
   async recordWorldEvents(rows: readonly WorldEventRow[]): Promise<number> {
     if (rows.length === 0) return 0;
     const json = rows.map(worldEventRecord);
-    return this.em.fork().transactional(async (tx) => {
-      let n = 0;
-      for (const part of slices(json)) n += await bound(tx, INSERT_WORLD_EVENTS, JSON.stringify(part));
-      return n;
-    });
+    return this.em.fork().transactional((tx) => writeBatched(tx, INSERT_WORLD_EVENTS, json));
   }
 
   /**
@@ -315,28 +306,26 @@ export class WorldStore {
     );
 
     return this.em.fork().transactional(async (tx) => {
-      let nChars = 0;
-      let nChunks = 0;
-      for (const part of slices(charRows)) nChars += await bound(tx, UPDATE_CHARACTERS, JSON.stringify(part));
-      for (const part of slices(skillRows)) await bound(tx, UPSERT_SKILLS, JSON.stringify(part));
-      for (const part of slices(chunkRows)) nChunks += await bound(tx, UPSERT_CHUNKS, JSON.stringify(part));
+      const nChars = await writeBatched(tx, UPDATE_CHARACTERS, charRows);
+      await writeBatched(tx, UPSERT_SKILLS, skillRows);
+      const nChunks = await writeBatched(tx, UPSERT_CHUNKS, chunkRows);
       return { characters: nChars, chunks: nChunks, rejected };
     });
   }
 }
 
 /**
- * One statement of `em`'s transaction with `json` as bind parameter $1 (through MikroORM's own kysely
- * instance, so it runs on the transaction's connection); the number of rows it changed. Bypasses
- * MikroORM's query logging: these are the batched writes of the persister, logged by it.
+ * `rows` through statement `sql` in `em`'s transaction, ROWS_PER_STATEMENT at a time, each slice as JSON in
+ * bind parameter $1 (through MikroORM's own kysely instance, so on the transaction's connection); the number
+ * of rows changed. Bypasses MikroORM's query logging: these are the writer's batches, logged by the writer.
  */
-async function bound(em: EntityManager, sql: string, json: string): Promise<number> {
-  const r = await em.getKysely().executeQuery(CompiledQuery.raw(sql, [json]));
-  return Number(r.numAffectedRows ?? 0n);
-}
-
-function* slices<T>(rows: readonly T[]): Generator<T[]> {
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) yield rows.slice(i, i + ROWS_PER_STATEMENT);
+async function writeBatched(em: EntityManager, sql: string, rows: readonly unknown[]): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    const r = await em.getKysely().executeQuery(CompiledQuery.raw(sql, [JSON.stringify(rows.slice(i, i + ROWS_PER_STATEMENT))]));
+    n += Number(r.numAffectedRows ?? 0n);
+  }
+  return n;
 }
 
 /** "no partition of relation … found for row" (23514 raised by partition routing). */
