@@ -98,6 +98,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
         type,
         (client: Client, payload: unknown) => {
           if (type === 'move') this.seams.hooks?.input?.(client, performance.now());
+          this.frames.arrived(client);
           const verdict = this.spend(client);
           if (verdict) return verdict;
           const parsed = m.schema.safeParse(payload);

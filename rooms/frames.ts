@@ -25,6 +25,15 @@
  * and never changed).
  * Clients of a transport without a Node socket (`client.ref._socket` absent)
  * are simply not held.
+ *
+ * Clients are let go oldest request first: those whose earliest request of
+ * the tick arrived first are written first, then those with no request. A
+ * tick answers every request that arrived before it, and the write order is
+ * the order in which the bytes reach the network (and a client machine's
+ * event loop reads its sockets): a request that waited almost a whole tick
+ * for it is answered first, one that arrived just before it last, which
+ * evens out request → answer latency and lowers its tail (docs/design.md,
+ * "Frames").
  */
 import type { Client } from '@colyseus/core';
 
@@ -68,6 +77,8 @@ type Held = { socket: Corkable; replies: (() => void)[] | undefined };
 
 export class TickFrames {
   private held = new Map<Client, Held>();
+  /** Clients with a request since they were last let go, in the order of their first such request (a Set keeps insertion order). */
+  private readonly waiting = new Set<Client>();
   /** Told of each client let go, after its write (measuring tools: RoomSeams hooks `sent`). */
   onSent: ((client: Client) => void) | undefined;
 
@@ -83,6 +94,11 @@ export class TickFrames {
     }
   }
 
+  /** A request from `client` arrived (call in its handler): it is let go before those whose first request came later. */
+  arrived(client: Client): void {
+    this.waiting.add(client);
+  }
+
   /** Settles `reply` with `value`: at once when `client` is not held, else when the tick lets it go (after the patch). */
   settle<T>(client: Client, reply: HeldReply<T>, value: T): void {
     const h = this.held.get(client);
@@ -92,15 +108,27 @@ export class TickFrames {
 
   /** Lets every held client go, each with its replies (call at the end of a tick, always). */
   release(): void {
-    if (this.held.size === 0) return;
+    if (this.held.size === 0) {
+      this.waiting.clear();
+      return;
+    }
     const held = this.held;
     this.held = new Map();
-    const sent = this.onSent;
-    for (const [client, h] of held) {
-      if (h.replies) for (const r of h.replies) this.resolve(r);
-      h.socket.uncork();
-      sent?.(client);
+    // Oldest request first, then the clients without one (each once: a client let go leaves `held`).
+    for (const client of this.waiting) {
+      const h = held.get(client);
+      if (!h) continue;
+      held.delete(client);
+      this.letGo(client, h);
     }
+    this.waiting.clear();
+    for (const [client, h] of held) this.letGo(client, h);
+  }
+
+  private letGo(client: Client, h: Held): void {
+    if (h.replies) for (const r of h.replies) this.resolve(r);
+    h.socket.uncork();
+    this.onSent?.(client);
   }
 
   private resolve(r: () => void): void {

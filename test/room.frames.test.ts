@@ -88,4 +88,42 @@ describe('held frames and replies (rooms/frames.ts)', () => {
     assert.deepEqual(b.log, ['held reply 2', 'uncork']);
     assert.equal(a.corked() + b.corked(), 0);
   });
+
+  it('lets clients go oldest request first, then those without one, each once', () => {
+    const frames = new TickFrames();
+    const order: string[] = [];
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((name) => {
+      const f = fakeClient();
+      return { ...f, name };
+    });
+    frames.onSent = (client) => order.push([a, b, c, d].find((x) => x.client === client)!.name);
+    frames.arrived(c.client);
+    frames.arrived(a.client);
+    frames.arrived(c.client); // a second request keeps c's place
+    frames.hold([a.client, b.client, c.client, d.client]);
+    frames.release();
+    assert.deepEqual(order, ['c', 'a', 'b', 'd']);
+    for (const x of [a, b, c, d]) assert.deepEqual(x.log, ['uncork'], `${x.name} let go once`);
+
+    // The order is per tick: requests answered by that tick are forgotten.
+    order.length = 0;
+    frames.arrived(d.client);
+    frames.hold([a.client, b.client, c.client, d.client]);
+    frames.release();
+    assert.deepEqual(order, ['d', 'a', 'b', 'c']);
+  });
+
+  it('a request from a client not held in the tick is forgotten with it', () => {
+    const frames = new TickFrames();
+    const order: string[] = [];
+    const a = fakeClient(), late = fakeClient();
+    frames.onSent = (client) => order.push(client === a.client ? 'a' : 'late');
+    frames.arrived(late.client); // e.g. it joined after the tick's hold
+    frames.release(); // a tick with nothing held
+    frames.hold([a.client]);
+    frames.release();
+    frames.hold([a.client, late.client]);
+    frames.release();
+    assert.deepEqual(order, ['a', 'a', 'late'], 'its old request no longer puts it first');
+  });
 });
