@@ -6,7 +6,8 @@
 // (the walkers' steering, loadtest/steering.ts, on flat ground, at walking speed, 10 moves/s: every character moves
 // on every other tick), an InterestManager and the room's CellSerializer (rooms/patches.ts), fake clients whose
 // socket (and `raw`) only counts payload bytes. Each tick: positions on the wire grid, `interest.update`, `applyPatches`. Reports the
-// patch time per tick (p50, p99, mean), the cell changes per tick and the bytes per client per second. Seeded
+// patch time per tick (p50, p99, mean), the cell changes per tick, the bytes per client per second, and then the
+// time and size of a join's full state (rooms/fullstate.ts; every handoff is one) for each client of the crowd. Seeded
 // and without other processes, so two versions of rooms/patches.ts can be compared run against run (the full
 // bench, `npm run bench`, shares two cores with the bots and moves by ±15 % from run to run).
 import { parseArgs } from 'node:util';
@@ -89,7 +90,21 @@ function run(seed: number) {
     }
   }
   times.sort((a, b) => a - b);
+  // A join's full state (every handoff is one), for each client of the crowd as it stands now, three rounds.
+  const fullTimes: number[] = [];
+  let fullBytes = 0;
+  for (let round = 0; round < 3; round++) {
+    for (const client of clients) {
+      const t0 = performance.now();
+      fullBytes += serializer.getFullState(client).length;
+      fullTimes.push(performance.now() - t0);
+    }
+  }
+  fullTimes.sort((a, b) => a - b);
   return {
+    fullStateMs: fullTimes.reduce((a, b) => a + b, 0) / fullTimes.length,
+    fullStateP99Ms: quantile(fullTimes, 0.99),
+    fullStateBytes: fullBytes / fullTimes.length,
     p50: quantile(times, 0.5),
     p99: quantile(times, 0.99),
     mean: times.reduce((a, b) => a + b, 0) / times.length,
@@ -104,7 +119,8 @@ for (let r = 0; r < RUNS; r++) {
   results.push(res);
   console.log(
     `run ${r + 1}: interest.update + applyPatches per tick p50 ${res.p50.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms, mean ${res.mean.toFixed(2)} ms; ` +
-      `${res.cellChangesPerTick.toFixed(1)} cell changes per tick; ${Math.round(res.bytesPerClientS)} B/client/s`,
+      `${res.cellChangesPerTick.toFixed(1)} cell changes per tick; ${Math.round(res.bytesPerClientS)} B/client/s; ` +
+      `a join's full state ${res.fullStateMs.toFixed(3)} ms mean, p99 ${res.fullStateP99Ms.toFixed(3)} ms, ${Math.round(res.fullStateBytes)} B`,
   );
 }
 const mean = results.reduce((a, r) => a + r.mean, 0) / results.length;
