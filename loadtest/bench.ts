@@ -346,6 +346,8 @@ type RunResult = {
   ticksPerRoomS: number;
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** The share of the window a server's main thread was ready to run but waited for a CPU, % (the worst process; Linux only). */
+  serverWaitPct?: number;
   holds20Hz: boolean;
   botsCpuPct: number;
   /** PostgreSQL backends serving the bench database (the server's reads and saves), % of one core. */
@@ -616,6 +618,7 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
       ticksPerRoomS: sumS((st) => st.ticks / (st.wallMs / 1000)) / Math.max(1, rooms),
       loopDelayP99Ms,
       loopDelayMaxMs: Math.max(...all.map((st) => st.loopDelayMaxMs)),
+      serverWaitPct: all.every((st) => st.mainWaitMs !== undefined) ? Math.max(...all.map((st) => (st.mainWaitMs! / st.wallMs) * 100)) : undefined,
       holds20Hz: loopDelayP99Ms <= TICK_BUDGET_MS && tickMs.p99 + patchMs.p99 <= TICK_BUDGET_MS,
       botsCpuPct: (botsCpuS / windowS) * 100,
       dbCpuPct: (pgCpuS / windowS) * 100,
@@ -654,7 +657,7 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
     const c = result.completeness;
     const perProc = result.processes ? ` (${result.processes.map((x) => `${x.name} ${f(x.cpuPct, 0)} %`).join(' + ')})` : '';
     process.stderr.write(
-      `  sees ${pct(c.share)}, ${f(result.bytesPerClientS)} B/client/s, move→patch ${pair(result.moveToPatchMs, 0)} ms (at the server ${pair(result.moveToFrameMs, 0)}), server CPU ${f(result.serverCpuPct, 0)} %${perProc}, tick p99 ${f(tickMs.p99, 1)} ms, ${f(result.handoffsPerS, 1)} handoffs/s (${result.handoffFailures} failed), bots CPU ${f(result.botsCpuPct, 0)} %, others ${f(othersCpuPct, 0)} %${result.redis ? `; Redis db ${result.redis.db}: ${result.redis.keysLeft} keys left after shutdown, removed` : ''}\n`,
+      `  sees ${pct(c.share)}, ${f(result.bytesPerClientS)} B/client/s, move→patch ${pair(result.moveToPatchMs, 0)} ms (at the server ${pair(result.moveToFrameMs, 0)}), server CPU ${f(result.serverCpuPct, 0)} %${perProc}${result.serverWaitPct !== undefined ? ` (waited for a CPU ${f(result.serverWaitPct, 0)} % of the time)` : ''}, tick p99 ${f(tickMs.p99, 1)} ms, ${f(result.handoffsPerS, 1)} handoffs/s (${result.handoffFailures} failed), bots CPU ${f(result.botsCpuPct, 0)} %, others ${f(othersCpuPct, 0)} %${result.redis ? `; Redis db ${result.redis.db}: ${result.redis.keysLeft} keys left after shutdown, removed` : ''}\n`,
     );
     return result;
   } finally {
@@ -740,6 +743,7 @@ function detailRows(l: RunResult | undefined, n: RunResult | undefined): string[
     ['server RSS / heap used, MB', ...cell((r) => `${f(r.serverRssMb)} / ${f(r.serverHeapMb)}`), rat((r) => r.serverRssMb)],
     ['tick p50 / p99, ms', ...cell((r) => pair(r.tickMs, 2)), l && n ? ratio(l.tickMs.p99, n.tickMs.p99) : ''],
     ['patch encode+send p50 / p99, ms', ...cell((r) => pair(r.patchMs, 2)), l && n ? ratio(l.patchMs.p99, n.patchMs.p99) : ''],
+    ['server main thread ready but waiting for a CPU, % of the window (worst process)', ...cell((r) => (r.serverWaitPct === undefined ? '–' : f(r.serverWaitPct, 1))), ''],
     ['ticks per room per s; event-loop delay p99 (max), ms', ...cell((r) => `${f(r.ticksPerRoomS, 1)}; ${f(r.loopDelayP99Ms, 1)} (${f(r.loopDelayMaxMs, 0)})`), ''],
     ['holds 20 Hz', ...cell((r) => (r.holds20Hz ? 'yes' : '**no**')), ''],
     ['handoffs / s; handoff → own character in the new room p50 / p99, ms', ...cell((r) => `${f(r.handoffsPerS, 1)}; ${r.handoffMs.n ? pair(r.handoffMs, 0) : '–'}`), ''],
