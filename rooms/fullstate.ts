@@ -18,7 +18,7 @@
  * Decoders take the result as any full state: a structure is introduced (its
  * reference id, by the field or entry that holds it) before its fields.
  */
-import { $changes, $refId, encode, OPERATION, type ChangeTree, type Encoder, type Schema } from '@colyseus/schema';
+import { $changes, $refId, $values, encode, OPERATION, type ChangeTree, type Encoder, type Schema } from '@colyseus/schema';
 import { chunkKey } from '../src/world/index.js';
 import type { CharacterState, ChunkState, NpcState, RegionState } from '../schema/index.js';
 
@@ -29,6 +29,11 @@ type Tree = ChangeTree;
 /** A schema object's change tree and reference id (rooms/patches.ts and rooms/interest.ts use them too). */
 export const treeOf = (o: object) => (o as Record<symbol, Tree>)[$changes]!;
 export const refIdOf = (o: object) => (o as Record<symbol, number>)[$refId]!;
+/**
+ * A schema object's field values by field index: what schema's own encoders read (`encodeSchemaOperation`), not
+ * the accessors (a getter per field read).
+ */
+const valuesOf = (o: object) => (o as Record<symbol, unknown[]>)[$values]!;
 
 type Entity = CharacterState | NpcState | ChunkState;
 /** Per class: which public fields are strings (kept per entity) and which are written fresh; undefined: a class with public child structures (written whole). */
@@ -91,9 +96,8 @@ export class FullStateWriter {
         continue;
       }
       this.copy(this.headOf(e, layout));
-      const values = e as unknown as Record<string, unknown>;
-      const names = tree.encDescriptor.names;
-      for (const i of layout.rest) if (values[names[i]!] !== undefined) this.field(tree, i);
+      const values = valuesOf(e);
+      for (const i of layout.rest) if (values[i] !== undefined) this.field(tree, i);
     }
     return this.buf.slice(0, it.offset);
   }
@@ -152,18 +156,17 @@ export class FullStateWriter {
   }
 
   private headOf(e: Entity, layout: NonNullable<Layout>): Uint8Array {
-    const values = e as unknown as Record<string, unknown>;
-    const names = treeOf(e).encDescriptor.names;
+    const values = valuesOf(e);
     const refId = refIdOf(e);
     const kept = this.heads.get(e);
     if (kept && kept.refId === refId) {
       let same = true;
-      for (let k = 0; k < layout.strings.length && same; k++) same = kept.strings[k] === values[names[layout.strings[k]!]!];
+      for (let k = 0; k < layout.strings.length && same; k++) same = kept.strings[k] === values[layout.strings[k]!];
       if (same) return kept.bytes;
     }
     const tree = treeOf(e);
     const it = { offset: 0 };
-    const strings = layout.strings.map((i) => values[names[i]!]);
+    const strings = layout.strings.map((i) => values[i]);
     const scratch = this.scratchFor(strings);
     scratch[it.offset++] = SWITCH_TO_STRUCTURE;
     encode.number(scratch, refId, it);
