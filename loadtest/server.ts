@@ -50,11 +50,10 @@ export type ServerStats = {
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
   /**
-   * Over the window, ms: how long the main thread ran, and how long it was ready to run but waited for a CPU
-   * (Linux /proc/thread-self/schedstat; undefined elsewhere). The wait is time the OS gave to other processes,
-   * the bots above all on a shared box: a tick it falls into lasts that much longer.
+   * Over the window, ms: how long the main thread was ready to run but waited for a CPU (Linux
+   * /proc/thread-self/schedstat; undefined elsewhere). The wait is time the OS gave to other processes, the bots
+   * above all on a shared box: a tick it falls into lasts that much longer.
    */
-  mainRunMs?: number;
   mainWaitMs?: number;
   /** process.hrtime of the window's start and of this reading, µs (the clock of a .cpuprofile's timestamps). */
   windowStartUs: number;
@@ -71,16 +70,16 @@ let moveToFrameMs: number[] = [];
 const movesIn = new WeakMap<object, number[]>();
 let t0 = performance.now();
 let cpu0 = process.cpuUsage();
-/** The main thread's [run, wait] ns so far (the first two numbers of /proc/thread-self/schedstat), if readable. */
-const schedstat = (): [number, number] | undefined => {
+/** The main thread's wait for a CPU so far, ns (the second number of /proc/thread-self/schedstat), if readable. */
+const cpuWaitNs = (): number | undefined => {
   try {
-    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ').map(Number);
-    return Number.isFinite(run) && Number.isFinite(wait) ? [run!, wait!] : undefined;
+    const wait = Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[1]);
+    return Number.isFinite(wait) ? wait : undefined;
   } catch {
     return undefined;
   }
 };
-let sched0 = schedstat();
+let wait0 = cpuWaitNs();
 let hr0 = process.hrtime.bigint();
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
@@ -151,7 +150,7 @@ process.on('message', async (m: { type?: string }) => {
     moveToFrameMs = [];
     t0 = performance.now();
     cpu0 = process.cpuUsage();
-    sched0 = schedstat();
+    wait0 = cpuWaitNs();
     hr0 = process.hrtime.bigint();
     loop.reset();
     process.send!({ type: 'reset-done' });
@@ -161,7 +160,7 @@ process.on('message', async (m: { type?: string }) => {
     // filterBy(['worldId', 'rx', 'rz']): those options are the listing's metadata.
     const regions = listings.filter((l) => l.processId === matchMaker.processId).map((l) => `${l.metadata?.rx},${l.metadata?.rz}`).sort();
     const cpu = process.cpuUsage(cpu0);
-    const sched = schedstat();
+    const wait = cpuWaitNs();
     const mem = process.memoryUsage();
     const ms = (ns: number) => ns / 1e6;
     process.send!({
@@ -178,8 +177,7 @@ process.on('message', async (m: { type?: string }) => {
       loopDelayP50Ms: ms(loop.percentile(50)),
       loopDelayP99Ms: ms(loop.percentile(99)),
       loopDelayMaxMs: ms(loop.max),
-      mainRunMs: sched && sched0 ? ms(sched[0] - sched0[0]) : undefined,
-      mainWaitMs: sched && sched0 ? ms(sched[1] - sched0[1]) : undefined,
+      mainWaitMs: wait !== undefined && wait0 !== undefined ? ms(wait - wait0) : undefined,
       windowStartUs: Number(hr0 / 1000n),
       nowUs: Number(process.hrtime.bigint() / 1000n),
     } satisfies ServerStats);
