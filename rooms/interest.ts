@@ -40,40 +40,19 @@ const chunkCol = (v: number) => Math.floor(v / CHUNK_SIZE);
 
 /**
  * How a cell updates one character or NPC it shows (rooms/patches.ts): every how many ticks (set at each
- * refresh), the fields left out of earlier patches and owed until it is due again (bit i = field index i; 0 when
- * nothing is owed), and the tick whose patch leaves its changes out (a tick number rather than a set made anew
- * for every patch, so marking costs no allocation). One record per entity and cell, keyed by its change tree:
- * the rate pass, the view's visibility check and a cell change each find everything in one lookup.
+ * refresh), and whether its members may lack changes older than the entity's last MID_EVERY due tick (`catchUp`:
+ * the rate went from FAR_EVERY to MID_EVERY since; its next due part carries everything owed at FAR_EVERY). What
+ * is owed is kept per entity, not per cell (rooms/patches.ts `Owed`). One record per entity and cell, keyed by
+ * its change tree.
  */
-export type Rate = { e: Schema; refId: number; every: number; owed: number; skipTick: number };
-
-/** A cell's view. While `skipTick` is set (during a patch), it leaves out the changes of the trees whose rate says that tick. */
-export class CellView extends StateView {
-  skipTick: number | undefined;
-
-  constructor(readonly rates: Map<unknown, Rate>) {
-    super();
-  }
-
-  /** Whether `tree`'s changes are left out of the current patch. */
-  skips(tree: unknown): boolean {
-    return this.skipTick !== undefined && this.rates.get(tree)?.skipTick === this.skipTick;
-  }
-
-  override isChangeTreeVisible(tree: Parameters<StateView['isChangeTreeVisible']>[0]): boolean {
-    if (this.skips(tree)) return false;
-    return super.isChangeTreeVisible(tree);
-  }
-}
+export type Rate = { e: Schema; refId: number; every: number; catchUp: boolean };
 
 export type Cell = {
   cx: number;
   cz: number;
-  view: CellView;
-  /** Shown characters and NPCs by change tree → their rate here (`view.rates`; chunks have none: every patch). */
+  view: StateView;
+  /** Shown characters and NPCs by change tree → their rate here (chunks have none: every patch). */
   rates: Map<unknown, Rate>;
-  /** The rates with fields owed, by phase (reference id mod FAR_EVERY), so that a tick visits only the due ones (rooms/patches.ts); entries settled since are dropped when visited. */
-  owedAt: Set<Rate>[];
   /** What the view holds now. */
   shown: Set<Schema>;
   /** Changes of `shown` since the last patch (its members get them in that patch). */
@@ -296,6 +275,19 @@ export class InterestManager {
     return { gone, fresh };
   }
 
+  /** What stands in the 3 × 3 chunk columns around (cx, cz), column by column (this tick's grid; read only). */
+  columnsAround(cx: number, cz: number): readonly (readonly Schema[])[] {
+    const grid = this.gridNow();
+    const out: Schema[][] = [];
+    for (let dx = -1; dx <= 1; dx++) {
+      for (let dz = -1; dz <= 1; dz++) {
+        const list = grid.get(pairKey(cx + dx, cz + dz));
+        if (list) out.push(list);
+      }
+    }
+    return out;
+  }
+
   /** After a patch went out: moves are done, every cell's changes delivered. */
   patched(): void {
     for (const w of this.watchers.values()) {
@@ -321,7 +313,7 @@ export class InterestManager {
     if (!cell) {
       const phase = this.nextPhase++ % VIEW_REFRESH_TICKS;
       const rates = new Map<unknown, Rate>();
-      cell = { cx, cz, view: new CellView(rates), rates, owedAt: [], shown: new Set(), added: new Set(), removed: new Set(), members: new Set(), phase, version: 0, diffs: new Map() };
+      cell = { cx, cz, view: new StateView(), rates, shown: new Set(), added: new Set(), removed: new Set(), members: new Set(), phase, version: 0, diffs: new Map() };
       this.cells.set(key, cell);
       this.refresh(cell);
     }
@@ -405,8 +397,10 @@ export class InterestManager {
       const tree = treeOf(e);
       const every = updateEvery(cell.cx, cell.cz, p.x, p.z);
       const r = rates.get(tree);
-      if (r) r.every = every;
-      else rates.set(tree, { e, refId: refIdOf(e), every, owed: 0, skipTick: -1 });
+      if (r) {
+        if (every < r.every) r.catchUp = true; // its members got it at the slower rate so far
+        r.every = every;
+      } else rates.set(tree, { e, refId: refIdOf(e), every, catchUp: false });
     }
   }
 
@@ -414,7 +408,7 @@ export class InterestManager {
     if (cell.shown.has(e)) return;
     cell.version++;
     const r = cell.rates.get(treeOf(e));
-    if (r) r.owed = 0; // added in full
+    if (r) r.catchUp = false; // added in full
     cell.view.add(e);
     cell.shown.add(e);
     if (!cell.removed.delete(e)) cell.added.add(e);
@@ -425,10 +419,7 @@ export class InterestManager {
     cell.version++;
     const tree = treeOf(e);
     const r = cell.rates.get(tree);
-    if (r) {
-      r.owed = 0; // its entry in owedAt is dropped when next visited
-      cell.rates.delete(tree);
-    }
+    if (r) cell.rates.delete(tree);
     // Gone from the state: the state's own delete reaches every client; the view only forgets it.
     if (this.present(e)) cell.view.remove(e);
     if (!cell.added.delete(e)) cell.removed.add(e);

@@ -8,9 +8,11 @@
  *  - move diff: a one-off view that starts from what the client holds and
  *    adds/removes the difference to its new cell (first, so that the cell's
  *    part never updates an object the client does not have yet);
- *  - cell part: the changes of everything its cell shows, encoded once per
- *    cell and shared by all clients standing in that chunk column, each
- *    entity at its rate (see updateEvery);
+ *  - cell part: what its cell shows changed in structure (entries added or
+ *    removed, chunk edits, new entities), encoded once per cell, then the
+ *    changes of the characters and NPCs due at the cell's rate for them (see
+ *    updateEvery), each entity's encoded once per patch and shared by every
+ *    cell it is due in; all clients standing in that chunk column share it;
  *  - near part: what changed this tick within NEAR_BLOCKS of the tile the
  *    client stands on and its cell held back, shared by the tile's clients
  *    (each entity's changes encoded once per patch);
@@ -30,7 +32,7 @@
 import { ClientState, Protocol, SchemaSerializer, type Client } from '@colyseus/core';
 import { $getByIndex, Encoder, OPERATION, StateView, encode as encodePrimitive, type ChangeTree, type Schema } from '@colyseus/schema';
 import { CHUNK_SIZE, pairKey } from '../src/world/index.js';
-import { OWNER, type RegionState } from '../schema/index.js';
+import { CharacterState, NpcState, OWNER, type RegionState } from '../schema/index.js';
 import { FullStateWriter, refIdOf, SWITCH_TO_STRUCTURE, treeOf } from './fullstate.js';
 import type { Cell, InterestManager, Watcher } from './interest.js';
 import { payloadOf, wsFrame, writeFrame } from './wsframes.js';
@@ -63,8 +65,20 @@ export function updateEvery(cx: number, cz: number, x: number, z: number): numbe
 
 /** Whether an entity with reference id `refId` updating every `every` ticks is due at `tick` (phases spread by id). */
 export const isDue = (tick: number, refId: number, every: number) => (tick + refId) % every === 0;
-// Owed entities wait in FAR_EVERY buckets by phase (rooms/patches.ts rates): both rates must fall on them.
+// Owed entities wait in FAR_EVERY buckets by phase (CellSerializer.due): both rates must fall on them, and an
+// entity's FAR_EVERY due ticks must be MID_EVERY due ticks too (what it owes at MID_EVERY is then part of what it
+// owes at FAR_EVERY).
 if (FAR_EVERY % MID_EVERY !== 0) throw new Error('FAR_EVERY must be a multiple of MID_EVERY');
+// A cell change looks for what it is owed at MID_EVERY in the 3 × 3 chunk columns around its new cell (moveDiff).
+if (MID_BLOCKS + 2 > CHUNK_SIZE) throw new Error('MID_BLOCKS must stay within the chunk columns next to a cell');
+
+/**
+ * What one character or NPC owes the cells that show it: the public fields changed since its last MID_EVERY due
+ * tick (`mid`) and since its last FAR_EVERY due tick (`far`; a superset, since every FAR_EVERY due tick is a
+ * MID_EVERY one). A cell shows it at one of the two rates and gets, on the entity's due tick for that rate, what
+ * it owes at that rate: the same bytes for every cell, encoded once. Kept only while something is owed.
+ */
+type Owed = { e: Schema; tree: ChangeTree; refId: number; mid: number; far: number; midDue: boolean; farDue: boolean };
 
 /** Field indexes a cell may be owed, as a bit mask: the untagged ones (owner-only fields never go through a cell). */
 const publicMasks = new WeakMap<object, number>();
@@ -125,6 +139,28 @@ function force(view: StateView, e: Schema, owed: number): void {
 
 /** An empty change queue (schema's `createChangeTreeList` shape). */
 const NO_CHANGES = { next: undefined, tail: undefined, nextPosition: 0 };
+
+/** Schema's change queue: a linked list of the trees changed since the last patch (what `_encodeChannel` walks). */
+type ChangeNode = { changeTree: ChangeTree; next?: ChangeNode };
+type ChangeQueue = { next?: ChangeNode; tail?: ChangeNode; nextPosition: number };
+
+/**
+ * `queue` less the characters and NPCs that are not new to the state (their changes go out per entity, at their
+ * rate: CellSerializer.due), in the same order. Read by the encoder's walks only; the state's own queue stays.
+ */
+function structuralQueue(queue: ChangeQueue): ChangeQueue {
+  const out: ChangeQueue = { next: undefined, tail: undefined, nextPosition: 0 };
+  for (let n = queue.next; n; n = n.next) {
+    const tree = n.changeTree;
+    const ref = tree.ref;
+    if (!tree.isNew && (ref instanceof CharacterState || ref instanceof NpcState)) continue;
+    const node: ChangeNode = { changeTree: tree, next: undefined };
+    if (out.tail) out.tail.next = node;
+    else out.next = node;
+    out.tail = node;
+  }
+  return out;
+}
 
 /**
  * `encoder.encodeView` of only what is put in `view.changes`: its second pass, the walk over every tree that
@@ -202,45 +238,63 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     return this.fullStates.write(Protocol.ROOM_STATE, state, cell.shown, me);
   }
 
+  /** Entities with fields owed to some rate, and the same by phase (reference id mod FAR_EVERY): a tick visits only the due ones. */
+  private readonly owed = new Map<ChangeTree, Owed>();
+  private readonly owedAt: Set<Owed>[] = [];
+
   /**
-   * Update rate by distance, per cell: a changed entity not due this tick is left out of the cell's part (the
-   * fields that changed are owed); what a cell owes an entity is forced into the cell's part on the entity's due
-   * tick. Work per cell and tick: the tick's changed entities and the owed entities whose phase is due (a
-   * bucket by reference id), not everything the cell shows.
+   * Update rate by distance: adds this patch's changes to what each changed entity owes (a tree new to the state
+   * goes out whole where it is shown, and owes nothing), and returns the entities due this tick (those whose phase
+   * falls on it) with something owed: their parts go into the parts of the cells that show them at the rate that
+   * is due. Work per tick: the changed entities, and the owed ones of the due phases; nothing per cell.
    */
-  private rates(cells: Set<Cell>, tick: number, changed: Changed[]): void {
-    for (const cell of cells) {
-      const rates = cell.rates;
-      let skipping = false;
-      for (const { e, mask, tree, refId } of changed) {
-        const r = rates.get(tree);
-        if (r === undefined || isDue(tick, refId, r.every)) continue;
-        // Never held back: a tree new to the state, or new to this cell's view this patch. `view.add` of a new
-        // tree relies on the tree's own pending ADDs (schema's fast path), so holding them would show an empty object.
-        if (tree.isNew || cell.added.has(e)) continue;
-        r.skipTick = tick;
-        skipping = true;
-        if (r.owed === 0) (cell.owedAt[refId % FAR_EVERY] ??= new Set()).add(r);
-        r.owed |= mask;
+  private due(tick: number, changed: Changed[]): Owed[] {
+    for (const c of changed) {
+      if (c.tree.isNew) continue;
+      let o = this.owed.get(c.tree);
+      if (!o) {
+        this.owed.set(c.tree, (o = { e: c.e, tree: c.tree, refId: c.refId, mid: 0, far: 0, midDue: false, farDue: false }));
+        (this.owedAt[c.refId % FAR_EVERY] ??= new Set()).add(o);
       }
-      // Due now: the phases whose entities update this tick (every MID_EVERY ticks a bucket of MID entities, every
-      // FAR_EVERY ticks one of FAR entities too).
-      for (let b = (MID_EVERY - (tick % MID_EVERY)) % MID_EVERY; b < FAR_EVERY; b += MID_EVERY) {
-        const bucket = cell.owedAt[b];
-        if (!bucket || bucket.size === 0) continue;
-        for (const r of bucket) {
-          if (r.owed === 0) {
-            bucket.delete(r); // settled since (shown anew, hidden)
-            continue;
-          }
-          if (!isDue(tick, r.refId, r.every)) continue;
-          force(cell.view, r.e, r.owed);
-          r.owed = 0;
-          bucket.delete(r);
-        }
-      }
-      cell.view.skipTick = skipping ? tick : undefined;
+      o.mid |= c.mask;
+      o.far |= c.mask;
     }
+    const out: Owed[] = [];
+    for (let b = (MID_EVERY - (tick % MID_EVERY)) % MID_EVERY; b < FAR_EVERY; b += MID_EVERY) {
+      const bucket = this.owedAt[b];
+      if (!bucket) continue;
+      for (const o of bucket) {
+        // Gone from the state (or re-added under another id): nobody is owed anything of it any more.
+        if (o.tree.root === undefined || refIdOf(o.e) !== o.refId) {
+          this.settle(o);
+          continue;
+        }
+        o.midDue = true;
+        o.farDue = isDue(tick, o.refId, FAR_EVERY);
+        out.push(o);
+      }
+    }
+    return out;
+  }
+
+  /** After the patch: what went out on the due ticks is owed no more. */
+  private paid(due: Owed[]): void {
+    for (const o of due) {
+      o.mid = 0;
+      if (o.farDue) o.far = 0;
+      o.midDue = o.farDue = false;
+      if (o.far === 0) this.settle(o);
+    }
+  }
+
+  private settle(o: Owed): void {
+    this.owed.delete(o.tree);
+    this.owedAt[o.refId % FAR_EVERY]?.delete(o);
+  }
+
+  /** What a cell that shows `o` at rate `r` owes its members (at its rate; everything since FAR_EVERY after a rate change). */
+  private static owes(o: Owed, r: { every: number; catchUp: boolean }): number {
+    return r.catchUp || r.every !== MID_EVERY ? o.far : o.mid;
   }
 
   /** One view, reused for every cell change (a new view per change costs a walk over every tree when disposed). */
@@ -260,18 +314,25 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     for (const e of gone) diff.remove(e);
     for (const e of fresh) diff.add(e);
     const before = w.cell?.rates;
-    if (before) {
+    if (before && this.owed.size > 0) {
       // What its old cell still owed it, for what it keeps (fresh entities go out whole), less what the new cell
-      // owes its clients too (it sends those when the entity is due; mostly everything: an entity is due on the
-      // same ticks in every cell where it has the same rate).
+      // owes its clients too (it sends those when the entity is due). Something is left only where the old cell
+      // showed the entity at FAR_EVERY and the new one shows it at MID_EVERY (what is owed at MID_EVERY is part of
+      // what is owed at FAR_EVERY), so within MID_BLOCKS of the new cell's column: in the 3 × 3 columns around it.
       let whole: Set<Schema> | undefined;
       const after = next.rates;
-      before.forEach((r, tree) => {
-        if (r.owed === 0) return;
-        const left = r.owed & ~(after.get(tree)?.owed ?? 0);
-        if (left === 0 || !want.has(r.e) || (whole ??= new Set(fresh)).has(r.e)) return;
-        force(diff, r.e, left);
-      });
+      for (const list of this.interest.columnsAround(next.cx, next.cz)) {
+        for (const e of list) {
+          const tree = treeOf(e);
+          const o = this.owed.get(tree);
+          const was = o && before.get(tree);
+          const now = was && after.get(tree);
+          if (!now) continue; // nothing owed, or not shown in one of the two (gone, or fresh: whole)
+          const left = CellSerializer.owes(o, was) & ~CellSerializer.owes(o, now);
+          if (left === 0 || !want.has(e) || (whole ??= new Set(fresh)).has(e)) continue;
+          force(diff, e, left);
+        }
+      }
     }
     // Only its queued entries: the tick's own changes to what it shows come in the new cell's part, right after.
     const part = encodeQueued(this.encoder, diff, sharedOffset, it);
@@ -314,22 +375,66 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     }
     if (encoder.hasChanges) this.needFullEncode = true;
 
+    const tick = (state as RegionState).tick;
     const changed = changedEntities(state as RegionState);
-    this.rates(cells, (state as RegionState).tick, changed);
+    const due = this.due(tick, changed);
+    // The shared part and the cells' parts walk only the trees whose changes are not owed per entity: structure
+    // (maps, chunks, the region's own fields) and trees new to the state. Characters' and NPCs' changes reach the
+    // cells through `due`, the near parts and the personal views (which walk everything).
+    const root = (encoder as unknown as { root: { changes: ChangeQueue } }).root;
+    const queue = root.changes;
+    const structural = structuralQueue(queue);
 
     const it = { offset: 1 };
     encoder.sharedBuffer[0] = Protocol.ROOM_STATE_PATCH;
-    const shared = encoder.encode(it).slice();
+    root.changes = structural;
+    let shared: Uint8Array;
+    try {
+      shared = encoder.encode(it).slice();
+    } finally {
+      root.changes = queue;
+    }
     const sharedOffset = it.offset;
     // Per cell, encoded once: its part; per tile of the cell, its near part and the frame of its clients that have nothing of their own.
     type Tile = { part: Uint8Array; frame?: Buffer };
     /** The frame of a client with nothing but the shared part (rooms/wsframes.ts). */
     let sharedFrame: Buffer | undefined;
     const cellParts = new Map<Cell, { part: Uint8Array; tiles: Map<number, Tile> }>();
+    // Per entity due, encoded once per patch and what is owed: its part in every cell due to get it.
+    const dueParts = new Map<number, Uint8Array>();
+    const duePart = (o: Owed, mask: number) => {
+      const key = o.refId * 0x1_0000_0000 + mask;
+      let p = dueParts.get(key);
+      if (!p) dueParts.set(key, (p = encodeFields(encoder, o.tree, o.refId, mask, it)));
+      return p;
+    };
     const cellPart = (cell: Cell) => {
       let p = cellParts.get(cell);
-      if (!p) cellParts.set(cell, (p = { part: encoder.encodeView(cell.view, sharedOffset, it).subarray(sharedOffset), tiles: new Map() }));
+      if (p) return p;
+      root.changes = structural;
+      let part: Uint8Array;
+      try {
+        part = encoder.encodeView(cell.view, sharedOffset, it).subarray(sharedOffset);
+      } finally {
+        root.changes = queue;
+      }
+      let parts: Uint8Array[] | undefined;
+      for (const o of due) {
+        const r = cell.rates.get(o.tree);
+        if (!r || cell.added.has(o.e)) continue; // not shown here, or shown anew (whole, in the view's own part)
+        if (r.every === MID_EVERY ? !o.midDue : !o.farDue) continue;
+        const mask = CellSerializer.owes(o, r);
+        r.catchUp = false;
+        if (mask !== 0) (parts ??= [part]).push(duePart(o, mask));
+      }
+      cellParts.set(cell, (p = { part: parts ? join(...parts) : part, tiles: new Map() }));
       return p;
+    };
+    /** Whether `c`'s changes of this tick are left out of `cell`'s part (to go out when it is due there). */
+    const heldBack = (cell: Cell, c: Changed) => {
+      const r = cell.rates.get(c.tree);
+      if (!r || c.tree.isNew || cell.added.has(c.e)) return false;
+      return !isDue(tick, c.refId, r.every);
     };
     const near = new NearIndex(changed);
     const around: Changed[] = [];
@@ -344,11 +449,8 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       const key = pairKey(tx, tz);
       let tile = ofCell.tiles.get(key);
       if (tile) return tile;
-      const view = cell.view;
       const parts: Uint8Array[] = [];
-      if (view.skipTick !== undefined) {
-        for (const c of near.around(tx, tz, around)) if (view.skips(c.tree)) parts.push(changesOf(c));
-      }
+      for (const c of near.around(tx, tz, around)) if (heldBack(cell, c)) parts.push(changesOf(c));
       ofCell.tiles.set(key, (tile = { part: parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : join(...parts) }));
       return tile;
     };
@@ -373,7 +475,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       const frame = tile && !move && !own ? (tile.frame ??= wsFrame(parts)) : parts.length === 1 ? (sharedFrame ??= wsFrame(parts)) : wsFrame(parts);
       if (!writeFrame(client, frame)) client.raw(payloadOf(frame));
     }
-    for (const cell of cells) cell.view.skipTick = undefined;
+    this.paid(due);
     encoder.discardChanges();
     this.interest.patched();
     ownerChanged.clear();

@@ -1,0 +1,141 @@
+/**
+ * Update rate by distance with what is owed kept per entity (rooms/patches.ts CellSerializer.due, rooms/interest.ts
+ * Rate.catchUp): no server, the room's serializer and interest manager driven tick by tick, every client's patches
+ * decoded as the SDK would. The cases are the ones where an entity's rate in a view changes from FAR_EVERY to
+ * MID_EVERY: what it owes at MID_EVERY was settled on its last MID_EVERY due tick, so a view that got it at
+ * FAR_EVERY until then must be sent what it owes at FAR_EVERY.
+ */
+import assert from 'node:assert/strict';
+import { ClientState, type Client } from '@colyseus/core';
+import { Decoder } from '@colyseus/schema';
+import { CellSerializer, FAR_EVERY, isDue, MID_EVERY } from '../rooms/patches.js';
+import { InterestManager } from '../rooms/interest.js';
+import { payloadOf } from '../rooms/wsframes.js';
+import { refIdOf } from '../rooms/fullstate.js';
+import { CharacterState, RegionState } from '../schema/index.js';
+
+const RADIUS = 4;
+
+function world() {
+  const state = new RegionState();
+  const interest = new InterestManager(state, RADIUS);
+  const serializer = new CellSerializer(interest);
+  serializer.reset(state);
+  const clients: Client[] = [];
+  const seen = new Map<string, RegionState>();
+  const character = (id: string, x: number, z: number) => {
+    const c = Object.assign(new CharacterState(), { id, name: id, characterClass: 'mage', x, y: 70, z, hp: 20, maxHp: 20 });
+    state.characters.set(id, c);
+    return c;
+  };
+  /** A client playing `id`: its frames are decoded into its own copy of the state. */
+  const join = (id: string) => {
+    const copy = new RegionState();
+    const decoder = new Decoder(copy);
+    const socket = { write: (f: Buffer) => (decoder.decode(payloadOf(f), { offset: 1 }), true) };
+    const ref = { readyState: 1, _socket: socket, _sender: { _state: 0, _firstFragment: true } };
+    const client = { sessionId: id, state: ClientState.JOINING, raw: (b: Uint8Array) => decoder.decode(b, { offset: 1 }), ref } as unknown as Client;
+    interest.attach(client, id);
+    decoder.decode(serializer.getFullState(client), { offset: 1 });
+    (client as { state: ClientState }).state = ClientState.JOINED;
+    clients.push(client);
+    seen.set(id, copy);
+    return copy;
+  };
+  let tick = 0;
+  const step = () => {
+    state.tick = ++tick;
+    interest.update(tick);
+    serializer.applyPatches(clients, state);
+  };
+  /** Steps until the next tick for which `due` holds (at most two FAR_EVERY periods). */
+  const stepTo = (due: (t: number) => boolean) => {
+    for (let n = 0; n < 2 * FAR_EVERY && !due(tick + 1); n++) step();
+    assert.ok(due(tick + 1));
+  };
+  return { state, character, join, step, stepTo, get tick() { return tick; } };
+}
+
+describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
+  // Column (0, 0) spans x, z 0..16: within MID_BLOCKS (8) of it up to x 24; column 3 (x 48..64) is beyond.
+  const FAR_X = 56, MID_X = 20;
+
+  it('a view that showed an entity at FAR_EVERY gets what it owes at FAR_EVERY once it shows it at MID_EVERY', () => {
+    const w = world();
+    w.character('watcher', 8, 8);
+    const e = w.character('e', FAR_X, 8);
+    const view = w.join('watcher');
+    for (let i = 0; i < FAR_EVERY; i++) w.step();
+    const refId = refIdOf(e);
+    // Just after a FAR_EVERY due tick: hp changes while the watcher's cell shows e at FAR_EVERY (held back).
+    w.stepTo((t) => isDue(t, refId, FAR_EVERY));
+    w.step();
+    e.hp = 7;
+    w.step();
+    assert.equal(view.characters.get('e')!.hp, 20, 'held back at FAR_EVERY');
+    // Past its next MID_EVERY due tick (not a FAR_EVERY one): what e owes at MID_EVERY is settled there.
+    w.stepTo((t) => isDue(t, refId, MID_EVERY) && !isDue(t, refId, FAR_EVERY));
+    w.step();
+    assert.equal(view.characters.get('e')!.hp, 20, 'still held back: not due at FAR_EVERY');
+    // It comes within MID_BLOCKS of the watcher's column: the cell shows it at MID_EVERY from its next refresh.
+    e.x = MID_X;
+    for (let i = 0; i < MID_EVERY + 4; i++) w.step();
+    assert.equal(view.characters.get('e')!.x, MID_X);
+    assert.equal(view.characters.get('e')!.hp, 7, 'the hp it owed at FAR_EVERY came with its first MID_EVERY part');
+  });
+
+  it('a client that walks into a cell showing an entity at MID_EVERY, from one showing it at FAR_EVERY, gets what it lacked', () => {
+    const w = world();
+    // The mover's cell, column 0, shows e at FAR_EVERY; the stayer's cell, column 2, at MID_EVERY.
+    w.character('stayer', 40, 8);
+    const mover = w.character('mover', 8, 8);
+    const e = w.character('e', FAR_X, 8);
+    const seenByMover = w.join('mover');
+    const seenByStayer = w.join('stayer');
+    for (let i = 0; i < FAR_EVERY; i++) w.step();
+    const refId = refIdOf(e);
+    w.stepTo((t) => isDue(t, refId, FAR_EVERY));
+    w.step();
+    e.hp = 7;
+    w.stepTo((t) => isDue(t, refId, MID_EVERY) && !isDue(t, refId, FAR_EVERY));
+    w.step();
+    assert.equal(seenByStayer.characters.get('e')!.hp, 7, 'the stayer got it at MID_EVERY');
+    assert.equal(seenByMover.characters.get('e')!.hp, 20, 'the mover not yet (FAR_EVERY)');
+    // The mover walks into the stayer's column before e's next FAR_EVERY due tick.
+    mover.x = 40;
+    const moved = w.tick;
+    w.step();
+    w.step();
+    for (let t = moved + 1; t <= w.tick; t++) assert.ok(!isDue(t, refId, FAR_EVERY), 'no FAR_EVERY due tick in between');
+    assert.equal(seenByMover.characters.get('e')!.hp, 7, 'its cell change brought what its old cell still owed');
+  });
+
+  it('every view ends with every entity’s last values, whatever the rates (a crowd walking in and out of range)', () => {
+    const w = world();
+    const watchers = [w.character('a', 8, 8), w.character('b', 40, 8), w.character('c', 8, 72)];
+    const views = watchers.map((c) => w.join(c.id));
+    const crowd = Array.from({ length: 30 }, (_, i) => w.character(`n${i}`, (i * 7) % 90, (i * 13) % 90));
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let t = 0; t < 6 * FAR_EVERY; t++) {
+      for (const c of crowd) {
+        // On the wire's 1/32-block grid, as the room's positions are.
+        if (random() < 0.5) c.x = Math.round(Math.max(0, Math.min(100, c.x + (random() - 0.5) * 6)) * 32) / 32;
+        if (random() < 0.5) c.z = Math.round(Math.max(0, Math.min(100, c.z + (random() - 0.5) * 6)) * 32) / 32;
+        if (random() < 0.05) c.hp = Math.round(random() * 20);
+      }
+      if (t % 17 === 0) watchers[0]!.x = watchers[0]!.x < 50 ? 60 : 8; // a watcher changing cells now and then
+      w.step();
+    }
+    for (let t = 0; t < 2 * FAR_EVERY; t++) w.step(); // everything owed is due at least once
+    for (const [i, view] of views.entries()) {
+      const me = watchers[i]!;
+      for (const c of crowd) {
+        const shown = view.characters.get(c.id);
+        const inRange = Math.max(Math.abs(Math.floor(c.x / 16) - Math.floor(me.x / 16)), Math.abs(Math.floor(c.z / 16) - Math.floor(me.z / 16))) <= RADIUS;
+        assert.equal(!!shown, inRange, `${me.id} shows ${c.id} iff in range`);
+        if (shown) assert.deepEqual([shown.x, shown.z, shown.hp], [c.x, c.z, c.hp], `${me.id}'s copy of ${c.id}`);
+      }
+    }
+  });
+});
