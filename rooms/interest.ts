@@ -275,19 +275,6 @@ export class InterestManager {
     return { gone, fresh };
   }
 
-  /** What stands in the 3 × 3 chunk columns around (cx, cz), column by column (this tick's grid; read only). */
-  columnsAround(cx: number, cz: number): readonly (readonly Schema[])[] {
-    const grid = this.gridNow();
-    const out: Schema[][] = [];
-    for (let dx = -1; dx <= 1; dx++) {
-      for (let dz = -1; dz <= 1; dz++) {
-        const list = grid.get(pairKey(cx + dx, cz + dz));
-        if (list) out.push(list);
-      }
-    }
-    return out;
-  }
-
   /** After a patch went out: moves are done, every cell's changes delivered. */
   patched(): void {
     for (const w of this.watchers.values()) {

@@ -69,8 +69,6 @@ export const isDue = (tick: number, refId: number, every: number) => (tick + ref
 // entity's FAR_EVERY due ticks must be MID_EVERY due ticks too (what it owes at MID_EVERY is then part of what it
 // owes at FAR_EVERY).
 if (FAR_EVERY % MID_EVERY !== 0) throw new Error('FAR_EVERY must be a multiple of MID_EVERY');
-// A cell change looks for what it is owed at MID_EVERY in the 3 × 3 chunk columns around its new cell (moveDiff).
-if (MID_BLOCKS + 2 > CHUNK_SIZE) throw new Error('MID_BLOCKS must stay within the chunk columns next to a cell');
 
 /**
  * What one character or NPC owes the cells that show it: the public fields changed since its last MID_EVERY due
@@ -305,7 +303,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
    * new cell shows and the client lacks, DELETEs of what it holds and the new
    * cell does not show, and the fields its old cell still owed it.
    */
-  private moveDiff(w: Watcher, next: Cell, sharedOffset: number, it: { offset: number }): Uint8Array {
+  private moveDiff(w: Watcher, next: Cell, sharedOffset: number, it: { offset: number }, lagging: () => Owed[]): Uint8Array {
     const diff = this.diff;
     const { gone, fresh } = this.interest.diffTo(w, next);
     const want = next.shown;
@@ -314,24 +312,20 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     for (const e of gone) diff.remove(e);
     for (const e of fresh) diff.add(e);
     const before = w.cell?.rates;
-    if (before && this.owed.size > 0) {
+    if (before) {
       // What its old cell still owed it, for what it keeps (fresh entities go out whole), less what the new cell
-      // owes its clients too (it sends those when the entity is due). Something is left only where the old cell
-      // showed the entity at FAR_EVERY and the new one shows it at MID_EVERY (what is owed at MID_EVERY is part of
-      // what is owed at FAR_EVERY), so within MID_BLOCKS of the new cell's column: in the 3 × 3 columns around it.
+      // owes its clients too (it sends those when the entity is due). What is owed at MID_EVERY is part of what is
+      // owed at FAR_EVERY, so something is left only where the old cell showed the entity at FAR_EVERY, the new one
+      // shows it at MID_EVERY, and it owes more at FAR_EVERY: `lagging` (a walker owes its position at both).
       let whole: Set<Schema> | undefined;
       const after = next.rates;
-      for (const list of this.interest.columnsAround(next.cx, next.cz)) {
-        for (const e of list) {
-          const tree = treeOf(e);
-          const o = this.owed.get(tree);
-          const was = o && before.get(tree);
-          const now = was && after.get(tree);
-          if (!now) continue; // nothing owed, or not shown in one of the two (gone, or fresh: whole)
-          const left = CellSerializer.owes(o, was) & ~CellSerializer.owes(o, now);
-          if (left === 0 || !want.has(e) || (whole ??= new Set(fresh)).has(e)) continue;
-          force(diff, e, left);
-        }
+      for (const o of lagging()) {
+        const was = before.get(o.tree);
+        const now = was && after.get(o.tree);
+        if (!now) continue; // not shown in one of the two (gone, or fresh: whole)
+        const left = CellSerializer.owes(o, was) & ~CellSerializer.owes(o, now);
+        if (left === 0 || !want.has(o.e) || (whole ??= new Set(fresh)).has(o.e)) continue;
+        force(diff, o.e, left);
       }
     }
     // Only its queued entries: the tick's own changes to what it shows come in the new cell's part, right after.
@@ -430,6 +424,9 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       cellParts.set(cell, (p = { part: parts ? join(...parts) : part, tiles: new Map() }));
       return p;
     };
+    /** The entities that owe more at FAR_EVERY than at MID_EVERY (found once, at the first cell change). */
+    let lagged: Owed[] | undefined;
+    const lagging = () => (lagged ??= [...this.owed.values()].filter((o) => (o.far & ~o.mid) !== 0));
     /** Whether `c`'s changes of this tick are left out of `cell`'s part (to go out when it is due there). */
     const heldBack = (cell: Cell, c: Changed) => {
       const r = cell.rates.get(c.tree);
@@ -459,7 +456,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     for (const { client, w } of joined) {
       const parts: Uint8Array[] = [shared];
       const move = moving.get(client);
-      if (move) parts.push(this.moveDiff(move.w, move.next, sharedOffset, it));
+      if (move) parts.push(this.moveDiff(move.w, move.next, sharedOffset, it, lagging));
       const cell = move?.next ?? w?.cell;
       const ofCell = cell && cellPart(cell);
       if (ofCell) parts.push(ofCell.part);
