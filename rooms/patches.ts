@@ -348,8 +348,6 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     }
     const encoder = this.encoder;
     const moving = new Map<Client, { w: Watcher; next: Cell }>();
-    /** The cells whose parts this patch needs. */
-    const cells = new Set<Cell>();
     let viewChanges = false;
     const joined: { client: Client; w: Watcher | undefined }[] = [];
     for (const client of clients) {
@@ -358,8 +356,6 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       joined.push({ client, w });
       if (!w) continue;
       if (w.next) moving.set(client, { w, next: w.next });
-      const cell = w.next ?? w.cell;
-      if (cell) cells.add(cell);
       if (w.personal.changes.size > 0 || (w.cell && w.cell.view.changes.size > 0)) viewChanges = true;
     }
     if (!encoder.hasChanges && !viewChanges && moving.size === 0) {
