@@ -175,7 +175,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
     server.router = createRouter({}, { allowedMediaTypes: ['application/json'] });
     server.define(ROOM_NAME, regionRoom(roomDeps, opts.roomSeams)).filterBy(['worldId', 'rx', 'rz']);
     opts.defineRooms?.(server, roomDeps);
-    await server.listen(config.port, config.host);
+    await listenOrFail(server, config.port, config.host);
     stack.push('colyseus', () => server.gracefullyShutdown(false));
     const port = (server.transport.server!.address() as AddressInfo).port;
     log.info({ port, database: config.databaseUrl ? 'external' : 'embedded', presence: scale.kind }, 'leyline server listening');
@@ -194,5 +194,28 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
   } catch (err) {
     await stack.runAll();
     throw err;
+  }
+}
+
+/**
+ * `server.listen`, failing when the port cannot be bound. Colyseus' own `listen` settles on 'listening' only and
+ * attaches its error handler after that, so a taken port (EADDRINUSE) left the boot waiting forever, with one
+ * log line and the embedded PostgreSQL running. The bind error now ends the boot (main.ts: "boot failed", exit
+ * 1), after Colyseus' matchmaker is let go.
+ */
+async function listenOrFail(server: Server, port: number, host: string): Promise<void> {
+  const http = server.transport.server;
+  let onError: ((err: NodeJS.ErrnoException) => void) | undefined;
+  const failed = new Promise<never>((_, reject) => {
+    onError = (err) => reject(new Error(`cannot listen on ${host}:${port}: ${err.code ?? err.message} (PORT and HOST say where)`, { cause: err }));
+    http?.once('error', onError);
+  });
+  try {
+    await Promise.race([server.listen(port, host), failed]);
+  } catch (err) {
+    await server.gracefullyShutdown(false).catch(() => undefined);
+    throw err;
+  } finally {
+    if (onError) http?.off('error', onError);
   }
 }

@@ -49,6 +49,7 @@ export async function bootTestServer(env: Record<string, string> = {}, opts: Boo
     server = await startServer(config, opts.log ?? createLogger(config.logLevel));
   } catch (err) {
     await db.drop();
+    await fs.rm(dataDir, { recursive: true, force: true });
     throw err;
   }
   return {
