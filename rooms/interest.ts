@@ -404,9 +404,7 @@ export class InterestManager {
   private hide(cell: Cell, e: Schema): void {
     cell.shown.delete(e);
     cell.version++;
-    const tree = treeOf(e);
-    const r = cell.rates.get(tree);
-    if (r) cell.rates.delete(tree);
+    cell.rates.delete(treeOf(e));
     // Gone from the state: the state's own delete reaches every client; the view only forgets it.
     if (this.present(e)) cell.view.remove(e);
     if (!cell.added.delete(e)) cell.removed.add(e);

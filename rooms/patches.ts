@@ -76,7 +76,7 @@ if (FAR_EVERY % MID_EVERY !== 0) throw new Error('FAR_EVERY must be a multiple o
  * MID_EVERY one). A cell shows it at one of the two rates and gets, on the entity's due tick for that rate, what
  * it owes at that rate: the same bytes for every cell, encoded once. Kept only while something is owed.
  */
-type Owed = { e: Schema; tree: ChangeTree; refId: number; mid: number; far: number; midDue: boolean; farDue: boolean };
+type Owed = { e: Schema; tree: ChangeTree; refId: number; mid: number; far: number };
 
 /** Field indexes a cell may be owed, as a bit mask: the untagged ones (owner-only fields never go through a cell). */
 const publicMasks = new WeakMap<object, number>();
@@ -160,6 +160,21 @@ function structuralQueue(queue: ChangeQueue): ChangeQueue {
   return out;
 }
 
+/** The encoder's root, whose change queue `encode` and `encodeView`'s second pass walk. */
+const rootOf = (encoder: Encoder) => (encoder as unknown as { root: { changes: ChangeQueue } }).root;
+
+/** Runs `encode` with the encoder walking `queue` in place of the state's change queue (which stays as it is). */
+function walking<T>(encoder: Encoder, queue: ChangeQueue, encode: () => T): T {
+  const root = rootOf(encoder);
+  const own = root.changes;
+  root.changes = queue;
+  try {
+    return encode();
+  } finally {
+    root.changes = own;
+  }
+}
+
 /**
  * `encoder.encodeView` of only what is put in `view.changes`: its second pass, the walk over every tree that
  * changed this tick (the tick's changes as the view sees them), is skipped by showing it an empty queue. For
@@ -167,14 +182,7 @@ function structuralQueue(queue: ChangeQueue): ChangeQueue {
  * costs a visibility check per changed tree.
  */
 function encodeQueued(encoder: Encoder, view: StateView, sharedOffset: number, it: { offset: number }): Uint8Array {
-  const root = (encoder as unknown as { root: { changes: unknown } }).root;
-  const queue = root.changes;
-  root.changes = NO_CHANGES;
-  try {
-    return encoder.encodeView(view, sharedOffset, it).subarray(sharedOffset);
-  } finally {
-    root.changes = queue;
-  }
+  return walking(encoder, NO_CHANGES, () => encoder.encodeView(view, sharedOffset, it).subarray(sharedOffset));
 }
 
 /**
@@ -242,8 +250,8 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
 
   /**
    * Update rate by distance: adds this patch's changes to what each changed entity owes (a tree new to the state
-   * goes out whole where it is shown, and owes nothing), and returns the entities due this tick (those whose phase
-   * falls on it) with something owed: their parts go into the parts of the cells that show them at the rate that
+   * goes out whole where it is shown, and owes nothing), and returns the entities due this tick at MID_EVERY (those
+   * whose phase falls on it; some at FAR_EVERY too) with something owed: their parts go into the parts of the cells that show them at the rate that
    * is due. Work per tick: the changed entities, and the owed ones of the due phases; nothing per cell.
    */
   private due(tick: number, changed: Changed[]): Owed[] {
@@ -251,7 +259,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       if (c.tree.isNew) continue;
       let o = this.owed.get(c.tree);
       if (!o) {
-        this.owed.set(c.tree, (o = { e: c.e, tree: c.tree, refId: c.refId, mid: 0, far: 0, midDue: false, farDue: false }));
+        this.owed.set(c.tree, (o = { e: c.e, tree: c.tree, refId: c.refId, mid: 0, far: 0 }));
         (this.owedAt[c.refId % FAR_EVERY] ??= new Set()).add(o);
       }
       o.mid |= c.mask;
@@ -267,8 +275,6 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
           this.settle(o);
           continue;
         }
-        o.midDue = true;
-        o.farDue = isDue(tick, o.refId, FAR_EVERY);
         out.push(o);
       }
     }
@@ -276,11 +282,10 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
   }
 
   /** After the patch: what went out on the due ticks is owed no more. */
-  private paid(due: Owed[]): void {
+  private paid(tick: number, due: Owed[]): void {
     for (const o of due) {
       o.mid = 0;
-      if (o.farDue) o.far = 0;
-      o.midDue = o.farDue = false;
+      if (isDue(tick, o.refId, FAR_EVERY)) o.far = 0;
       if (o.far === 0) this.settle(o);
     }
   }
@@ -371,19 +376,11 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     // The shared part and the cells' parts walk only the trees whose changes are not owed per entity: structure
     // (maps, chunks, the region's own fields) and trees new to the state. Characters' and NPCs' changes reach the
     // cells through `due`, the near parts and the personal views (which walk everything).
-    const root = (encoder as unknown as { root: { changes: ChangeQueue } }).root;
-    const queue = root.changes;
-    const structural = structuralQueue(queue);
+    const structural = structuralQueue(rootOf(encoder).changes);
 
     const it = { offset: 1 };
     encoder.sharedBuffer[0] = Protocol.ROOM_STATE_PATCH;
-    root.changes = structural;
-    let shared: Uint8Array;
-    try {
-      shared = encoder.encode(it).slice();
-    } finally {
-      root.changes = queue;
-    }
+    const shared = walking(encoder, structural, () => encoder.encode(it).slice());
     const sharedOffset = it.offset;
     // Per cell, encoded once: its part; per tile of the cell, its near part and the frame of its clients that have nothing of their own.
     type Tile = { part: Uint8Array; frame?: Buffer };
@@ -401,18 +398,12 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     const cellPart = (cell: Cell) => {
       let p = cellParts.get(cell);
       if (p) return p;
-      root.changes = structural;
-      let part: Uint8Array;
-      try {
-        part = encoder.encodeView(cell.view, sharedOffset, it).subarray(sharedOffset);
-      } finally {
-        root.changes = queue;
-      }
+      const part = walking(encoder, structural, () => encoder.encodeView(cell.view, sharedOffset, it).subarray(sharedOffset));
       let parts: Uint8Array[] | undefined;
       for (const o of due) {
         const r = cell.rates.get(o.tree);
         if (!r || cell.added.has(o.e)) continue; // not shown here, or shown anew (whole, in the view's own part)
-        if (r.every === MID_EVERY ? !o.midDue : !o.farDue) continue;
+        if (!isDue(tick, o.refId, r.every)) continue; // every `due` entity is due at MID_EVERY; at FAR_EVERY, some
         const mask = CellSerializer.owes(o, r);
         r.catchUp = false;
         if (mask !== 0) (parts ??= [part]).push(duePart(o, mask));
@@ -468,7 +459,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       const frame = tile && !move && !own ? (tile.frame ??= wsFrame(parts)) : parts.length === 1 ? (sharedFrame ??= wsFrame(parts)) : wsFrame(parts);
       if (!writeFrame(client, frame)) client.raw(payloadOf(frame));
     }
-    this.paid(due);
+    this.paid(tick, due);
     encoder.discardChanges();
     this.interest.patched();
     ownerChanged.clear();

@@ -22,7 +22,6 @@ function world() {
   const serializer = new CellSerializer(interest);
   serializer.reset(state);
   const clients: Client[] = [];
-  const seen = new Map<string, RegionState>();
   const character = (id: string, x: number, z: number) => {
     const c = Object.assign(new CharacterState(), { id, name: id, characterClass: 'mage', x, y: 70, z, hp: 20, maxHp: 20 });
     state.characters.set(id, c);
@@ -39,7 +38,6 @@ function world() {
     decoder.decode(serializer.getFullState(client), { offset: 1 });
     (client as { state: ClientState }).state = ClientState.JOINED;
     clients.push(client);
-    seen.set(id, copy);
     return copy;
   };
   let tick = 0;
