@@ -29,6 +29,8 @@ import { NAIVE_ROOM_NAME, naiveRoom } from './naive.js';
 export type ServerStats = {
   type: 'stats';
   tickMs: number[];
+  /** The same ticks' CPU time on the room's thread, ms. */
+  tickCpuMs: number[];
   patchMs: number[];
   phaseMs: number[];
   /** Each move of the window at the server: its arrival → its client's next frames written, ms. */
@@ -63,6 +65,7 @@ export type ServerStats = {
 if (!process.send) throw new Error('loadtest/server.ts is started by loadtest/bench.ts (it needs an IPC channel)');
 
 let tickMs: number[] = [];
+let tickCpuMs: number[] = [];
 let patchMs: number[] = [];
 let phaseMs: number[] = [];
 let moveToFrameMs: number[] = [];
@@ -85,7 +88,10 @@ const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
 
 const hooks: RoomSeams['hooks'] = {
-  tick: (ms) => tickMs.push(ms),
+  tick: (ms, cpuMs) => {
+    tickMs.push(ms);
+    tickCpuMs.push(cpuMs);
+  },
   patch: (ms, sinceTickMs) => {
     patchMs.push(ms);
     phaseMs.push(sinceTickMs);
@@ -145,6 +151,7 @@ process.on('disconnect', () => void stop('bench parent gone'));
 process.on('message', async (m: { type?: string }) => {
   if (m?.type === 'reset') {
     tickMs = [];
+    tickCpuMs = [];
     patchMs = [];
     phaseMs = [];
     moveToFrameMs = [];
@@ -164,7 +171,7 @@ process.on('message', async (m: { type?: string }) => {
     const mem = process.memoryUsage();
     const ms = (ns: number) => ns / 1e6;
     process.send!({
-      type: 'stats', tickMs, patchMs, phaseMs, moveToFrameMs,
+      type: 'stats', tickMs, tickCpuMs, patchMs, phaseMs, moveToFrameMs,
       wallMs: performance.now() - t0,
       cpuUs: cpu.user + cpu.system,
       ticks: tickMs.length,

@@ -24,15 +24,11 @@
  */
 import { Client, Protocol, Room } from '@colyseus/sdk';
 import type net from 'node:net';
-import { VoxelWorld, WORLD_HEIGHT, isLiquid, isSolid } from '../src/world/index.js';
-import { wanderHeading } from './steering.js';
+import { Stepper, type Plan, type Pos, type Terrain } from './steering.js';
 
 export type Variant = 'leyline' | 'naive';
 export type Account = { username: string; token: string; characterId: string };
-export type XZ = { x: number; z: number };
-export type Pos = { x: number; y: number; z: number };
-/** Wander around `home` (turning back beyond `roam` blocks), or walk back and forth between `a` and `b`. */
-export type Plan = { kind: 'wander'; home: XZ; roam: number } | { kind: 'shuttle'; a: XZ; b: XZ };
+export { Terrain, type Plan, type Pos, type XZ } from './steering.js';
 /**
  * `observer`: decodes every patch (its state is judged for completeness, its moves timed to the patch that shows
  * them); other bots decode until they know their own position, then only count the patch frames (the server sends
@@ -42,14 +38,6 @@ export type Plan = { kind: 'wander'; home: XZ; roam: number } | { kind: 'shuttle
  */
 export type WalkerOptions = { endpoint: string; variant: Variant; worldId: string; speed: number; moveMs: number; plan: Plan; observer: boolean; probe: boolean };
 
-// docs/protocol.md, "Movement rule".
-const BODY_HALF = 0.3;
-const BODY_HEIGHT = 1.8;
-const JUMP = 1.3;
-const SWEEP = 0.1; // finer than needed: a step this accepts, the server accepts
-/** Fall per move: the rule allows 30 blocks/s × the time since the last move + 0.75, and moves may arrive together. */
-const DROP = 0.7;
-const EPS = 1e-4;
 /** Own position in a patch equals a move's target within this (the wire may round, e.g. to 1/32 block). */
 const MATCH_EPS = 0.04;
 const PENDING_MAX_MS = 3000;
@@ -118,51 +106,7 @@ export async function registerAccount(endpoint: string, tag: string): Promise<Ac
   return { username, token: reg.json.token, characterId: ch.json.id };
 }
 
-/**
- * The terrain as a client knows it: generated from the world seed (no edits
- * happen in these scenarios; a full client would apply `chunks[*].edits` on
- * top). One per process: every bot walks the same world.
- */
-export class Terrain {
-  readonly world: VoxelWorld;
-  constructor(seed: number) {
-    this.world = new VoxelWorld(seed, { cacheChunks: 16384 });
-  }
 
-  collides(p: Pos): boolean {
-    return this.world.boxCollides(p.x - BODY_HALF, p.y, p.z - BODY_HALF, p.x + BODY_HALF, p.y + BODY_HEIGHT, p.z + BODY_HALF);
-  }
-
-  /** Top of the highest solid or liquid block under the body at (x, z) whose top is at most `ceiling`; 0 at the floor. */
-  support(x: number, z: number, ceiling: number): number {
-    const x0 = Math.floor(x - BODY_HALF + EPS), x1 = Math.floor(x + BODY_HALF - EPS);
-    const z0 = Math.floor(z - BODY_HALF + EPS), z1 = Math.floor(z + BODY_HALF - EPS);
-    for (let y = Math.min(Math.floor(ceiling + EPS) - 1, WORLD_HEIGHT - 1); y >= 0; y--) {
-      for (let bx = x0; bx <= x1; bx++) {
-        for (let bz = z0; bz <= z1; bz++) {
-          const b = this.world.getBlock(bx, y, bz);
-          if (isSolid(b) || isLiquid(b)) return y + 1;
-        }
-      }
-    }
-    return 0;
-  }
-
-  /** The protocol's rule for one move (speed aside): feet at most JUMP above the support, no climb beyond JUMP, body swept clear. */
-  legal(from: Pos, to: Pos): boolean {
-    if (to.y - from.y > JUMP) return false;
-    if (to.y > this.support(to.x, to.z, to.y) + JUMP) return false;
-    const d = Math.hypot(to.x - from.x, to.y - from.y, to.z - from.z);
-    const steps = Math.max(1, Math.ceil(d / SWEEP));
-    for (let i = 1; i <= steps; i++) {
-      const t = i / steps;
-      if (this.collides({ x: from.x + (to.x - from.x) * t, y: from.y + (to.y - from.y) * t, z: from.z + (to.z - from.z) * t })) return false;
-    }
-    return true;
-  }
-}
-
-const TURNS = [0, 30, -30, 60, -60, 90, -90, 135, -135, 180].map((d) => (d * Math.PI) / 180);
 
 type Pending = { x: number; y: number; z: number; t: number };
 type StateLike = { characters?: Map<string, Pos & { hp?: number }>; players?: Map<string, Pos> };
@@ -181,12 +125,7 @@ export class Walker {
    */
   own: Pos | undefined;
   private deadUntil = 0;
-  private heading = Math.random() * 2 * Math.PI;
-  private goal: 'a' | 'b' = 'b';
-  private progress = { at: 0, d: Infinity };
-  private detourUntil = 0;
-  /** After a hop straight up: the step that follows it. */
-  private hop: { from: XZ; to: Pos } | undefined;
+  private readonly stepper: Stepper;
   private resync = true;
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -215,9 +154,10 @@ export class Walker {
   constructor(
     readonly account: Account,
     readonly opts: WalkerOptions,
-    private readonly terrain: Terrain,
+    terrain: Terrain,
   ) {
     this.client = new Client(opts.endpoint);
+    this.stepper = new Stepper(terrain, opts.plan, (opts.speed * opts.moveMs) / 1000);
   }
 
   get id(): string {
@@ -421,7 +361,7 @@ export class Walker {
       this.pending = [];
       this.resync = false;
     }
-    const to = this.plan(this.pos, now);
+    const to = this.stepper.next(this.pos, now);
     if (!to) {
       this.stuck++;
       return;
@@ -450,66 +390,6 @@ export class Walker {
     );
   }
 
-  /** The next target from `at`: settle onto the ground, else step (or hop up first) along the heading; undefined when boxed in. */
-  private plan(at: Pos, now: number): (Pos & { yaw: number }) | undefined {
-    const t = this.terrain;
-    const hop = this.hop;
-    this.hop = undefined;
-    if (hop && Math.abs(at.x - hop.from.x) < 1e-6 && Math.abs(at.z - hop.from.z) < 1e-6 && Math.abs(at.y - hop.to.y) < 1e-6 && t.legal(at, hop.to)) {
-      return { ...hop.to, yaw: this.heading }; // up on the hop: the step onto the higher ground
-    }
-    const ground = t.support(at.x, at.z, at.y);
-    if (at.y > ground + 0.01) return { x: at.x, y: Math.max(ground, at.y - DROP), z: at.z, yaw: this.heading }; // settle onto it
-    this.steer(at, now);
-    const s = (this.opts.speed * this.opts.moveMs) / 1000;
-    for (const turn of TURNS) {
-      const a = this.heading + turn;
-      const x = at.x + s * Math.cos(a), z = at.z + s * Math.sin(a);
-      const sup = t.support(x, z, at.y + JUMP);
-      if (sup > at.y + 0.01) {
-        // A step up: hop first (straight up), the step follows on the next move.
-        const up = { x: at.x, y: sup, z: at.z };
-        if (t.legal(at, up) && t.legal(up, { x, y: sup, z })) {
-          this.heading = a;
-          this.hop = { from: at, to: { x, y: sup, z } };
-          return { ...up, yaw: a };
-        }
-        continue;
-      }
-      const to = { x, y: at.y, z }; // level, or over a drop of at most JUMP: the next move settles
-      if (at.y <= sup + JUMP && t.legal(at, to)) {
-        this.heading = a;
-        return { ...to, yaw: a };
-      }
-    }
-    this.heading = Math.random() * 2 * Math.PI;
-    return undefined;
-  }
-
-  private steer(at: Pos, now: number): void {
-    const plan = this.opts.plan;
-    if (plan.kind === 'wander') {
-      this.heading = wanderHeading(this.heading, at, plan.home, plan.roam);
-      return;
-    }
-    let goal = plan[this.goal];
-    let d = Math.hypot(goal.x - at.x, goal.z - at.z);
-    if (d < 2) {
-      this.goal = this.goal === 'a' ? 'b' : 'a';
-      goal = plan[this.goal];
-      d = Math.hypot(goal.x - at.x, goal.z - at.z);
-      this.progress = { at: now, d };
-    }
-    if (d < this.progress.d - 1) this.progress = { at: now, d };
-    if (now - this.progress.at > 4000) {
-      // No progress for 4 s (a wall, water's edge, a cliff): a random detour for a second and a half.
-      this.detourUntil = now + 1500;
-      this.heading = Math.random() * 2 * Math.PI;
-      this.progress = { at: now, d };
-    }
-    if (now < this.detourUntil) return;
-    this.heading = Math.atan2(goal.z - at.z, goal.x - at.x) + (Math.random() - 0.5) * 0.3;
-  }
 
   /**
    * Probe bots count the state changes they decode, by field (where the

@@ -23,7 +23,7 @@ import { InterestManager } from './interest.js';
 import { CellSerializer } from './patches.js';
 import { joinOptions, MESSAGES, type JoinOptions } from './messages.js';
 import type { WorldInfo } from '../src/persist/store.js';
-import { LOGOUT_CHANNEL, type Interest, type RegionRoomDeps, type RegionWriter, type RoomSeams } from './ports.js';
+import { cpuMsSince, LOGOUT_CHANNEL, type Interest, type RegionRoomDeps, type RegionWriter, type RoomSeams } from './ports.js';
 import { handoffRecords, isInternal, LEASE_WAIT_MS, liveCharacters, pendingSeats, SEAT_RESERVATION_S } from './registry.js';
 import { Ghosts } from './ghosts.js';
 import { recordFromJson } from '../src/game/character.js';
@@ -297,6 +297,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   private tick(): void {
     const endTimer = this.deps.metrics.tickTimer();
     const t0 = performance.now();
+    const cpu0 = this.seams.hooks?.tick ? process.threadCpuUsage() : undefined;
     const now = this.now();
     for (const key of this.ghosts.apply(now)) this.interest.chunkAdded(key);
     const ev = this.sim.step(now, now - this.lastStepAt);
@@ -308,7 +309,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     this.ghosts.publish(ev);
     endTimer();
     this.lastTickEnd = performance.now();
-    this.seams.hooks?.tick?.(this.lastTickEnd - t0);
+    if (cpu0) this.seams.hooks!.tick!(this.lastTickEnd - t0, cpuMsSince(cpu0));
     if (now - this.lastPatchAt >= this.deps.settings.patchRateMs * PATCH_DUE_FRACTION) {
       this.lastPatchAt = now;
       this.broadcastPatch();

@@ -101,14 +101,21 @@ export type RoomSeams = {
   wire?: { state(): RegionState; character(): CharacterState };
   interest?: (state: RegionState, radiusChunks: number, clients: () => Iterable<Client>) => Interest;
   /**
-   * Called after each tick (its duration) and after each patch (its duration and how long after the tick it went
+   * Called after each tick (its duration, and the CPU time its thread spent in it: the rest is waiting for a CPU or
+   * another thread) and after each patch (its duration and how long after the tick it went
    * out); `input` when a move arrives and `sent` when a client's tick frames leave (performance.now() of each), so a
    * tool can time a move at the server, from its arrival to the write of the frame that carries its effect.
    */
   hooks?: {
-    tick?(ms: number): void;
+    tick?(ms: number, cpuMs: number): void;
     patch?(ms: number, sinceTickMs: number): void;
     input?(client: Client, at: number): void;
     sent?(client: Client, at: number): void;
   };
 };
+
+/** This thread's CPU time since `from` (a `process.threadCpuUsage()`), ms: a tick's own cost, for RoomSeams `hooks.tick`. */
+export function cpuMsSince(from: NodeJS.CpuUsage): number {
+  const d = process.threadCpuUsage(from);
+  return (d.user + d.system) / 1000;
+}

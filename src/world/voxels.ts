@@ -3,7 +3,7 @@
 // cache that can be dropped and regenerated from the seed at any time.
 
 import { Block, isSolid, isValidBlockId } from './blocks.js';
-import { CHUNK_SIZE, CHUNK_VOLUME, WORLD_HEIGHT, chunkKey, localIndex, parseChunkKey } from './coords.js';
+import { CHUNKS_Y, CHUNK_SIZE, CHUNK_VOLUME, WORLD_HEIGHT, chunkKey, localIndex, pairKey, parseChunkKey } from './coords.js';
 import { generateChunk } from './terrain.js';
 
 export interface VoxelWorldOptions {
@@ -17,13 +17,25 @@ export const MAX_COLLISION_BOX_BLOCKS = CHUNK_VOLUME;
 const AIR_CHUNK = new Uint8Array(CHUNK_VOLUME); // shared by every sky chunk, never written
 const NO_EDITS: ReadonlyMap<number, number> = new Map();
 
+/**
+ * A chunk as one number, for the maps read at every chunk switch (a moving body's collision switches chunks once
+ * per move or more): no string is built and hashed per switch, as chunkKey's would be. Exact for any chunk of the
+ * world (|cx|, |cz| < 2^20; cy in 0..CHUNKS_Y - 1).
+ */
+const chunkNumber = (cx: number, cy: number, cz: number): number => pairKey(cx, cz) * CHUNKS_Y + cy;
+
+/** A cached chunk of base terrain; `used`: read since the eviction hand last passed it (see terrainChunk). */
+type Cached = { blocks: Uint8Array; used: boolean };
+
 export class VoxelWorld {
   readonly seed: number;
   private readonly cacheLimit: number;
-  /** chunk key → base terrain; Map order is LRU order (oldest first). */
-  private readonly terrain = new Map<string, Uint8Array>();
+  /** chunkNumber → base terrain; Map order is the order of (re)insertion, the eviction hand's round. */
+  private readonly terrain = new Map<number, Cached>();
   /** chunk key → (local index → block id), only where the block differs from terrain. */
   private readonly edits = new Map<string, Map<number, number>>();
+  /** The same edit maps by chunkNumber (read at every chunk switch). */
+  private readonly editsByNumber = new Map<number, Map<number, number>>();
   // One-chunk fast path: entity collision and ray casts hit the same chunk many times in a row.
   private lastCx = NaN;
   private lastCy = NaN;
@@ -84,9 +96,9 @@ export class VoxelWorld {
     let m = this.edits.get(key);
     if (this.lastTerrain[i] === id) {
       m!.delete(i); // prev !== id == terrain, so an edit exists
-      if (m!.size === 0) this.edits.delete(key);
+      if (m!.size === 0) this.setEdits(this.lastCx, this.lastCy, this.lastCz, key, undefined);
     } else {
-      if (!m) this.edits.set(key, (m = new Map()));
+      if (!m) this.setEdits(this.lastCx, this.lastCy, this.lastCz, key, (m = new Map()));
       m.set(i, id);
     }
     this.lastCx = NaN; // edit maps may have been created or dropped
@@ -119,9 +131,18 @@ export class VoxelWorld {
       if (base[i] !== id) m.set(i, id);
       else m.delete(i); // a later duplicate that restores terrain wins, like setBlock
     }
-    if (m.size > 0) this.edits.set(key, m);
-    else this.edits.delete(key);
+    this.setEdits(c.cx, c.cy, c.cz, key, m.size > 0 ? m : undefined);
     this.lastCx = NaN;
+  }
+
+  private setEdits(cx: number, cy: number, cz: number, key: string, m: Map<number, number> | undefined): void {
+    if (m) {
+      this.edits.set(key, m);
+      this.editsByNumber.set(chunkNumber(cx, cy, cz), m);
+    } else {
+      this.edits.delete(key);
+      this.editsByNumber.delete(chunkNumber(cx, cy, cz));
+    }
   }
 
   /** Terrain plus edits of one chunk, copied into `out` (allocated when omitted), e.g. for meshing. */
@@ -164,26 +185,38 @@ export class VoxelWorld {
 
   private focus(cx: number, cy: number, cz: number): void {
     if (cx === this.lastCx && cy === this.lastCy && cz === this.lastCz) return;
-    const key = chunkKey(cx, cy, cz);
-    this.lastTerrain = this.terrainChunk(cx, cy, cz);
-    this.lastEdits = this.edits.get(key);
+    const n = chunkNumber(cx, cy, cz);
+    this.lastTerrain = this.terrainChunk(cx, cy, cz, n);
+    this.lastEdits = this.editsByNumber.get(n);
     this.lastCx = cx;
     this.lastCy = cy;
     this.lastCz = cz;
   }
 
-  private terrainChunk(cx: number, cy: number, cz: number): Uint8Array {
-    const key = chunkKey(cx, cy, cz);
-    let t = this.terrain.get(key);
-    if (t) {
-      this.terrain.delete(key); // re-insert as most recently used
-    } else {
-      t = generateChunk(this.seed, cx, cy, cz);
-      if (isAllAir(t)) t = AIR_CHUNK;
-      if (this.terrain.size >= this.cacheLimit) this.terrain.delete(this.terrain.keys().next().value!);
+  /**
+   * A chunk's base terrain, generated on a miss. The cache keeps at most `cacheLimit` chunks and evicts by the
+   * clock rule, an approximation of least-recently-used that costs nothing on a hit: a hit only marks the chunk
+   * used; on a miss with the cache full, the hand walks from the oldest insertion, giving each used chunk a
+   * second round (moved to the back, mark cleared) and evicting the first unused one. (Reinserting on every hit,
+   * strict LRU, cost a Map delete and set per chunk switch.)
+   */
+  private terrainChunk(cx: number, cy: number, cz: number, n = chunkNumber(cx, cy, cz)): Uint8Array {
+    const hit = this.terrain.get(n);
+    if (hit) {
+      hit.used = true;
+      return hit.blocks;
     }
-    this.terrain.set(key, t);
-    return t;
+    let blocks = generateChunk(this.seed, cx, cy, cz);
+    if (isAllAir(blocks)) blocks = AIR_CHUNK;
+    while (this.terrain.size >= this.cacheLimit) {
+      const [oldest, c] = this.terrain.entries().next().value!;
+      this.terrain.delete(oldest);
+      if (!c.used) break;
+      c.used = false;
+      this.terrain.set(oldest, c);
+    }
+    this.terrain.set(n, { blocks, used: false });
+    return blocks;
   }
 }
 
