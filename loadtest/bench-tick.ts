@@ -119,7 +119,6 @@ function run(seed: number) {
       times.interest.push(t3 - t2);
       times.patch.push(t4 - t3);
       times.tick.push(t4 - t0);
-      if (process.env.SPIKES && (t1 - t0 > 3 || t3 - t2 > 3)) console.log('spike', tick, (t1-t0).toFixed(2), (t2-t1).toFixed(2), (t3-t2).toFixed(2), (t4-t3).toFixed(2), ev.npcs.size, ev.characters.size);
       measuredBytes += bytes - before;
     }
   }
