@@ -31,6 +31,15 @@ import { unmarkDeep, updateEvery } from './patches.js';
 /** Characters and NPCs enter and leave views at most this many ticks late (200 ms at 20 Hz). */
 const VIEW_REFRESH_TICKS = 4;
 
+/**
+ * A cell nobody is in is kept this many ticks (10 s at 20 Hz) before it is dropped, without refreshing: at a
+ * crowd's edge clients step in and out of a column every few ticks, and a new cell's first refresh shows every
+ * entity in range at once (milliseconds with hundreds, and as long again to dispose of it), where a kept cell is
+ * brought up to date by a refresh like any other when someone steps in (see cellAt). A room holds at most its
+ * region's columns and a ring around them.
+ */
+export const EMPTY_CELL_TICKS = 200;
+
 const EMPTY_SET: ReadonlySet<Schema> = new Set();
 
 /** Personal views kept for reuse at most (see detach). */
@@ -61,6 +70,10 @@ export type Cell = {
   members: Set<Watcher>;
   /** The ticks this cell refreshes on: those with tick % VIEW_REFRESH_TICKS === phase. */
   phase: number;
+  /** The last tick someone was in it or moving to it (see EMPTY_CELL_TICKS). */
+  occupiedAt: number;
+  /** The tick of its last refresh. */
+  refreshedAt: number;
   /** Bumped whenever `shown` changes. */
   version: number;
   /** Differences to other cells as of both versions (see InterestManager.diffTo). */
@@ -163,23 +176,23 @@ export class InterestManager {
     this.tick = tick;
     const phase = tick % VIEW_REFRESH_TICKS;
     for (const w of this.watchers.values()) {
-      if (w.client.state !== ClientState.JOINED) continue; // the full state places it (cellForJoin)
-      const me = this.state.characters.get(w.characterId);
-      if (!me) continue;
-      const cx = chunkCol(me.x), cz = chunkCol(me.z);
-      const target = w.next ?? w.cell;
-      if (!target || target.cx !== cx || target.cz !== cz) w.next = this.cellAt(cx, cz);
-      if (w.next === w.cell) w.next = undefined;
+      const me = w.client.state === ClientState.JOINED && this.state.characters.get(w.characterId); // else the full state places it (cellForJoin)
+      if (me) {
+        const cx = chunkCol(me.x), cz = chunkCol(me.z);
+        const target = w.next ?? w.cell;
+        if (!target || target.cx !== cx || target.cz !== cz) w.next = this.cellAt(cx, cz);
+        if (w.next === w.cell) w.next = undefined;
+      }
+      if (w.next) w.next.occupiedAt = tick; // someone is moving to it
     }
-    for (const cell of this.cells.values()) if (cell.phase === phase) this.refresh(cell);
-    // Cells nobody is in or moving to are dropped (the set of targets only when some cell is empty).
-    let wanted: Set<Cell | undefined> | undefined;
+    for (const cell of this.cells.values()) if (cell.phase === phase && this.occupied(cell)) this.refresh(cell);
+    // Cells nobody has been in or moving to for EMPTY_CELL_TICKS are dropped.
     for (const [key, cell] of this.cells) {
-      if (cell.members.size > 0) continue;
-      wanted ??= new Set([...this.watchers.values()].map((w) => w.next));
-      if (wanted.has(cell)) continue;
-      cell.view.dispose();
-      this.cells.delete(key);
+      if (cell.members.size > 0) cell.occupiedAt = tick;
+      else if (tick - cell.occupiedAt >= EMPTY_CELL_TICKS) {
+        cell.view.dispose();
+        this.cells.delete(key);
+      }
     }
   }
 
@@ -198,9 +211,10 @@ export class InterestManager {
     return this.anyCellNear(rx * n, rz * n, rx * n + n - 1, rz * n + n - 1);
   }
 
-  /** Whether a cell stands within radius + 1 columns (Chebyshev) of the column rectangle [cx0..cx1] × [cz0..cz1]. */
+  /** Whether a cell someone is in (or moving to) stands within radius + 1 columns (Chebyshev) of the column rectangle [cx0..cx1] × [cz0..cz1]. */
   private anyCellNear(cx0: number, cz0: number, cx1: number, cz1: number): boolean {
     for (const cell of this.cells.values()) {
+      if (!this.occupied(cell)) continue; // kept while empty (EMPTY_CELL_TICKS): nobody looks through it
       const dx = Math.max(cx0 - cell.cx, 0, cell.cx - cx1), dz = Math.max(cz0 - cell.cz, 0, cell.cz - cz1);
       if (Math.max(dx, dz) <= this.radius + 1) return true;
     }
@@ -289,6 +303,9 @@ export class InterestManager {
     for (const cell of this.cells.values()) {
       cell.added.clear();
       cell.removed.clear();
+      // A cell nobody is in sends no part: its next members get what it shows through their move diffs or full
+      // states (as a new cell's first members do, see cellAt), so what its view queued goes.
+      if (cell.members.size === 0) cell.view.changes.clear();
     }
   }
 
@@ -300,11 +317,20 @@ export class InterestManager {
     if (!cell) {
       const phase = this.nextPhase++ % VIEW_REFRESH_TICKS;
       const rates = new Map<unknown, Rate>();
-      cell = { cx, cz, view: new StateView(), rates, shown: new Set(), added: new Set(), removed: new Set(), members: new Set(), phase, version: 0, diffs: new Map() };
+      cell = { cx, cz, view: new StateView(), rates, shown: new Set(), added: new Set(), removed: new Set(), members: new Set(), phase, occupiedAt: this.tick, refreshedAt: this.tick, version: 0, diffs: new Map() };
       this.cells.set(key, cell);
       this.refresh(cell);
-    }
+      // Its first members get what it shows through their own frames: a join's full state (from `shown`), a move's
+      // diff (what they lack of `shown`). Its view's queued ADDs of everything would repeat all of it in its part.
+      cell.view.changes.clear();
+      cell.added.clear();
+    } else if (this.tick - cell.refreshedAt >= VIEW_REFRESH_TICKS) this.refresh(cell); // kept while empty (EMPTY_CELL_TICKS)
     return cell;
+  }
+
+  /** Someone is in it, or moving to it at the next patch (as of the last update). */
+  private occupied(cell: Cell): boolean {
+    return cell.members.size > 0 || cell.occupiedAt === this.tick;
   }
 
   private inRange(cell: { cx: number; cz: number }, cx: number, cz: number): boolean {
@@ -351,6 +377,7 @@ export class InterestManager {
 
   /** Brings a cell's view in line with what stands within its radius. */
   private refresh(cell: Cell): void {
+    cell.refreshedAt = this.tick;
     const grid = this.gridNow();
     const r = this.radius;
     // What stands in range now (each entity is in one column's list); what it shows already is counted, not

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { ClientState, type Client } from '@colyseus/core';
 import { Decoder } from '@colyseus/schema';
 import { CellSerializer, FAR_EVERY, isDue, MID_EVERY } from '../rooms/patches.js';
-import { InterestManager } from '../rooms/interest.js';
+import { EMPTY_CELL_TICKS, InterestManager } from '../rooms/interest.js';
 import { payloadOf } from '../rooms/wsframes.js';
 import { refIdOf } from '../rooms/fullstate.js';
 import { CharacterState, RegionState } from '../schema/index.js';
@@ -51,7 +51,7 @@ function world() {
     for (let n = 0; n < 2 * FAR_EVERY && !due(tick + 1); n++) step();
     assert.ok(due(tick + 1));
   };
-  return { state, character, join, step, stepTo, get tick() { return tick; } };
+  return { state, interest, character, join, step, stepTo, get tick() { return tick; } };
 }
 
 describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
@@ -137,3 +137,41 @@ describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
     }
   });
 });
+
+describe('cells kept while nobody is in them (rooms/interest.ts EMPTY_CELL_TICKS)', () => {
+  const column = (v: number) => Math.floor(v / 16);
+  const inRangeOf = (me: { x: number; z: number }, c: { x: number; z: number }) =>
+    Math.max(Math.abs(column(c.x) - column(me.x)), Math.abs(column(c.z) - column(me.z))) <= RADIUS;
+
+  it('a client back in a column it left holds what is in range there now, current; the column goes EMPTY_CELL_TICKS after', () => {
+    const w = world();
+    const me = w.character('me', 8, 8); // column (0, 0)
+    const crowd = Array.from({ length: 24 }, (_, i) => w.character(`n${i}`, 4 + ((i * 11) % 150), 4 + ((i * 5) % 40)));
+    const view = w.join('me');
+    for (let t = 0; t < 5; t++) w.step();
+    const cells = w.interest.cellCount;
+    me.x = 160; // column 10: column 0 is out of its range
+    for (let t = 0; t < 3; t++) w.step();
+    assert.equal(w.interest.cellCount, cells + 1, 'the column it left is kept');
+    // Meanwhile: some walk into column 0's range and some out of it, one leaves the region, one arrives, one is hurt.
+    for (const [i, c] of crowd.entries()) if (i % 3 === 0) c.x = c.x < 80 ? c.x + 90 : c.x - 90;
+    const near = crowd.find((c) => inRangeOf({ x: 8, z: 8 }, c) && c.id !== 'n0')!;
+    near.hp = 3;
+    w.state.characters.delete('n0');
+    w.character('late', 30, 20);
+    for (let t = 0; t < 30; t++) w.step(); // more than VIEW_REFRESH_TICKS: the kept cell is stale
+    me.x = 8;
+    w.step(); // the patch that takes it back in: its view is as current as one that never left
+    for (const c of w.state.characters.values()) {
+      if (c.id === 'me') continue;
+      const shown = view.characters.get(c.id);
+      assert.equal(!!shown, inRangeOf(me, c), `shows ${c.id} iff in range`);
+      if (shown) assert.deepEqual([shown.x, shown.z, shown.hp], [c.x, c.z, c.hp], `its copy of ${c.id}`);
+    }
+    assert.ok(!view.characters.has('n0'), 'what left the region while it was away is gone');
+    me.x = 160;
+    for (let t = 0; t < EMPTY_CELL_TICKS + 2; t++) w.step();
+    assert.equal(w.interest.cellCount, cells, 'column 0 dropped after EMPTY_CELL_TICKS empty');
+  });
+});
+
