@@ -101,8 +101,8 @@ export type RoomSeams = {
   wire?: { state(): RegionState; character(): CharacterState };
   interest?: (state: RegionState, radiusChunks: number, clients: () => Iterable<Client>) => Interest;
   /**
-   * Called after each tick (its duration, and the CPU time its thread spent in it: the rest is waiting for a CPU or
-   * another thread) and after each patch (its duration and how long after the tick it went
+   * Called after each tick (its duration, and the CPU time its thread spent in it, which the kernel may count in
+   * whole scheduler ticks: a measure as a mean over many ticks; the rest is waiting for a CPU) and after each patch (its duration and how long after the tick it went
    * out); `input` when a move arrives and `sent` when a client's tick frames leave (performance.now() of each), so a
    * tool can time a move at the server, from its arrival to the write of the frame that carries its effect.
    */
