@@ -51,7 +51,6 @@ const CORNER = { x: 8.5, z: 8.5 };
 const VIEW_RADIUS_BLOCKS = 32; // completeness: the other players within this horizontal distance
 const BANDS = [8, 16, 32]; // completeness by distance band, blocks
 const TICK_BUDGET_MS = 50; // 20 Hz
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
 const { values: args } = parseArgs({
   options: {
@@ -343,13 +342,8 @@ type RunResult = {
   serverRssMb: number;
   serverHeapMb: number;
   tickMs: Quant;
-  /**
-   * The ticks' mean wall time, and the mean of the CPU time their room's thread spent in them (process.threadCpuUsage;
-   * the rest is waiting for a CPU). Means only: the kernel counts a thread's CPU time in whole scheduler ticks (4 ms
-   * here), so one tick's figure is 0, 4 or 8 ms, and only their mean over hundreds of ticks is a measure.
-   */
-  tickMeanMs: number;
-  tickCpuMeanMs: number;
+  /** The same ticks' CPU time (the server process's, over each tick; the rest of a tick's wall time is waiting for a CPU). */
+  tickCpuMs: Quant;
   patchMs: Quant;
   ticksPerRoomS: number;
   loopDelayP99Ms: number;
@@ -622,8 +616,7 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
       serverRssMb: sumS((st) => st.rssBytes) / 2 ** 20,
       serverHeapMb: sumS((st) => st.heapUsedBytes) / 2 ** 20,
       tickMs,
-      tickMeanMs: mean(all.flatMap((st) => st.tickMs)),
-      tickCpuMeanMs: mean(all.flatMap((st) => st.tickCpuMs)),
+      tickCpuMs: q(all.flatMap((st) => st.tickCpuMs)),
       patchMs,
       ticksPerRoomS: sumS((st) => st.ticks / (st.wallMs / 1000)) / Math.max(1, rooms),
       loopDelayP99Ms,
@@ -667,7 +660,7 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
     const c = result.completeness;
     const perProc = result.processes ? ` (${result.processes.map((x) => `${x.name} ${f(x.cpuPct, 0)} %`).join(' + ')})` : '';
     process.stderr.write(
-      `  sees ${pct(c.share)}, ${f(result.bytesPerClientS)} B/client/s, move→patch ${pair(result.moveToPatchMs, 0)} ms (at the server ${pair(result.moveToFrameMs, 0)}), server CPU ${f(result.serverCpuPct, 0)} %${perProc}${result.serverWaitPct !== undefined ? ` (waited for a CPU ${f(result.serverWaitPct, 0)} % of the time)` : ''}, tick p99 ${f(tickMs.p99, 1)} ms (mean ${f(result.tickMeanMs, 1)}, of it on the CPU ${f(result.tickCpuMeanMs, 1)}), ${f(result.handoffsPerS, 1)} handoffs/s (${result.handoffFailures} failed), bots CPU ${f(result.botsCpuPct, 0)} %, others ${f(othersCpuPct, 0)} %${result.redis ? `; Redis db ${result.redis.db}: ${result.redis.keysLeft} keys left after shutdown, removed` : ''}\n`,
+      `  sees ${pct(c.share)}, ${f(result.bytesPerClientS)} B/client/s, move→patch ${pair(result.moveToPatchMs, 0)} ms (at the server ${pair(result.moveToFrameMs, 0)}), server CPU ${f(result.serverCpuPct, 0)} %${perProc}${result.serverWaitPct !== undefined ? ` (waited for a CPU ${f(result.serverWaitPct, 0)} % of the time)` : ''}, tick p50 / p99 ${pair(tickMs, 1)} ms (CPU time ${pair(result.tickCpuMs, 1)}), ${f(result.handoffsPerS, 1)} handoffs/s (${result.handoffFailures} failed), bots CPU ${f(result.botsCpuPct, 0)} %, others ${f(othersCpuPct, 0)} %${result.redis ? `; Redis db ${result.redis.db}: ${result.redis.keysLeft} keys left after shutdown, removed` : ''}\n`,
     );
     return result;
   } finally {
@@ -705,10 +698,10 @@ function summaryRows(rs: RunResult[]): string[][] {
   return rs.map((r) => [
     `${TITLES[r.scenario]}`, String(r.bots), `${variantName(r)}${disturbed(r) ? ` ⚠ others ${f(r.othersCpuPct, 0)} %` : ''}`,
     pct(r.completeness.share), f(r.bytesPerClientS), `${pair(r.moveToPatchMs, 0)} ms`, `${f(r.serverCpuPct, 0)} %`,
-    `${pair(r.tickMs, 2)} ms (mean ${f(r.tickMeanMs, 2)}, on the CPU ${f(r.tickCpuMeanMs, 2)})`, f(r.handoffsPerS, 1),
+    `${pair(r.tickMs, 2)} ms (CPU ${pair(r.tickCpuMs, 2)})`, f(r.handoffsPerS, 1),
   ]);
 }
-const SUMMARY_HEAD = ['scenario', 'bots', '', 'sees (of players within 32 blocks)', 'bytes/client/s', 'move→patch p50 / p99', 'server CPU', 'tick p50 / p99 (mean, of it on the CPU)', 'handoffs/s'];
+const SUMMARY_HEAD = ['scenario', 'bots', '', 'sees (of players within 32 blocks)', 'bytes/client/s', 'move→patch p50 / p99', 'server CPU', 'tick p50 / p99 (its CPU time p50 / p99)', 'handoffs/s'];
 
 function ratioRows(pairs: [RunResult, RunResult][]): string[][] {
   return pairs.map(([l, n]) => [
@@ -752,7 +745,7 @@ function detailRows(l: RunResult | undefined, n: RunResult | undefined): string[
     ['PostgreSQL CPU for the bench database, % of one core', ...cell((r) => f(r.dbCpuPct, 1)), rat((r) => r.dbCpuPct)],
     ['server RSS / heap used, MB', ...cell((r) => `${f(r.serverRssMb)} / ${f(r.serverHeapMb)}`), rat((r) => r.serverRssMb)],
     ['tick p50 / p99, ms', ...cell((r) => pair(r.tickMs, 2)), l && n ? ratio(l.tickMs.p99, n.tickMs.p99) : ''],
-    ['  tick mean, and of it the room thread\'s CPU time (the rest: waiting for a CPU), ms', ...cell((r) => `${f(r.tickMeanMs, 2)}, ${f(r.tickCpuMeanMs, 2)}`), l && n ? ratio(l.tickCpuMeanMs, n.tickCpuMeanMs) : ''],
+    ['  the same ticks\' CPU time p50 / p99 (the rest: waiting for a CPU), ms', ...cell((r) => pair(r.tickCpuMs, 2)), l && n ? ratio(l.tickCpuMs.p99, n.tickCpuMs.p99) : ''],
     ['patch encode+send p50 / p99, ms', ...cell((r) => pair(r.patchMs, 2)), l && n ? ratio(l.patchMs.p99, n.patchMs.p99) : ''],
     ['server main thread ready but waiting for a CPU, % of the window (worst process)', ...cell((r) => (r.serverWaitPct === undefined ? '–' : f(r.serverWaitPct, 1))), ''],
     ['ticks per room per s; event-loop delay p99 (max), ms', ...cell((r) => `${f(r.ticksPerRoomS, 1)}; ${f(r.loopDelayP99Ms, 1)} (${f(r.loopDelayMaxMs, 0)})`), ''],

@@ -29,7 +29,7 @@ import { NAIVE_ROOM_NAME, naiveRoom } from './naive.js';
 export type ServerStats = {
   type: 'stats';
   tickMs: number[];
-  /** The same ticks' CPU time on the room's thread, ms (counted by the kernel in whole scheduler ticks: a measure as a mean only). */
+  /** The same ticks' CPU time (the process's over each tick), ms. */
   tickCpuMs: number[];
   patchMs: number[];
   phaseMs: number[];

@@ -297,7 +297,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   private tick(): void {
     const endTimer = this.deps.metrics.tickTimer();
     const t0 = performance.now();
-    const cpu0 = this.seams.hooks?.tick ? process.threadCpuUsage() : undefined;
+    const cpu0 = this.seams.hooks?.tick ? process.cpuUsage() : undefined;
     const now = this.now();
     for (const key of this.ghosts.apply(now)) this.interest.chunkAdded(key);
     const ev = this.sim.step(now, now - this.lastStepAt);
