@@ -10,29 +10,16 @@
 // time and size of a join's full state (rooms/fullstate.ts; every handoff is one) for each client of the crowd. Seeded
 // and without other processes, so two versions of rooms/patches.ts can be compared run against run (the full
 // bench, `npm run bench`, shares two cores with the bots and moves by ±15 % from run to run).
-import { parseArgs } from 'node:util';
-import { ClientState, type Client } from '@colyseus/core';
+import type { Client } from '@colyseus/core';
 import { CharacterState, RegionState } from '../schema/index.js';
 import { InterestManager } from '../rooms/interest.js';
 import { CellSerializer } from '../rooms/patches.js';
-import { payloadOf } from '../rooms/wsframes.js';
 import { defaultSpawn, onGrid, POSITION_STEP } from '../src/game/character.js';
 import { quantile, rng } from './children.js';
+import { countingClient, offlineArgs, seat } from './offline.js';
 import { wanderHeading } from './steering.js';
 
-const { values: args } = parseArgs({
-  options: {
-    clients: { type: 'string', default: '500' },
-    ticks: { type: 'string', default: '600' },
-    warmup: { type: 'string', default: '200' },
-    roam: { type: 'string', default: '24' },
-    radius: { type: 'string', default: '4' },
-    seed: { type: 'string', default: '1' },
-    runs: { type: 'string', default: '3' },
-  },
-});
-const N = Number(args.clients), TICKS = Number(args.ticks), WARMUP = Number(args.warmup), ROAM = Number(args.roam);
-const RADIUS = Number(args.radius), RUNS = Number(args.runs);
+const { N, TICKS, WARMUP, ROAM, RADIUS, SEED, RUNS } = offlineArgs();
 const SPEED = 4.3, MOVE_MS = 100, TICK_MS = 50;
 
 function run(seed: number) {
@@ -51,17 +38,11 @@ function run(seed: number) {
     const c = Object.assign(new CharacterState(), { id, name: id, characterClass: 'mage', x: onGrid(x, POSITION_STEP), y: 70, z: onGrid(z, POSITION_STEP), hp: 20, maxHp: 20, mana: 10, maxMana: 10 });
     state.characters.set(id, c);
     walkers.push({ c, heading: random() * 2 * Math.PI, x, z });
-    // Frames reach a socket of its own (rooms/wsframes.ts writes the patch frames straight to it): counted as payload bytes.
-    const socket = { write: (f: Buffer) => ((bytes += payloadOf(f).length), true) };
-    const ref = { readyState: 1, _socket: socket, _sender: { _state: 0, _firstFragment: true } };
-    const client = { sessionId: id, state: ClientState.JOINING, raw: (b: Uint8Array) => void (bytes += b.length), ref } as unknown as Client;
+    const client = countingClient(id, (n) => (bytes += n));
     clients.push(client);
     interest.attach(client, id);
   }
-  for (const client of clients) {
-    serializer.getFullState(client); // places it in its cell (rooms/patches.ts getFullState → cellForJoin)
-    (client as { state: ClientState }).state = ClientState.JOINED;
-  }
+  seat(serializer, clients);
   const step = (SPEED * MOVE_MS) / 1000;
   const times: number[] = [];
   let cellChanges = 0;
@@ -115,7 +96,7 @@ function run(seed: number) {
 
 const results = [];
 for (let r = 0; r < RUNS; r++) {
-  const res = run(Number(args.seed) + r);
+  const res = run(SEED + r);
   results.push(res);
   console.log(
     `run ${r + 1}: interest.update + applyPatches per tick p50 ${res.p50.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms, mean ${res.mean.toFixed(2)} ms; ` +

@@ -11,34 +11,21 @@
 // tick, so two versions of the room's code can be compared run against run. Reports p50 / p99 / mean per phase and
 // for the whole tick, the moves refused, and the bytes per client per second. Without ghosts (one region) and
 // without the frames' writes (loadtest/bench.ts measures those, with bots).
-import { parseArgs } from 'node:util';
-import { ClientState, type Client } from '@colyseus/core';
+import type { Client } from '@colyseus/core';
 import { CharacterState, RegionState } from '../schema/index.js';
 import { InterestManager } from '../rooms/interest.js';
 import { CellSerializer } from '../rooms/patches.js';
 import { WireSync } from '../rooms/sync.js';
-import { payloadOf } from '../rooms/wsframes.js';
 import { content } from '../rooms/content.js';
 import { loadContent } from '../src/content/index.js';
 import { defaultSpawn, newCharacterFor, type CharacterRecord } from '../src/game/character.js';
 import { RegionSim } from '../src/game/region/index.js';
 import { regionOfBlock } from '../src/world/index.js';
 import { quantile, rng } from './children.js';
+import { countingClient, offlineArgs, seat } from './offline.js';
 import { Stepper, Terrain, type Pos } from './steering.js';
 
-const { values: args } = parseArgs({
-  options: {
-    clients: { type: 'string', default: '500' },
-    ticks: { type: 'string', default: '600' },
-    warmup: { type: 'string', default: '200' },
-    roam: { type: 'string', default: '24' },
-    radius: { type: 'string', default: '4' },
-    seed: { type: 'string', default: '1' },
-    runs: { type: 'string', default: '3' },
-  },
-});
-const N = Number(args.clients), TICKS = Number(args.ticks), WARMUP = Number(args.warmup), ROAM = Number(args.roam);
-const RADIUS = Number(args.radius), RUNS = Number(args.runs);
+const { N, TICKS, WARMUP, ROAM, RADIUS, SEED, RUNS } = offlineArgs();
 const WORLD_SEED = 1337; // the bench's world (loadtest/bench.ts)
 const SPEED = 4.3, MOVE_MS = 100, TICK_MS = 50, DAY_MS = 20 * 60_000;
 const PHASES = ['step', 'sync', 'interest', 'patch'] as const;
@@ -73,17 +60,11 @@ function run(seed: number) {
     const c = sim.enter(record, now);
     wire.addCharacter(c);
     walkers.push({ id, stepper: new Stepper(terrain, { kind: 'wander', home, roam: ROAM }, (SPEED * MOVE_MS) / 1000, random), pos: { x: c.x, y: c.y, z: c.z } });
-    // Frames reach a socket of their own (rooms/wsframes.ts writes the patch frames straight to it): counted as payload bytes.
-    const socket = { write: (f: Buffer) => ((bytes += payloadOf(f).length), true) };
-    const ref = { readyState: 1, _socket: socket, _sender: { _state: 0, _firstFragment: true } };
-    const client = { sessionId: id, state: ClientState.JOINING, raw: (b: Uint8Array) => void (bytes += b.length), ref } as unknown as Client;
+    const client = countingClient(id, (n) => (bytes += n));
     clients.push(client);
     interest.attach(client, id);
   }
-  for (const client of clients) {
-    serializer.getFullState(client); // places it in its cell (rooms/patches.ts getFullState → cellForJoin)
-    (client as { state: ClientState }).state = ClientState.JOINED;
-  }
+  seat(serializer, clients);
   const times: Record<Phase | 'tick', number[]> = { step: [], sync: [], interest: [], patch: [], tick: [] };
   let refused = 0, moves = 0, measuredBytes = 0;
   for (let tick = 1; tick <= WARMUP + TICKS; tick++) {
@@ -136,7 +117,7 @@ function run(seed: number) {
 
 const results: ReturnType<typeof run>[] = [];
 for (let r = 0; r < RUNS; r++) {
-  const res = run(Number(args.seed) + r);
+  const res = run(SEED + r);
   results.push(res);
   const f = (p: Phase | 'tick') => `${p} ${res.phases[p].p50.toFixed(2)} / ${res.phases[p].p99.toFixed(2)} / ${res.phases[p].mean.toFixed(2)}`;
   console.log(
