@@ -185,7 +185,8 @@ export class InterestManager {
       }
       if (w.next) w.next.occupiedAt = tick; // someone is moving to it
     }
-    for (const cell of this.cells.values()) if (cell.phase === phase && this.occupied(cell)) this.refresh(cell);
+    // On its phase, unless made or brought up to date this tick already (cellAt, above).
+    for (const cell of this.cells.values()) if (cell.phase === phase && cell.refreshedAt !== tick && this.occupied(cell)) this.refresh(cell);
     // Cells nobody has been in or moving to for EMPTY_CELL_TICKS are dropped.
     for (const [key, cell] of this.cells) {
       if (cell.members.size > 0) cell.occupiedAt = tick;
