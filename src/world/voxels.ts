@@ -208,12 +208,15 @@ export class VoxelWorld {
     }
     let blocks = generateChunk(this.seed, cx, cy, cz);
     if (isAllAir(blocks)) blocks = AIR_CHUNK;
-    while (this.terrain.size >= this.cacheLimit) {
-      const [oldest, c] = this.terrain.entries().next().value!;
-      this.terrain.delete(oldest);
-      if (!c.used) break;
-      c.used = false;
-      this.terrain.set(oldest, c);
+    if (this.terrain.size >= this.cacheLimit) {
+      // One pass of one iterator (it reaches the entries moved to the back too): a new iterator per step would walk
+      // again over every hole the moves left at the front.
+      for (const [key, c] of this.terrain) {
+        this.terrain.delete(key);
+        if (!c.used) break;
+        c.used = false;
+        this.terrain.set(key, c);
+      }
     }
     this.terrain.set(n, { blocks, used: false });
     return blocks;
