@@ -14,7 +14,8 @@
 //   spawn  — the same crowd at the world spawn of today (src/game/character.ts defaultSpawn: the centre of region
 //            (0,0)), --spawn sizes;
 //   spread — players over 64 regions (8×8), each wandering around a spot near its region's centre;
-//   border — walkers going back and forth across the border between regions (0,0) and (1,0);
+//   border — walkers going back and forth across the border between regions (0,0) and (1,0), --border-reach blocks
+//            each way (default: 8 past the handoff margin, src/game/region/borders.ts, so each crossing hands off);
 //   corner2 — the crowd again, but Leyline on TWO server processes sharing one Redis (presence and driver, a Redis
 //            database of the run's own) with the four corner regions two on each (the bench makes each region's
 //            room in turn and reports where each landed); bots play through either process, alternately. The naive
@@ -39,6 +40,7 @@ import { Redis } from 'ioredis';
 import { freePort } from '../src/net.js';
 import { REGION_SIZE, regionOfBlock, spawnPoint } from '../src/world/index.js';
 import { defaultSpawn } from '../src/game/character.js';
+import { HANDOFF_MARGIN_BLOCKS } from '../src/game/region/index.js';
 import type { ServerStats } from './server.js';
 import type { BotReply, BotRequest, BotSpec, Collected, Judged } from './bot-proc.js';
 import type { Account, Plan, Pos } from './walker.js';
@@ -69,7 +71,8 @@ const { values: args } = parseArgs({
     speed: { type: 'string', default: '4.3' }, // blocks/s: walking (the server allows up to 7)
     'move-ms': { type: 'string', default: '100' },
     roam: { type: 'string', default: '24' },
-    'border-reach': { type: 'string', default: '16' }, // border walkers turn this many blocks past the border
+    // border walkers turn this many blocks past the border: past the handoff margin, so every crossing is a handoff
+    'border-reach': { type: 'string', default: String(HANDOFF_MARGIN_BLOCKS + 8) },
     'bot-procs': { type: 'string', default: '2' },
     'join-concurrency': { type: 'string', default: '16' },
     observers: { type: 'string', default: '100' }, // bots per run that decode every patch (completeness, latency); the rest only count bytes

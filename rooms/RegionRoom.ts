@@ -15,7 +15,7 @@
 import { matchMaker, Room, SchemaSerializer, ServerError, type AuthContext, type Client, type RoomException, type RoomMethodName } from '@colyseus/core';
 import { CHUNK_SIZE, REGION_SIZE, regionOfBlock } from '../src/world/index.js';
 import { TokenBucket, DEFAULT_CLIENT_RATE } from '../src/game/ratelimit.js';
-import { RegionSim, type Reply } from '../src/game/region/index.js';
+import { HANDOFF_MARGIN_BLOCKS, RegionSim, handoffTarget, type Reply } from '../src/game/region/index.js';
 import { refuse } from '../src/game/types.js';
 import { CharacterState, RegionState } from '../schema/index.js';
 import { routeEffects, listenForRituals, type Outlets } from './effects.js';
@@ -163,7 +163,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     this.writer.start();
     // Views reach VIEW_RADIUS_CHUNKS chunk columns past a watcher's own: a neighbour needs everything within that of the border.
     this.ghosts = new Ghosts({
-      presence: this.presence, worldId: world.id, rx: opts.rx, rz: opts.rz, band: (settings.viewRadiusChunks + 1) * CHUNK_SIZE,
+      presence: this.presence, worldId: world.id, rx: opts.rx, rz: opts.rz, band: (settings.viewRadiusChunks + 1) * CHUNK_SIZE + HANDOFF_MARGIN_BLOCKS,
       state: this.state, sim: this.sim, newCharacter: () => this.seams.wire?.character() ?? new CharacterState(), log,
       wanted: this.interest instanceof InterestManager ? (x, z) => (this.interest as InterestManager).wants(x, z) : undefined,
       watches: this.interest instanceof InterestManager ? (rx, rz) => (this.interest as InterestManager).wantsRegion(rx, rz, REGION_SIZE) : undefined,
@@ -212,8 +212,10 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
       if (!handed) await this.writer.flushCharacterNow(characterId);
       const record = handed ?? (await this.deps.loader.loadCharacter(characterId));
       if (!record || record.userId !== auth.userId) throw new ServerError(403, 'that character is not yours');
+      // A character handed over may stand within the handoff margin (an edit on this region's ground handed it here).
       const r = regionOfBlock(record.x, record.z);
-      if (record.worldId !== this.worldId || r.rx !== this.state.rx || r.rz !== this.state.rz) {
+      const here = handed ? !handoffTarget(this.state.rx, this.state.rz, record.x, record.z) : r.rx === this.state.rx && r.rz === this.state.rz;
+      if (record.worldId !== this.worldId || !here) {
         throw new ServerError(409, 'that character is in another region; ask /api/play again');
       }
       this.ghosts.adopt(characterId);

@@ -308,6 +308,26 @@ describe('game RegionSim: block edits and chat', () => {
     assert.deepEqual(ev.blocks, [{ key, cx: b.cx, cy: b.cy, cz: b.cz, index: b.index, block: undefined, version: 1 }]);
   });
 
+  it('an edit in reach on a neighbour\'s ground is refused and hands the character to that region; out of reach it only refuses', async () => {
+    const sim = newSim();
+    platform(sim, REGION_SIZE - 8, REGION_SIZE + 8, 8, 24);
+    // Within the handoff margin, two blocks past the border: region (1, 0)'s ground, this room's character.
+    const a = sim.addCharacter(character('a', REGION_SIZE + 2.5, FLOOR, 16.5));
+    sim.addCharacter(character('b', REGION_SIZE - 1.5, FLOOR, 12.5));
+    const far = sim.enqueue({ kind: 'block', characterId: 'b', edit: { action: 'break', x: REGION_SIZE + 7, y: PY, z: 12 } }); // 8.7 away
+    const near = sim.enqueue({ kind: 'block', characterId: 'b', edit: { action: 'break', x: REGION_SIZE + 1, y: PY, z: 12 } });
+    const own = sim.enqueue({ kind: 'block', characterId: 'a', edit: { action: 'break', x: REGION_SIZE + 3, y: PY, z: 16 } });
+    const ev = sim.step(T0, TICK);
+    assert.deepEqual([await far, await near, await own].map((r) => !r.ok && r.code), ['OUT_OF_REGION', 'OUT_OF_REGION', 'OUT_OF_REGION']);
+    assert.deepEqual(ev.crossings, [{ characterId: 'b', rx: 1, rz: 0 }, { characterId: 'a', rx: 1, rz: 0 }], 'the two in reach are handed over');
+    assert.deepEqual(ev.blocks, [], 'nothing changed here');
+    assert.equal(sim.world.getBlock(REGION_SIZE + 3, PY, 16), Block.STONE);
+    const after = sim.enqueue({ kind: 'move', characterId: 'a', to: { x: a.x + 0.2, y: FLOOR, z: 16.5 } });
+    sim.step(T0 + TICK, TICK);
+    const r = await after;
+    assert.equal(!r.ok && r.code, 'NOT_IN_REGION', 'frozen until the handoff is done');
+  });
+
   it('a refused block edit changes nothing and reports nothing', async () => {
     const sim = newSim();
     sim.addCharacter(character('a', 16.5, FLOOR, 16.5));

@@ -48,7 +48,8 @@ describe('seamless borders: ghosts of the neighbour region (one process)', funct
   const rooms = roomSession(() => t);
 
   before(async () => {
-    t = await bootTestServer({ VIEW_RADIUS_CHUNKS: '2', PERSIST_INTERVAL_MS: '200' });
+    // Three chunk columns: a watcher just west of a border still sees a walker handed off HANDOFF_MARGIN_BLOCKS past it.
+    t = await bootTestServer({ VIEW_RADIUS_CHUNKS: '3', PERSIST_INTERVAL_MS: '200' });
   });
   afterEach(() => rooms.leaveAll());
   after(async () => {
@@ -57,12 +58,12 @@ describe('seamless borders: ghosts of the neighbour region (one process)', funct
 
   it('players on both sides of a border see each other and each other\'s edits, once, under their own ids', async () => {
     const [a, b] = [await newPlayer(t), await newPlayer(t)];
-    const spot = borderCrossing(a.seed, 12); // half a block west of x = 1536
+    const spot = borderCrossing(a.seed, 10); // half a block west of x = 1280
     await placeCharacter(t, a, spot.x - 1, spot.z, spot.y);
     await placeCharacter(t, b, spot.x + 4, spot.z, spot.y);
     const ra = await rooms.enter(a);
     const rb = await rooms.enter(b);
-    assert.deepEqual([ra.state.rx, rb.state.rx], [11, 12], 'two rooms');
+    assert.deepEqual([ra.state.rx, rb.state.rx], [9, 10], 'two rooms');
     const bInA = await until(ra, (s) => s.characters.get(b.characterId), 'B in A\'s view');
     const aInB = await until(rb, (s) => s.characters.get(a.characterId), 'A in B\'s view');
     assert.ok(near(bInA.x, spot.x + 4) && near(aInB.x, spot.x - 1));
@@ -85,9 +86,9 @@ describe('seamless borders: ghosts of the neighbour region (one process)', funct
 
   it('a room publishes its band only while a neighbour has a client near enough to see it (`watch`)', async () => {
     const [a, far, close] = [await newPlayer(t), await newPlayer(t), await newPlayer(t)];
-    const spot = borderCrossing(a.seed, 31); // regions 30 | 31, nobody else's
+    const spot = borderCrossing(a.seed, 32); // regions 31 | 32, nobody else's
     await placeCharacter(t, a, spot.x - 1, spot.z, spot.y);
-    await placeCharacter(t, far, spot.x + 100, spot.z); // 100 blocks into region 31: its view ends 48 blocks short of 30
+    await placeCharacter(t, far, spot.x + 100, spot.z); // 100 blocks into region 32: its view ends 32 blocks short of 31
     await placeCharacter(t, close, spot.x + 4, spot.z, spot.y);
     const ra = await rooms.enter(a);
     const frames: GhostFrame[] = [];
@@ -96,7 +97,7 @@ describe('seamless borders: ghosts of the neighbour region (one process)', funct
       frames.push(f);
       for (const w of waiters.splice(0)) w();
     };
-    const channel = ghostChannel(ra.state.worldId, 30, 0);
+    const channel = ghostChannel(ra.state.worldId, 31, 0);
     await matchMaker.presence.subscribe(channel, onFrame);
     const fullFrames = async (n: number) => {
       const start = frames.length;
@@ -104,16 +105,16 @@ describe('seamless borders: ghosts of the neighbour region (one process)', funct
     };
     try {
       const rf = await rooms.enter(far);
-      assert.equal(rf.state.rx, 31);
+      assert.equal(rf.state.rx, 32);
       await fullFrames(2);
-      assert.ok(!frames.some((f) => f.c?.some((row) => row[0] === a.characterId)), 'no one near: region 30 sends no rows');
+      assert.ok(!frames.some((f) => f.c?.some((row) => row[0] === a.characterId)), 'no one near: region 31 sends no rows');
       assert.ok(!rf.state.characters.has(a.characterId));
       const rc = await rooms.enter(close);
       await until(rc, (st) => st.characters.get(a.characterId), 'a client near the border sees across it');
-      assert.ok(frames.some((f) => f.c?.some((row) => row[0] === a.characterId)), 'region 30 publishes rows now');
+      assert.ok(frames.some((f) => f.c?.some((row) => row[0] === a.characterId)), 'region 31 publishes rows now');
       await rc.leave();
       rooms.forget(rc);
-      await fullFrames(2); // region 31 stops watching; the next full frame of 30 carries no rows
+      await fullFrames(2); // region 32 stops watching; the next full frame of 31 carries no rows
       const last = frames.filter((f) => f.full).at(-1)!;
       assert.ok(!last.c?.length, 'rows stop when nobody near the border is left');
     } finally {
@@ -123,7 +124,7 @@ describe('seamless borders: ghosts of the neighbour region (one process)', funct
 
   it('a handoff does not blink: observers on both sides see the walker throughout, and it is never shown twice', async () => {
     const [a, west, east] = [await newPlayer(t), await newPlayer(t), await newPlayer(t)];
-    const spot = borderCrossing(a.seed, 12);
+    const spot = borderCrossing(a.seed, 10);
     await placeCharacter(t, a, spot.x, spot.z, spot.y);
     await placeCharacter(t, west, spot.x - 2, spot.z, spot.y);
     await placeCharacter(t, east, spot.x + 4, spot.z, spot.y);

@@ -65,7 +65,7 @@ describe('narration across processes', function () {
     const A = await boot();
     const B = await boot();
     const worker = await spawnServer(
-      { REDIS_URL, JOBS_PREFIX: jobsPrefix, DATABASE_URL: db.url, OPENAI_BASE_URL: stub.baseUrl, OPENAI_API_KEY: 'test-key', LLM_TIMEOUT_MS: '8000', LOG_LEVEL: 'info' },
+      { REDIS_URL, JOBS_PREFIX: jobsPrefix, DATABASE_URL: db.url, OPENAI_BASE_URL: stub.baseUrl, OPENAI_API_KEY: 'test-key', LLM_TIMEOUT_MS: '30000', LOG_LEVEL: 'info' },
       'src/worker.ts',
     );
     procs.push(worker);
@@ -99,8 +99,10 @@ describe('narration across processes', function () {
     first.onMessage('narration', (m) => inFirst.push(m));
     first.onMessage('narration:chunk', (m) => inFirst.push(m));
 
-    // The model thinks for a while: time enough to cross the border.
-    stub.enqueue({ kind: 'reply', text: 'Far away, a bell tolls for you.\nMEMORY: heard a bell.', chunks: ['Far away, ', 'a bell tolls ', 'for you.', '\nMEMORY: heard a bell.'], delayMs: 2500, chunkDelayMs: 30 });
+    // The model thinks until the player has crossed the border and is in the neighbour room.
+    let crossed!: () => void;
+    const gate = new Promise<void>((resolve) => (crossed = resolve));
+    stub.enqueue({ kind: 'reply', text: 'Far away, a bell tolls for you.\nMEMORY: heard a bell.', chunks: ['Far away, ', 'a bell tolls ', 'for you.', '\nMEMORY: heard a bell.'], gate, chunkDelayMs: 30 });
     const r = await first.request('act', { text: 'I listen to the wind' });
     assert.equal(r.ok, true, JSON.stringify(r));
     await stub.waitForRequests(1); // the worker process took the job and asked the model
@@ -117,6 +119,7 @@ describe('narration across processes', function () {
     const final = new Promise<any>((resolve) => second.onMessage('narration', resolve));
     await until(second, (s) => s.characters?.get(ch.body.id), 'character in the neighbour room');
     await first.leave();
+    crossed();
 
     const msg = await final;
     assert.equal(msg.narrationId, r.data.narrationId);

@@ -268,10 +268,10 @@ describe('region room', function () {
 
   it('hands a character across a region border live (no save in between); the old room\'s late save cannot undo the new room\'s', async () => {
     const p = await newPlayer(t);
-    const spot = borderCrossing(p.seed, 12);
+    const spot = borderCrossing(p.seed, 10);
     await placeCharacter(t, p, spot.x, spot.z, spot.y);
     const room = await enter(p);
-    assert.equal(room.state.rx, 11);
+    assert.equal(room.state.rx, 9);
     const handoff = nextMessage(room, 'handoff');
     // Past the handoff margin: from half a block before the border to half a block past the margin.
     const to = await walkX(room, spot, spot.x + HANDOFF_MARGIN_BLOCKS + 1);
@@ -281,7 +281,7 @@ describe('region room', function () {
     rooms.track(next);
     await room.leave();
     const c = await until(next, (s) => s.characters?.get(p.characterId), 'character in the neighbour room');
-    assert.deepEqual([next.state.rx, next.state.rz], [12, 0]);
+    assert.deepEqual([next.state.rx, next.state.rz], [10, 0]);
     assert.ok(Math.abs(c.x - to.x) <= WIRE_EPS, 'the live record arrived, at the new position');
     assert.deepEqual([...c.knownSpells].length > 0, true, 'owner-only fields after handoff');
     // and it walks on in the new room, whose saves carry the handoff count
@@ -296,6 +296,28 @@ describe('region room', function () {
     await store.saveBatch({ characters: [{ ...stale, x: spot.x, handoffs: 0 }], chunks: [] });
     const [row] = await byId();
     assert.ok(Math.abs(row!.x - on.x) < 1e-4, 'the stale save did not land');
+  });
+
+  it('an edit of a block on the neighbour\'s ground hands the character to that room, where the edit is made', async () => {
+    const p = await newPlayer(t);
+    const spot = borderCrossing(p.seed, 10);
+    await placeCharacter(t, p, spot.x, spot.z, spot.y);
+    const room = await enter(p);
+    assert.equal(room.state.rx, 9);
+    // Half a block west of the border; the block under the ground two columns east is region 10's.
+    const blk = { action: 'break' as const, x: Math.floor(spot.x) + 2, y: spot.y - 1, z: Math.floor(spot.z) };
+    const handoff = nextMessage(room, 'handoff');
+    const refused = await room.request('block', blk);
+    assert.equal(!refused.ok && refused.code, 'OUT_OF_REGION', JSON.stringify(refused));
+    const { reservation } = await handoff;
+    const next: Room<any, any> = rooms.track(await new Client(t.url).consumeSeatReservation(reservation));
+    await room.leave();
+    await until(next, (s) => s.characters?.get(p.characterId), 'character in the owner\'s room');
+    assert.deepEqual([next.state.rx, next.state.rz], [10, 0]);
+    const done = await next.request('block', blk);
+    assert.equal(done.ok, true, JSON.stringify(done));
+    const c = blockToChunk(blk.x, blk.y, blk.z);
+    await until(next, (s) => s.chunks?.get(chunkKey(c.cx, c.cy, c.cz))?.edits.get(String(c.index)) === 0, 'the edit in the view');
   });
 
   it('play answers 404 for an unknown character', async () => {

@@ -10,6 +10,22 @@ export const REACH_BLOCKS = 6;
 
 export type BlockEdit = { action: 'break' | 'place'; x: number; y: number; z: number; block?: number };
 
+/**
+ * The neighbour region that owns a block within reach of the actor but outside `region`, else undefined. A room
+ * keeps a character within HANDOFF_MARGIN_BLOCKS of its region (src/game/region/borders.ts), where the ground
+ * may be a neighbour's: an edit there hands the character to the owner's room (src/game/commands/block.ts).
+ */
+export function foreignEdit(region: { rx: number; rz: number }, actor: Vec3, edit: BlockEdit): { rx: number; rz: number } | undefined {
+  const { x, y, z } = edit;
+  if (!Number.isInteger(x) || !Number.isInteger(y) || !Number.isInteger(z) || y < 0 || y >= WORLD_HEIGHT) return undefined;
+  const r = regionOfBlock(x, z);
+  if (r.rx === region.rx && r.rz === region.rz) return undefined;
+  return reachOf(actor, edit) <= REACH_BLOCKS ? r : undefined;
+}
+
+/** From the eyes to the block's centre. */
+const reachOf = (actor: Vec3, { x, y, z }: BlockEdit) => Math.hypot(x + 0.5 - actor.x, y + 0.5 - (actor.y + EYE_HEIGHT), z + 0.5 - actor.z);
+
 export function checkBlockEdit(
   world: VoxelWorld,
   region: { rx: number; rz: number },
@@ -22,8 +38,7 @@ export function checkBlockEdit(
   if (y < 0 || y >= WORLD_HEIGHT) return refuse('OUT_OF_REGION', 'outside the world');
   const r = regionOfBlock(x, z);
   if (r.rx !== region.rx || r.rz !== region.rz) return refuse('OUT_OF_REGION', 'that block is in another region');
-  const reach = Math.hypot(x + 0.5 - actor.x, y + 0.5 - (actor.y + EYE_HEIGHT), z + 0.5 - actor.z);
-  if (reach > REACH_BLOCKS) return refuse('OUT_OF_REACH', `blocks are within ${REACH_BLOCKS} of your eyes`);
+  if (reachOf(actor, edit) > REACH_BLOCKS) return refuse('OUT_OF_REACH', `blocks are within ${REACH_BLOCKS} of your eyes`);
 
   const current = world.getBlock(x, y, z);
   if (edit.action === 'break') {

@@ -102,21 +102,30 @@ export function walkableStrip(
   throw new Error(`no walkable strip of ${length} columns in region ${rx}`);
 }
 
-/** A spot just west of the border between regions rx-1 and rx where the ground is flat across it. */
-export function borderCrossing(seed: number, rx: number): { x: number; y: number; z: number } {
+/** Where to cross from region rx-1 into rx: half a block west of the border, and the ground's height along +x. */
+export type Crossing = { x: number; y: number; z: number; surface: (x: number) => number };
+
+/** A spot just west of the border between regions rx-1 and rx with walkable ground across it and past the handoff margin. */
+export function borderCrossing(seed: number, rx: number): Crossing {
   const border = rx * 128;
-  const standable = (x: number, z: number, y: number) =>
-    isSolid(terrainBlockAt(seed, x, y - 1, z)) && !isSolid(terrainBlockAt(seed, x, y, z)) && !isSolid(terrainBlockAt(seed, x, y + 1, z));
+  const from = border - 3, to = border + HANDOFF_MARGIN_BLOCKS + 3;
+  const free = (x: number, z: number, y: number) => !isSolid(terrainBlockAt(seed, x, y, z));
   for (let z = 4; z < 124; z++) {
-    const y = spawnPoint(seed, border - 3, z);
+    const heights: number[] = [];
     let ok = true;
-    // Flat past the handoff margin (src/game/region/borders.ts): a walk across is handed off.
-    for (let x = border - 3; x <= border + HANDOFF_MARGIN_BLOCKS + 2 && ok; x++) {
-      for (const zz of [z - 1, z, z + 1]) ok &&= spawnPoint(seed, x, zz) === y && standable(x, zz, y);
+    // Past the handoff margin (src/game/region/borders.ts): a walk across is handed off. Three rows wide, the same
+    // height across them, at most a block up or down from one column to the next, room for the body after a step up.
+    for (let x = from; x <= to && ok; x++) {
+      const y = spawnPoint(seed, x, z);
+      for (const zz of [z - 1, z, z + 1]) ok &&= spawnPoint(seed, x, zz) === y && isSolid(terrainBlockAt(seed, x, y - 1, zz)) && free(x, zz, y) && free(x, zz, y + 1) && free(x, zz, y + 2);
+      if (ok && heights.length) ok = Math.abs(y - heights.at(-1)!) <= 1;
+      heights.push(y);
     }
-    if (ok) return { x: border - 0.5, y, z: z + 0.5 };
+    // Flat where the tests place players (the first eight columns) and where the walker goes on (the last five).
+    ok &&= heights.slice(0, 8).every((h) => h === heights[0]) && heights.slice(-5).every((h) => h === heights.at(-1));
+    if (ok) return { x: border - 0.5, y: heights[0]!, z: z + 0.5, surface: (x: number) => heights[Math.floor(x) - from] ?? heights.at(-1)! };
   }
-  throw new Error(`no flat border crossing into region ${rx}`);
+  throw new Error(`no border crossing into region ${rx} to walk`);
 }
 
 /** A room suite's connections: `enter` joins through /api/play and waits for the own character; `leaveAll` in afterEach. */
@@ -154,18 +163,35 @@ export async function ticks(room: Room<any, any>, n: number): Promise<void> {
 export const WIRE_EPS = 1 / 64 + 1e-9;
 
 /**
- * Walks a character along +x from `from` towards `toX` on flat ground (e.g. a `borderCrossing`), one legal step
- * per request, each answered before the next (at most 0.3 blocks a tick: walking pace). Stops early when the room
- * no longer has it (handed off past the border's margin). Returns where the last accepted step put it.
+ * Walks a character along +x from `from` towards `toX` (e.g. a `borderCrossing`, following its `surface`: a step
+ * up is a hop in place first, a step down a drop after), one legal move per request, each answered before the next
+ * (at most 0.3 blocks a tick: walking pace). Stops early when the room no longer has it (handed off past the
+ * border's margin). Returns where the last accepted move put it.
  */
-export async function walkX(room: Room<any, any>, from: { x: number; y: number; z: number }, toX: number, step = 0.3): Promise<{ x: number; y: number; z: number }> {
-  let at = from.x;
+export async function walkX(room: Room<any, any>, from: { x: number; y: number; z: number; surface?: (x: number) => number }, toX: number, step = 0.3): Promise<{ x: number; y: number; z: number }> {
+  let at = from.x, y = from.y;
+  // The body spans x ± BODY_HALF_WIDTH (src/game/movement.ts): it stands on the higher of the columns under it.
+  const ground = (x: number) => (from.surface ? Math.max(from.surface(x - 0.3), from.surface(x + 0.3)) : from.y);
+  const move = async (x: number, toY: number): Promise<boolean> => {
+    const r = await room.request('move', { x, y: toY, z: from.z });
+    if (!r.ok && r.code === 'NOT_IN_REGION' && at > from.x) return false;
+    if (!r.ok) throw new Error(`move to x=${x} y=${toY}: ${JSON.stringify(r)}`);
+    return true;
+  };
   for (let x = from.x + step; ; x += step) {
     const nx = Math.min(x, toX);
-    const r = await room.request('move', { x: nx, y: from.y, z: from.z });
-    if (!r.ok && r.code === 'NOT_IN_REGION' && at > from.x) return { x: at, y: from.y, z: from.z };
-    if (!r.ok) throw new Error(`step to x=${nx}: ${JSON.stringify(r)}`);
+    const up = ground(nx);
+    if (up > y) {
+      if (!(await move(at, up))) return { x: at, y, z: from.z };
+      y = up;
+    }
+    if (!(await move(nx, y))) return { x: at, y, z: from.z };
     at = nx;
-    if (nx >= toX) return { x: at, y: from.y, z: from.z };
+    const down = ground(nx);
+    if (down < y) {
+      if (!(await move(nx, down))) return { x: at, y, z: from.z };
+      y = down;
+    }
+    if (nx >= toX) return { x: at, y, z: from.z };
   }
 }

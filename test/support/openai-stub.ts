@@ -24,6 +24,8 @@ export type StubReply =
       usage?: { prompt_tokens: number; completion_tokens: number } | null;
       /** Before the answer starts. */
       delayMs?: number;
+      /** The answer starts only once this settles (a test's own event: "after the player has moved on"). */
+      gate?: Promise<unknown>;
       /** Between streamed chunks. */
       chunkDelayMs?: number;
       /** Stream these chunks, then hang (the connection stays open). */
@@ -156,6 +158,7 @@ export class OpenAiStub {
       return;
     }
     if (reply.delayMs) await this.wait(reply.delayMs);
+    if (reply.gate) await reply.gate;
     if (res.destroyed) return;
     const usage = reply.usage === undefined ? { prompt_tokens: 100, completion_tokens: 20 } : reply.usage;
     const id = `chatcmpl-stub-${this.requests.length}`;

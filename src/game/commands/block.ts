@@ -1,15 +1,27 @@
-/** `block`: break or place one block within reach, inside the region. */
+/**
+ * `block`: break or place one block within reach, inside the region. A block in reach on a neighbour's ground
+ * (the character stands near or past the border, within the handoff margin) is refused with OUT_OF_REGION and the
+ * character is handed to that region's room, as walking past the margin does: the client sends the edit again
+ * there (docs/protocol.md, "Handoff").
+ */
 import { Block } from '../../world/index.js';
-import { checkBlockEdit, type BlockEdit } from '../blocks.js';
+import { checkBlockEdit, foreignEdit, type BlockEdit } from '../blocks.js';
 import type { LiveCharacter } from '../character.js';
 import type { RegionContext } from '../region/context.js';
 import { setBlock } from '../region/edits.js';
 import type { TickEvents } from '../region/events.js';
+import { refuse } from '../types.js';
 import type { Reply } from './types.js';
 
 export type BlockCommand = { kind: 'block'; characterId: string; edit: BlockEdit };
 
 export function block(r: RegionContext, c: LiveCharacter, cmd: BlockCommand, _now: number, ev: TickEvents): Reply {
+  const owner = c.respawnAt === undefined ? foreignEdit(r, c, cmd.edit) : undefined;
+  if (owner) {
+    r.frozen.add(c.id); // no more inputs here until the handoff is done
+    ev.crossings.push({ characterId: c.id, ...owner });
+    return refuse('OUT_OF_REGION', `that block belongs to region (${owner.rx}, ${owner.rz}): your character moves to its room (handoff); send the edit there`);
+  }
   const verdict = checkBlockEdit(r.world, r, c, cmd.edit, r.characters.values());
   if (!verdict.ok) return verdict;
   const { x, y, z } = cmd.edit;

@@ -6,7 +6,7 @@
  */
 import { REGION_SIZE, regionOfBlock } from '../../world/index.js';
 
-export const HANDOFF_MARGIN_BLOCKS = 8;
+export const HANDOFF_MARGIN_BLOCKS = 32;
 
 /** The region a character at (x, z) must be handed to, or undefined while region (rx, rz) keeps it. */
 export function handoffTarget(rx: number, rz: number, x: number, z: number, margin = HANDOFF_MARGIN_BLOCKS): { rx: number; rz: number } | undefined {
