@@ -74,7 +74,7 @@ const P = {
   durationS: int('duration', 1, 300),
   warmupS: int('warmup', 0, 60),
   joiners: int('joiners', 0, 20),
-  viewRadius: int('view-radius', 1, 8),
+  viewRadius: int('view-radius', 1, 5),
   ritualists: int('ritualists', 0, 50),
   castMs: int('cast-ms', 100, 60_000),
   appendBatches: int('append-batches', 1, 10_000),

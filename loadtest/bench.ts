@@ -1,6 +1,6 @@
 // Issue-9 benchmark (a script, not a test): Leyline's region rooms against the naive peer, same bots, same run.
 //
-//   npm run bench [-- --scenarios crowd,spawn,spread,border,corner2 --crowd 100,300,500 --spawn 500 --spread 100,300,500 --border 100 --corner2 300
+//   npm run bench [-- --scenarios crowd,gather,spawn,spread,border,corner2 --crowd 100,300,500 --gather 300,500 --spawn 500 --spread 100,300,500 --border 100 --corner2 300
 //                     --capacity 200,400,700,900 --warmup 5 --duration 15 --bot-procs 2 --cpu-prof …]   (--help lists all)
 //   BENCH_KEEP_PROF=1 keeps the --cpu-prof files (the path is printed) instead of removing them with the run.
 //
@@ -11,6 +11,9 @@
 // map without @view, the same movement checks), each run on a fresh server child (loadtest/server.ts):
 //   crowd  — everyone starts at (8.5, 8.5), by the corner of four regions (the world spawn before issue 9), and
 //            wanders within --roam blocks of it;
+//   gather — a crowd at the same corner that comes from all four regions: each bot starts at a random point within
+//            --roam blocks of the corner point (0, 0), so /api/play seats it in the room of its own region, and
+//            wanders there (Leyline's rooms then hand characters over until the crowd is in one: src/game/region/crowd.ts);
 //   spawn  — the same crowd at the world spawn of today (src/game/character.ts defaultSpawn: the centre of region
 //            (0,0)), --spawn sizes;
 //   spread — players over 64 regions (8×8), each wandering around a spot near its region's centre;
@@ -20,7 +23,8 @@
 //            database of the run's own) with the four corner regions two on each (the bench makes each region's
 //            room in turn and reports where each landed); bots play through either process, alternately. The naive
 //            peer is one room on one process: the crowd's naive run of the same size in this bench run is reused
-//            when there is one, else it runs once here.
+//            when there is one, else it runs once here. Crowd gathering is off there (CROWD_GATHER_PER_S=0): it
+//            would pull the anchors into the crowd's room, and the scenario measures sight across processes.
 // The capacity curve is the crowd stepped up: its --crowd sizes always, the --capacity sizes in between and beyond
 // only while the variant held 20 Hz at the size before.
 // Figures: view completeness (of the other players within 32 blocks, by the bots' own authoritative positions, the
@@ -56,11 +60,12 @@ const TICK_BUDGET_MS = 50; // 20 Hz
 
 const { values: args } = parseArgs({
   options: {
-    scenarios: { type: 'string', default: 'crowd,spawn,spread,border,corner2' },
+    scenarios: { type: 'string', default: 'crowd,gather,spawn,spread,border,corner2' },
     crowd: { type: 'string', default: '100,300,500' },
     spread: { type: 'string', default: '100,300,500' },
     border: { type: 'string', default: '100' },
     corner2: { type: 'string', default: '300' }, // crowd sizes with Leyline on two processes
+    gather: { type: 'string', default: '300,500' }, // crowd sizes gathering at the corner from all four regions
     spawn: { type: 'string', default: '500' }, // crowd sizes at the world spawn (a region's centre)
     redis: { type: 'string', default: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' }, // corner2; without a /db the run takes an empty database of 1..15
     capacity: { type: 'string', default: '200,400,700,900' }, // more crowd sizes, each run while the variant held 20 Hz at the size before ("" for none)
@@ -104,10 +109,10 @@ const num = (name: keyof typeof args, min: number, max: number): number => {
   if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be in ${min}..${max}, got ${args[name]}`);
   return n;
 };
-type Scenario = 'crowd' | 'spawn' | 'spread' | 'border' | 'corner2';
+type Scenario = 'crowd' | 'gather' | 'spawn' | 'spread' | 'border' | 'corner2';
 type VariantName = 'leyline' | 'naive';
 const SCENARIOS = list(args.scenarios) as Scenario[];
-for (const s of SCENARIOS) if (!['crowd', 'spawn', 'spread', 'border', 'corner2'].includes(s)) throw new Error(`--scenarios: unknown ${s}`);
+for (const s of SCENARIOS) if (!['crowd', 'gather', 'spawn', 'spread', 'border', 'corner2'].includes(s)) throw new Error(`--scenarios: unknown ${s}`);
 const VARIANTS = list(args.variants) as VariantName[];
 for (const v of VARIANTS) if (!['leyline', 'naive'].includes(v)) throw new Error(`--variants: unknown ${v}`);
 const P = {
@@ -115,6 +120,7 @@ const P = {
   spread: ints('spread', args.spread, 2, 3000),
   border: ints('border', args.border, 2, 3000),
   corner2: ints('corner2', args.corner2, 4, 3000),
+  gather: ints('gather', args.gather, 2, 3000),
   spawn: ints('spawn', args.spawn, 2, 3000),
   capacity: ints('capacity', args.capacity, 2, 3000),
   warmupS: num('warmup', 0, 120),
@@ -131,7 +137,7 @@ const P = {
   profTop: num('prof-top', 5, 200),
   quietPct: num('quiet', 0, 200),
   quietWaitS: num('quiet-wait', 0, 3600),
-  viewRadius: args['view-radius'] === undefined ? undefined : num('view-radius', 1, 8),
+  viewRadius: args['view-radius'] === undefined ? undefined : num('view-radius', 1, 5),
   cpuProf: args['cpu-prof']!,
   redisUrl: args.redis!,
 };
@@ -271,6 +277,14 @@ function layout(scenario: Scenario, accounts: Account[], seed: number): RunSpec[
       const anchor = scenario === 'corner2' && i < corner.length;
       const start = anchor ? corner[i]! : s;
       const plan: Plan = anchor ? { kind: 'wander', home: { x: start.x, z: start.z }, roam: 2 } : { kind: 'wander', home: { x: s.x, z: s.z }, roam: P.roam };
+      return { account, observer: observer(i), probe: probe(i), start, region: regionKey(start), plan };
+    });
+  }
+  if (scenario === 'gather') {
+    // From all four regions of the corner: a start anywhere within --roam blocks of (0, 0), seated where it stands.
+    return accounts.map((account, i) => {
+      const start = at(seed, (r() - 0.5) * 2 * P.roam, (r() - 0.5) * 2 * P.roam);
+      const plan: Plan = { kind: 'wander', home: { x: 0.5, z: 0.5 }, roam: P.roam };
       return { account, observer: observer(i), probe: probe(i), start, region: regionKey(start), plan };
     });
   }
@@ -485,7 +499,7 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
         if (!ports.includes(port)) ports.push(port);
       }
       srvs.push(...(await Promise.all(ports.map((port, k) =>
-        ServerChild.start({ ...ctx.env, REDIS_URL: redis!.url, JOBS_PREFIX: redis!.jobsPrefix, PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}` }, { execArgv: execArgv(names[k]!) })))));
+        ServerChild.start({ ...ctx.env, CROWD_GATHER_PER_S: '0', REDIS_URL: redis!.url, JOBS_PREFIX: redis!.jobsPrefix, PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}` }, { execArgv: execArgv(names[k]!) })))));
     } else {
       srvs.push(await ServerChild.start(ctx.env, { execArgv: execArgv('') }));
     }
@@ -687,7 +701,7 @@ function textTable(head: string[], body: string[][]): string {
   const w = head.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
   return all.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ').trimEnd()).join('\n');
 }
-const TITLES: Record<Scenario, string> = { crowd: 'crowd at the four-region corner', spawn: 'crowd at the world spawn (a region centre)', spread: 'spread over 64 regions', border: 'border walkers', corner2: 'crowd at the corner, regions on two processes' };
+const TITLES: Record<Scenario, string> = { crowd: 'crowd at the four-region corner', gather: 'crowd gathering at the corner from all four regions', spawn: 'crowd at the world spawn (a region centre)', spread: 'spread over 64 regions', border: 'border walkers', corner2: 'crowd at the corner, regions on two processes' };
 const neighbourBytes = (r: RunResult) => r.bytesPerClientS / r.completeness.seenMean;
 
 /** leyline | naive, and how: on two processes (A + B CPU), or another scenario's run reused. */
@@ -788,10 +802,11 @@ async function main(): Promise<void> {
     ...(SCENARIOS.includes('spread') ? P.spread : []),
     ...(SCENARIOS.includes('border') ? P.border : []),
     ...(SCENARIOS.includes('corner2') ? P.corner2 : []),
+    ...(SCENARIOS.includes('gather') ? P.gather : []),
     ...(SCENARIOS.includes('spawn') ? P.spawn : []),
   );
   // Bounded whatever happens (a hung join, a wedged child): generous next to the planned time.
-  const planned = VARIANTS.length * ((SCENARIOS.includes('crowd') ? P.crowd.length + P.capacity.length : 0) + (SCENARIOS.includes('spread') ? P.spread.length : 0) + (SCENARIOS.includes('border') ? P.border.length : 0) + (SCENARIOS.includes('corner2') ? P.corner2.length : 0) + (SCENARIOS.includes('spawn') ? P.spawn.length : 0));
+  const planned = VARIANTS.length * ((SCENARIOS.includes('crowd') ? P.crowd.length + P.capacity.length : 0) + (SCENARIOS.includes('spread') ? P.spread.length : 0) + (SCENARIOS.includes('border') ? P.border.length : 0) + (SCENARIOS.includes('corner2') ? P.corner2.length : 0) + (SCENARIOS.includes('gather') ? P.gather.length : 0) + (SCENARIOS.includes('spawn') ? P.spawn.length : 0));
   const { database, dataDir, db, onCleanup, cleanup } = await benchRun(300 + planned * (P.warmupS + P.durationS + 180));
   const dbName = database.name;
   const profDir = P.cpuProf ? await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-prof-')) : undefined;
@@ -821,7 +836,7 @@ async function main(): Promise<void> {
     const ctx: Ctx = { env, procs, db, dbName, world, profDir };
 
     const results: RunResult[] = [];
-    const sizes: Record<Scenario, number[]> = { crowd: P.crowd, spawn: P.spawn, spread: P.spread, border: P.border, corner2: P.corner2 };
+    const sizes: Record<Scenario, number[]> = { crowd: P.crowd, gather: P.gather, spawn: P.spawn, spread: P.spread, border: P.border, corner2: P.corner2 };
     for (const scenario of SCENARIOS) {
       // The crowd is also the capacity curve: its --crowd sizes always run, the --capacity sizes in between and
       // beyond only while the variant held 20 Hz at its last size.
@@ -969,6 +984,8 @@ ${verdict.join('\n')}`);
     '- **PostgreSQL CPU**: the database backends serving the bench\'s database (process titles in /proc), over the window: the server\'s reads and saves (handoffs save and load a character).',
     '- **Others**: CPU the machine spent outside the server child, the bot processes, the bench process and those database backends during the window (/proc/stat), to show when other work disturbed a run.',
     '- **corner2** (two processes): the first four bots are anchors, one in each corner region, wandering within 2 blocks of their start (the spawn mirrored across the borders) so that no corner room empties and is placed again; the others are the crowd. Both server children get REDIS_URL (a Redis database of the run\'s own: an empty one of 1..15 claimed with a marker key, unless `--redis` names one), a fresh JOBS_PREFIX, their own port and PUBLIC_ADDRESS, the same database. The four corner rooms are made one at a time (the first bot of each region, through alternate processes), each after the bench saw the one before counted in Colyseus\' `roomcount` hash: Colyseus creates a room on the process with the fewest rooms, so they go two and two; the regions each process hosts are read from the room listings (its own processId) before the rest join and at the end of the window. The rest play through the two processes alternately. Server CPU, RSS and rooms are summed over the processes, ticks and patches pooled, event-loop delay the worse of the two. After the children shut down gracefully (which removes their `roomcount` entries and listings) the keys left in the run\'s Redis database are counted by kind and removed.',
+    '- **corner2** runs Leyline with crowd gathering off (`CROWD_GATHER_PER_S=0`): on, it would hand the anchors to the crowd\'s room, and this scenario measures sight across processes.',
+    '- **gather**: each bot starts at a random point within `--roam` blocks of the corner point (0, 0), so `/api/play` seats it in the room of the region it stands in (about a quarter in each); all wander within `--roam` of the corner. Leyline\'s rooms then hand characters to the room that holds more of the crowd around them (src/game/region/crowd.ts, at most `CROWD_GATHER_PER_S` a room a second), so the handoffs of the warm-up and the window are that gathering; "rooms" at the end says where the crowd ended.',
     '- NPCs roam Leyline\'s regions and sometimes kill a bot (its moves are refused while dead; it respawns at the region\'s centre and walks back); the naive peer has no NPCs, no mana, no persistence but a save on leave: it is the plain room a studio would start from.',
     '',
   );

@@ -15,7 +15,7 @@
 import { matchMaker, Room, SchemaSerializer, ServerError, type AuthContext, type Client, type RoomException, type RoomMethodName } from '@colyseus/core';
 import { CHUNK_SIZE, REGION_SIZE, regionOfBlock } from '../src/world/index.js';
 import { TokenBucket, DEFAULT_CLIENT_RATE } from '../src/game/ratelimit.js';
-import { HANDOFF_MARGIN_BLOCKS, RegionSim, handoffTarget, type Reply } from '../src/game/region/index.js';
+import { CROWD_EVERY_TICKS, HANDOFF_MARGIN_BLOCKS, RegionSim, crowdMoves, handoffTarget, type Body, type Reply } from '../src/game/region/index.js';
 import { refuse } from '../src/game/types.js';
 import { CharacterState, RegionState } from '../schema/index.js';
 import { routeEffects, listenForRituals, type Outlets } from './effects.js';
@@ -308,6 +308,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     routeEffects(this.outlets, ev);
     this.interest.update(this.state.tick);
     for (const c of ev.crossings) void this.sessions.handoff(c.characterId, c.rx, c.rz);
+    if (this.deps.settings.crowdGatherPerS > 0 && this.state.tick % CROWD_EVERY_TICKS === 0) this.gatherCrowds();
     this.ghosts.publish(ev);
     endTimer();
     this.lastTickEnd = performance.now();
@@ -323,6 +324,16 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     const sent = super.broadcastPatch();
     this.seams.hooks?.patch?.(performance.now() - t0, t0 - this.lastTickEnd);
     return sent;
+  }
+
+  /** Hands characters standing in a neighbour's margin to the room that holds more of the crowd around them (src/game/region/crowd.ts). */
+  private gatherCrowds(): void {
+    const own: Body[] = [];
+    for (const c of this.sim.characters.values()) if (c.respawnAt === undefined && this.sim.isActive(c.id)) own.push(c);
+    for (const m of crowdMoves(this.state, own, this.ghosts.characterBodies(), this.deps.settings.crowdGatherPerS)) {
+      this.sim.freeze(m.characterId); // no more inputs here until the handoff is done
+      void this.sessions.handoff(m.characterId, m.rx, m.rz);
+    }
   }
 
   /** Charges one message to the client's budget; a refusal when over it. */

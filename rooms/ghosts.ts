@@ -27,7 +27,7 @@
  */
 import type { Presence } from '@colyseus/core';
 import { CHARACTER_FIELDS, CHARACTER_FIELD_NAMES, type CharacterFieldName } from '../src/game/character.js';
-import type { RegionSim, TickEvents } from '../src/game/region/index.js';
+import type { OtherBody, RegionSim, TickEvents } from '../src/game/region/index.js';
 import { CHUNK_SIZE, REGION_SIZE, parseChunkKey } from '../src/world/index.js';
 import type { Logger } from '../src/log.js';
 import { ChunkState, NpcState, type CharacterState, type RegionState } from '../schema/index.js';
@@ -159,9 +159,9 @@ export class Ghosts {
     this.send({ from: this.me, hello: true, watch: this.watching } satisfies GhostFrame);
   }
 
-  /** The room is going away: an empty full frame tells the neighbours to drop its copies now (not after GHOST_TTL_MS). */
+  /** The room is going away: an empty full frame tells the neighbours to drop its copies now (not after GHOST_TTL_MS), and that it watches nobody. */
   stop(): void {
-    if (this.listeners.size) this.send({ from: this.me, full: true } satisfies GhostFrame);
+    if (this.listeners.size) this.send({ from: this.me, full: true, watch: [] } satisfies GhostFrame);
     for (const [ch, fn] of this.listeners) this.o.presence.unsubscribe(ch, fn);
     this.listeners.clear();
   }
@@ -172,6 +172,26 @@ export class Ghosts {
 
   get size(): number {
     return this.ghosts.size;
+  }
+
+  /** The neighbours' characters this room knows of (copied in or kept aside), where they stand and whose they are. */
+  characterBodies(): OtherBody[] {
+    const out: OtherBody[] = [];
+    const push = (id: string, x: number, z: number, source: string) => {
+      const [rx, rz] = source.split(',').map(Number) as [number, number];
+      out.push({ id, x, z, rx, rz });
+    };
+    for (const [id, g] of this.ghosts) {
+      if (g.kind !== 'character' || g.awaySince !== undefined) continue;
+      const pos = g.row ? rowPosition('character', g.row) : this.o.state.characters.get(id);
+      if (pos) push(id, pos.x, pos.z, g.source);
+    }
+    for (const [id, a] of this.aside) {
+      if (a.kind !== 'character') continue;
+      const { x, z } = rowPosition('character', a.row);
+      push(id, x, z, a.source);
+    }
+    return out;
   }
 
   /** A character of this room walked into region (rx, rz): its state object stays, as a ghost, until that region publishes it. */
@@ -470,6 +490,8 @@ export class Ghosts {
   }
 
   private expire(now: number): void {
+    // A watcher that went silent (its room died without saying so) watches no more.
+    for (const w of this.watchedBy) if (now - (this.heardAt.get(w) ?? -Infinity) > GHOST_TTL_MS) this.watchedBy.delete(w);
     for (const [id, g] of this.ghosts) {
       const stale = g.awaySince !== undefined ? now - g.awaySince > AWAY_TTL_MS : g.kind !== 'chunk' && now - this.seenAt(g) > GHOST_TTL_MS;
       if (stale) this.drop(id, g.source);

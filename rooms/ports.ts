@@ -61,7 +61,7 @@ export type RoomJobs = Pick<JobQueue, 'enqueue' | 'onResult'>;
 
 export type RoomSettings = Pick<
   Config,
-  'tickRateHz' | 'patchRateMs' | 'viewRadiusChunks' | 'persistIntervalMs' | 'reconnectWindowS' | 'dayLengthS' | 'ritualResultGraceMs' | 'regionSeats' | 'narrationGenre'
+  'tickRateHz' | 'patchRateMs' | 'viewRadiusChunks' | 'persistIntervalMs' | 'reconnectWindowS' | 'dayLengthS' | 'ritualResultGraceMs' | 'regionSeats' | 'crowdGatherPerS' | 'narrationGenre'
 >;
 
 export type RegionRoomDeps = {

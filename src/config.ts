@@ -79,11 +79,14 @@ const envSchema = z.object({
   EMBEDDED_PG_PORT: intInRange(0, 65535, 0),
   TICK_RATE_HZ: intInRange(1, 120, 20),
   PATCH_RATE_MS: intInRange(10, 1000, 50),
-  VIEW_RADIUS_CHUNKS: intInRange(1, 8, 4),
+  // At most 5: a client may stand HANDOFF_MARGIN_BLOCKS (32) past its region's border, and its view (the radius plus
+  // its own chunk column, 16 blocks each) must end inside the neighbour region, whose room publishes it (rooms/ghosts.ts).
+  VIEW_RADIUS_CHUNKS: intInRange(1, 5, 4),
   PERSIST_INTERVAL_MS: intInRange(100, 600_000, 5000),
   RECONNECT_WINDOW_S: intInRange(0, 600, 20),
   DAY_LENGTH_S: intInRange(10, 86_400, 1200),
   REGION_SEATS: intInRange(1, 100_000, 1000),
+  CROWD_GATHER_PER_S: intInRange(0, 1000, 25),
   WORKER_CONCURRENCY: intInRange(1, 64, 4),
   JOBS_IN_PROCESS: z.enum(['auto', 'true', 'false']).optional().default('auto'),
   JOBS_LOCK_MS: intInRange(1000, 600_000, 30_000),
@@ -141,6 +144,11 @@ export type Config = {
   dayLengthS: number;
   /** Clients one region room takes; a full region refuses /api/play (REGION_FULL) instead of starting a second room. */
   regionSeats: number;
+  /**
+   * Characters a region room hands over per second to a neighbour that holds more of the crowd around them, so that a
+   * crowd formed from several rooms ends in one (src/game/region/crowd.ts); 0 turns it off.
+   */
+  crowdGatherPerS: number;
   /** Jobs one worker process (or the server's in-process workers) runs at once, per queue. */
   workerConcurrency: number;
   /** Whether the server runs job workers in its own process: 'auto' → only without REDIS_URL (embedded mode). */
@@ -209,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     reconnectWindowS: e.RECONNECT_WINDOW_S,
     dayLengthS: e.DAY_LENGTH_S,
     regionSeats: e.REGION_SEATS,
+    crowdGatherPerS: e.CROWD_GATHER_PER_S,
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobsInProcess: e.JOBS_IN_PROCESS,
     jobsLockMs: e.JOBS_LOCK_MS,

@@ -12,16 +12,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, type Room } from '@colyseus/sdk';
 import { LocalPresence, matchMaker } from '@colyseus/core';
-import { charRow, ghostChannel, Ghosts, GHOST_TTL_MS, type GhostFrame } from '../rooms/ghosts.js';
+import { charRow, FULL_EVERY_TICKS, ghostChannel, Ghosts, GHOST_TTL_MS, type GhostFrame } from '../rooms/ghosts.js';
 import { CharacterState, RegionState } from '../schema/index.js';
-import { RegionSim } from '../src/game/region/index.js';
+import { emptyEvents, RegionSim } from '../src/game/region/index.js';
 import { createLogger } from '../src/log.js';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { blockToChunk, chunkKey } from '../src/world/index.js';
-import { HANDOFF_MARGIN_BLOCKS } from '../src/game/region/index.js';
+import { CROWD_EVERY_TICKS, HANDOFF_MARGIN_BLOCKS, crowdRank } from '../src/game/region/index.js';
 import { bootTestServer, http, type TestServer } from './support/server.js';
-import { borderCrossing, walkX, me, newPlayer, nextMessage, placeCharacter, roomSession, until, WIRE_EPS, type Player } from './support/game.js';
+import { borderCrossing, walkX, me, newPlayer, nextMessage, placeCharacter, roomSession, ticks, until, WIRE_EPS, type Player } from './support/game.js';
 import { createTestDatabase, type TestDatabase } from './support/pg.js';
 import { freePort, spawnServer, type ServerProcess } from './support/process.js';
 import { deleteRedisPrefix } from './support/jobs.js';
@@ -49,7 +49,8 @@ describe('seamless borders: ghosts of the neighbour region (one process)', funct
 
   before(async () => {
     // Three chunk columns: a watcher just west of a border still sees a walker handed off HANDOFF_MARGIN_BLOCKS past it.
-    t = await bootTestServer({ VIEW_RADIUS_CHUNKS: '3', PERSIST_INTERVAL_MS: '200' });
+    // Crowd gathering off: these players stay on their sides of the border (it is tested below, on).
+    t = await bootTestServer({ VIEW_RADIUS_CHUNKS: '3', PERSIST_INTERVAL_MS: '200', CROWD_GATHER_PER_S: '0' });
   });
   afterEach(() => rooms.leaveAll());
   after(async () => {
@@ -154,6 +155,54 @@ describe('seamless borders: ghosts of the neighbour region (one process)', funct
   });
 });
 
+describe('crowds gather in one room (src/game/region/crowd.ts)', function () {
+  this.timeout(60_000);
+  let t: TestServer;
+  const rooms = roomSession(() => t);
+
+  before(async () => {
+    t = await bootTestServer({ PERSIST_INTERVAL_MS: '200' });
+  });
+  afterEach(() => rooms.leaveAll());
+  after(async () => {
+    await t?.stop();
+  });
+
+  it('a crowd split by a border gathers in one room: the side of the preferred region keeps its own, the others are handed over', async () => {
+    const players = [await newPlayer(t), await newPlayer(t), await newPlayer(t), await newPlayer(t)];
+    const spot = borderCrossing(players[0]!.seed, 16); // regions 15 | 16: (16,0) ranks first (src/game/region/crowd.ts)
+    assert.ok(crowdRank({ rx: 16, rz: 0 }) < crowdRank({ rx: 15, rz: 0 }));
+    const xs = [spot.x - 2, spot.x - 1, spot.x + 2, spot.x + 3];
+    for (const [i, p] of players.entries()) await placeCharacter(t, p, xs[i]!, spot.z, spot.y);
+    const joined: Room<any, any>[] = [];
+    const handoffs: Promise<any>[] = [];
+    for (const p of players) {
+      const r = await rooms.enter(p);
+      handoffs.push(nextMessage(r, 'handoff'));
+      joined.push(r);
+    }
+    assert.deepEqual(joined.map((r) => r.state.rx), [15, 15, 16, 16]);
+    const moved: Room<any, any>[] = [];
+    for (const i of [0, 1]) {
+      const { reservation } = await handoffs[i]!;
+      const next = rooms.track(await new Client(t.url).consumeSeatReservation(reservation));
+      await joined[i]!.leave();
+      rooms.forget(joined[i]!);
+      await until(next, (s) => s.characters?.get(players[i]!.characterId), 'own character in the gathering room');
+      moved.push(next);
+    }
+    assert.deepEqual(moved.map((r) => r.state.rx), [16, 16]);
+    // Two more checks: nobody moves again, and everyone sees everyone.
+    let late = false;
+    for (const i of [2, 3]) void handoffs[i]!.then(() => (late = true));
+    await ticks(joined[2]!, 2 * CROWD_EVERY_TICKS + 1);
+    assert.equal(late, false, 'the preferred side keeps its own');
+    for (const r of [...moved, joined[2]!, joined[3]!]) {
+      await until(r, (s) => players.every((p) => s.characters.has(p.characterId)), 'the whole crowd in view');
+    }
+  });
+});
+
 describe('seamless borders across two processes (Redis presence)', function () {
   this.timeout(120_000);
   let db: TestDatabase;
@@ -167,7 +216,7 @@ describe('seamless borders across two processes (Redis presence)', function () {
     dirs.push(dir);
     const port = await freePort();
     const proc = await spawnServer({
-      DATABASE_URL: db.url, JWT_SECRET: jwt, DATA_DIR: dir, LOG_LEVEL: 'info', VIEW_RADIUS_CHUNKS: '2',
+      DATABASE_URL: db.url, JWT_SECRET: jwt, DATA_DIR: dir, LOG_LEVEL: 'info', VIEW_RADIUS_CHUNKS: '2', CROWD_GATHER_PER_S: '0',
       PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}`, REDIS_URL, JOBS_PREFIX: jobsPrefix,
     });
     procs.push(proc);
@@ -288,6 +337,49 @@ describe('ghost freshness (rooms/ghosts.ts, no server)', () => {
     ghosts.apply(last + GHOST_TTL_MS + 1);
     assert.equal(state.characters.size, 0, 'a silent room’s copies are dropped');
     ghosts.stop();
+  });
+
+  it('a neighbour that stops, or goes silent, watches no more: rows stop', async () => {
+    const presence = new LocalPresence();
+    const state = new RegionState();
+    const sim = new RegionSim(7, 0, 0);
+    const ghosts = new Ghosts({ presence, worldId: 'w-watch', rx: 0, rz: 0, band: 80, state, sim, newCharacter: () => new CharacterState(), log: createLogger('silent'), watches: () => false });
+    const live = sim.addCharacter({
+      id: 'me', userId: 'u', name: 'me', characterClass: 'mage', level: 1, xp: 0, stats: {}, x: 120.5, y: 70, z: 10.5, yaw: 0, hp: 5, maxHp: 5, mana: 5, maxMana: 5,
+      corruption: 0, knownSpells: [], cooldowns: new Map(), respawnAt: undefined, handoffs: 0, mastery: new Map(), worldId: 'w-watch', lastMoveAt: 0, moveBudget: 1,
+    });
+    state.characters.set('me', Object.assign(new CharacterState(), { id: 'me', name: 'me', characterClass: 'mage', x: live.x, y: live.y, z: live.z }));
+    const frames: GhostFrame[] = [];
+    const mine = (f: GhostFrame) => frames.push(f);
+    await presence.subscribe(ghostChannel('w-watch', 0, 0), mine);
+    await ghosts.start();
+    const east = (f: Omit<GhostFrame, 'from'>) => presence.publish(ghostChannel('w-watch', 1, 0), { from: '1,0', ...f });
+    let t = 1_000_000;
+    /** A second of ticks; whether this room sent its character's row in them. */
+    const second = () => {
+      frames.length = 0;
+      for (let i = 0; i < FULL_EVERY_TICKS; i++) {
+        ghosts.apply((t += 50));
+        ghosts.publish(emptyEvents());
+      }
+      return frames.some((f) => f.c?.some((row) => row[0] === 'me'));
+    };
+    assert.equal(second(), false, 'nobody watches');
+    // The east neighbour starts, watching everyone around it, then stops (its room is disposed).
+    const neighbour = new Ghosts({
+      presence, worldId: 'w-watch', rx: 1, rz: 0, band: 80, state: new RegionState(), sim: new RegionSim(7, 1, 0), newCharacter: () => new CharacterState(), log: createLogger('silent'), watches: () => true,
+    });
+    await neighbour.start();
+    assert.equal(second(), true, 'watched: rows');
+    neighbour.stop();
+    assert.equal(second(), false, 'the watcher stopped');
+    east({ watch: ['0,0'] });
+    assert.equal(second(), true);
+    // Then silence (its process died): within GHOST_TTL_MS and a full frame, no more rows.
+    for (let k = 0; k * 1000 <= GHOST_TTL_MS; k++) second();
+    assert.equal(second(), false, 'a silent watcher is forgotten');
+    ghosts.stop();
+    await presence.unsubscribe(ghostChannel('w-watch', 0, 0), mine);
   });
 
   it('a copy follows every row, also after its object was this room’s own character (handed off, then written by the neighbour)', async () => {
