@@ -1,6 +1,6 @@
 // The region room's whole tick, in one process, without the network (a script, not a test):
 //
-//   npm run bench:tick [-- --clients 500 --ticks 600 --warmup 200 --roam 24 --seed 1 --runs 3]
+//   npm run bench:tick [-- --clients 500 --ticks 600 --warmup 200 --roam 24 --seed 1 --runs 3 --home x,z]
 //
 // What the room does on each tick (rooms/RegionRoom.ts `tick`), phase by phase, over a crowd wandering from the world
 // spawn: the simulation with the content catalogue and the region's NPCs (src/game/region), fed each character's
@@ -20,12 +20,12 @@ import { content } from '../rooms/content.js';
 import { loadContent } from '../src/content/index.js';
 import { defaultSpawn, newCharacterFor, type CharacterRecord } from '../src/game/character.js';
 import { RegionSim } from '../src/game/region/index.js';
-import { regionOfBlock } from '../src/world/index.js';
+import { regionOfBlock, spawnPoint } from '../src/world/index.js';
 import { quantile, rng } from './children.js';
 import { countingClient, offlineArgs, seat } from './offline.js';
 import { Stepper, Terrain, type Pos } from './steering.js';
 
-const { N, TICKS, WARMUP, ROAM, RADIUS, SEED, RUNS } = offlineArgs();
+const { N, TICKS, WARMUP, ROAM, RADIUS, SEED, RUNS, HOME } = offlineArgs();
 const WORLD_SEED = 1337; // the bench's world (loadtest/bench.ts)
 const SPEED = 4.3, MOVE_MS = 100, TICK_MS = 50, DAY_MS = 20 * 60_000;
 const PHASES = ['step', 'sync', 'interest', 'patch'] as const;
@@ -37,7 +37,7 @@ const mage = catalogue.classById.get('mage')!;
 
 function run(seed: number) {
   const random = rng(seed);
-  const home = defaultSpawn(WORLD_SEED);
+  const home = HOME ? { ...HOME, y: spawnPoint(WORLD_SEED, Math.floor(HOME.x), Math.floor(HOME.z)) } : defaultSpawn(WORLD_SEED);
   const { rx, rz } = regionOfBlock(home.x, home.z);
   let now = 1_700_000_000_000;
   const sim = new RegionSim(WORLD_SEED, rx, rz, { catalogue: content(), now, dayLengthMs: DAY_MS });

@@ -18,11 +18,16 @@ export function offlineArgs() {
       radius: { type: 'string', default: '4' },
       seed: { type: 'string', default: '1' },
       runs: { type: 'string', default: '3' },
+      // Where the crowd wanders, "x,z" in blocks (default: the world spawn, a region's centre); e.g. "0.5,0.5" for a
+      // crowd at a four-region corner held by region (0,0)'s room, as after it gathered (src/game/region/crowd.ts).
+      home: { type: 'string' },
     },
   });
+  const home = args.home?.split(',').map(Number);
+  if (home && (home.length !== 2 || !home.every(Number.isFinite))) throw new Error(`--home must be "x,z", got ${args.home}`);
   return {
     N: Number(args.clients), TICKS: Number(args.ticks), WARMUP: Number(args.warmup), ROAM: Number(args.roam),
-    RADIUS: Number(args.radius), SEED: Number(args.seed), RUNS: Number(args.runs),
+    RADIUS: Number(args.radius), SEED: Number(args.seed), RUNS: Number(args.runs), HOME: home && { x: home[0]!, z: home[1]! },
   };
 }
 

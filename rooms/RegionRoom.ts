@@ -12,10 +12,10 @@
  * session for a live character takes over (the old one is closed with
  * CLOSE_TAKEN_OVER after the character is saved).
  */
-import { matchMaker, Room, SchemaSerializer, ServerError, type AuthContext, type Client, type RoomException, type RoomMethodName } from '@colyseus/core';
+import { ClientState, matchMaker, Room, SchemaSerializer, ServerError, type AuthContext, type Client, type RoomException, type RoomMethodName } from '@colyseus/core';
 import { CHUNK_SIZE, REGION_SIZE, regionOfBlock } from '../src/world/index.js';
 import { TokenBucket, DEFAULT_CLIENT_RATE } from '../src/game/ratelimit.js';
-import { CROWD_EVERY_TICKS, HANDOFF_MARGIN_BLOCKS, RegionSim, crowdMoves, handoffTarget, type Body, type Reply } from '../src/game/region/index.js';
+import { CROWD_EVERY_TICKS, CROWD_SETTLE_MS, HANDOFF_MARGIN_BLOCKS, RegionSim, crowdMoves, handoffTarget, type Body, type Reply } from '../src/game/region/index.js';
 import { refuse } from '../src/game/types.js';
 import { CharacterState, RegionState } from '../schema/index.js';
 import { routeEffects, listenForRituals, type Outlets } from './effects.js';
@@ -88,6 +88,8 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   private stopRitualResults: (() => void) | undefined;
   private narration: RoomNarration | undefined;
   private lease: RegionLease | undefined;
+  /** When each character entered this room (joined or handed over): crowd gathering leaves it be for CROWD_SETTLE_MS. */
+  private readonly enteredAt = new Map<string, number>();
   private readonly onLogout = (m: { sessionId?: string }) => {
     for (const c of this.sessions.clientsOfLogin(String(m?.sessionId))) void this.sessions.kick(c, CLOSE_LOGGED_OUT, 'logged out');
   };
@@ -220,9 +222,15 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
       }
       this.ghosts.adopt(characterId);
       this.wire.addCharacter(this.sim.enter(record, this.now()));
+      this.enteredAt.set(characterId, this.now());
     }
     await liveCharacters(this.presence).claim(characterId, this.roomId);
     await pendingSeats(this.presence).clear(characterId);
+    // Gone while this join waited (handed on, evicted): this seat has nothing to play, and the claim is not this room's.
+    if (!this.sim.characters.has(characterId)) {
+      await liveCharacters(this.presence).release(characterId, this.roomId);
+      throw new ServerError(409, 'that character is in another region; ask /api/play again');
+    }
     this.deps.metrics.clientJoined();
     client.userData = { ...auth, bucket: new TokenBucket(DEFAULT_CLIENT_RATE, this.now()) } satisfies Session;
     this.sessions.bind(characterId, client);
@@ -308,7 +316,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     routeEffects(this.outlets, ev);
     this.interest.update(this.state.tick);
     for (const c of ev.crossings) void this.sessions.handoff(c.characterId, c.rx, c.rz);
-    if (this.deps.settings.crowdGatherPerS > 0 && this.state.tick % CROWD_EVERY_TICKS === 0) this.gatherCrowds();
+    if (this.deps.settings.crowdGatherPerS > 0 && this.state.tick % CROWD_EVERY_TICKS === 0) this.gatherCrowds(now);
     this.ghosts.publish(ev);
     endTimer();
     this.lastTickEnd = performance.now();
@@ -327,9 +335,15 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   }
 
   /** Hands characters standing in a neighbour's margin to the room that holds more of the crowd around them (src/game/region/crowd.ts). */
-  private gatherCrowds(): void {
+  private gatherCrowds(now: number): void {
     const own: Body[] = [];
-    for (const c of this.sim.characters.values()) if (c.respawnAt === undefined && this.sim.isActive(c.id)) own.push(c);
+    for (const c of this.sim.characters.values()) {
+      // Only characters whose client is in and joined: not one still joining (its session is not bound yet) or
+      // dropped (reconnecting here), who could not follow a handoff.
+      const settled = now - (this.enteredAt.get(c.id) ?? -Infinity) >= CROWD_SETTLE_MS;
+      if (settled && c.respawnAt === undefined && this.sim.isActive(c.id) && this.sessions.clientOf(c.id)?.state === ClientState.JOINED) own.push(c);
+    }
+    for (const id of this.enteredAt.keys()) if (!this.sim.characters.has(id)) this.enteredAt.delete(id);
     for (const m of crowdMoves(this.state, own, this.ghosts.characterBodies(), this.deps.settings.crowdGatherPerS)) {
       this.sim.freeze(m.characterId); // no more inputs here until the handoff is done
       void this.sessions.handoff(m.characterId, m.rx, m.rz);

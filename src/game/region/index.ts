@@ -5,4 +5,4 @@ export { emptyEvents, type TickEvents, type BlockChange, type CastLog } from './
 export { NPCS_PER_REGION } from './npcs.js';
 export type { Command, Reply } from '../commands/index.js';
 export { HANDOFF_MARGIN_BLOCKS, handoffTarget } from './borders.js';
-export { crowdMoves, CROWD_EVERY_TICKS, CROWD_RADIUS_BLOCKS, CROWD_STEP, crowdRank, CROWD_MOVES_PER_CHECK, type Body, type OtherBody, type CrowdMove } from './crowd.js';
+export { crowdMoves, CROWD_EVERY_TICKS, CROWD_SETTLE_MS, CROWD_RADIUS_BLOCKS, CROWD_STEP, crowdRank, CROWD_MOVES_PER_CHECK, type Body, type OtherBody, type CrowdMove } from './crowd.js';
