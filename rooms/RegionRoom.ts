@@ -88,7 +88,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   private stopRitualResults: (() => void) | undefined;
   private narration: RoomNarration | undefined;
   private lease: RegionLease | undefined;
-  /** When each character entered this room (joined or handed over): crowd gathering leaves it be for CROWD_SETTLE_MS. */
+  /** When each character was handed over to this room: crowd gathering leaves it be for CROWD_SETTLE_MS (one that joined is moved at once). */
   private readonly enteredAt = new Map<string, number>();
   private readonly onLogout = (m: { sessionId?: string }) => {
     for (const c of this.sessions.clientsOfLogin(String(m?.sessionId))) void this.sessions.kick(c, CLOSE_LOGGED_OUT, 'logged out');
@@ -222,7 +222,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
       }
       this.ghosts.adopt(characterId);
       this.wire.addCharacter(this.sim.enter(record, this.now()));
-      this.enteredAt.set(characterId, this.now());
+      if (handed) this.enteredAt.set(characterId, this.now());
     }
     await liveCharacters(this.presence).claim(characterId, this.roomId);
     await pendingSeats(this.presence).clear(characterId);

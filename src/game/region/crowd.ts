@@ -19,7 +19,7 @@
  * better rank a character goes even when the neighbour holds a few fewer; back only when it holds
  * CROWD_STEP × the rank difference more: that is the hysteresis. A character moved stands within
  * its new room's margin (or it is not moved), so that room keeps it. At most `limit` moves a check
- * (a handoff costs its client a reconnect), and the room does not move a character that entered it
+ * (a handoff costs its client a reconnect), and the room does not move a character handed to it
  * less than CROWD_SETTLE_MS ago (rooms/RegionRoom.ts).
  */
 import { handoffTarget } from './borders.js';
@@ -29,9 +29,9 @@ export const CROWD_STEP = 3;
 /** Checks run every this many ticks (1 s at 20 Hz); a room moves at most CROWD_GATHER_PER_S characters a check (src/config.ts). */
 export const CROWD_EVERY_TICKS = 20;
 /**
- * A character that entered a room (joined, or was handed over) is not moved on for this long: one handed over to
- * edit a neighbour's ground (src/game/commands/block.ts) would otherwise be pulled back to its crowd's room at the
- * next check and handed over again at its next edit.
+ * A character handed over to a room is not moved on for this long: one handed over to edit a neighbour's ground
+ * (src/game/commands/block.ts) would otherwise be pulled back to its crowd's room at the next check and handed over
+ * again at its next edit. One that joined (POST /api/play) may be moved at once.
  */
 export const CROWD_SETTLE_MS = 10_000;
 export const CROWD_MOVES_PER_CHECK = 25;
