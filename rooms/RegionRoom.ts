@@ -15,7 +15,7 @@
 import { ClientState, matchMaker, Room, SchemaSerializer, ServerError, type AuthContext, type Client, type RoomException, type RoomMethodName } from '@colyseus/core';
 import { CHUNK_SIZE, REGION_SIZE, regionOfBlock } from '../src/world/index.js';
 import { TokenBucket, DEFAULT_CLIENT_RATE } from '../src/game/ratelimit.js';
-import { CROWD_EVERY_TICKS, CROWD_SETTLE_MS, HANDOFF_MARGIN_BLOCKS, RegionSim, crowdMoves, handoffTarget, type Body, type Reply } from '../src/game/region/index.js';
+import { CROWD_EVERY_TICKS, CROWD_SETTLE_MS, HANDOFF_MARGIN_BLOCKS, RegionSim, crowdMoves, handoffTarget, type Body, type Reply, type TickEvents } from '../src/game/region/index.js';
 import { refuse } from '../src/game/types.js';
 import { CharacterState, RegionState } from '../schema/index.js';
 import { routeEffects, listenForRituals, type Outlets } from './effects.js';
@@ -315,8 +315,8 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     for (const key of this.wire.tick(this.sim, ev)) this.interest.chunkAdded(key);
     routeEffects(this.outlets, ev);
     this.interest.update(this.state.tick);
+    if (this.deps.settings.crowdGatherPerS > 0 && this.state.tick % CROWD_EVERY_TICKS === 0) this.gatherCrowds(now, ev);
     for (const c of ev.crossings) void this.sessions.handoff(c.characterId, c.rx, c.rz);
-    if (this.deps.settings.crowdGatherPerS > 0 && this.state.tick % CROWD_EVERY_TICKS === 0) this.gatherCrowds(now);
     this.ghosts.publish(ev);
     endTimer();
     this.lastTickEnd = performance.now();
@@ -335,7 +335,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   }
 
   /** Hands characters standing in a neighbour's margin to the room that holds more of the crowd around them (src/game/region/crowd.ts). */
-  private gatherCrowds(now: number): void {
+  private gatherCrowds(now: number, ev: TickEvents): void {
     const own: Body[] = [];
     for (const c of this.sim.characters.values()) {
       // Only characters whose client is in and joined: not one still joining (its session is not bound yet) or
@@ -344,10 +344,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
       if (settled && c.respawnAt === undefined && this.sim.isActive(c.id) && this.sessions.clientOf(c.id)?.state === ClientState.JOINED) own.push(c);
     }
     for (const id of this.enteredAt.keys()) if (!this.sim.characters.has(id)) this.enteredAt.delete(id);
-    for (const m of crowdMoves(this.state, own, this.ghosts.characterBodies(), this.deps.settings.crowdGatherPerS)) {
-      this.sim.freeze(m.characterId); // no more inputs here until the handoff is done
-      void this.sessions.handoff(m.characterId, m.rx, m.rz);
-    }
+    for (const m of crowdMoves(this.state, own, this.ghosts.characterBodies(), this.deps.settings.crowdGatherPerS)) this.sim.handOver(ev, m.characterId, m);
   }
 
   /** Charges one message to the client's budget; a refusal when over it. */

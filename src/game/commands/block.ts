@@ -7,6 +7,7 @@
 import { Block } from '../../world/index.js';
 import { checkBlockEdit, foreignEdit, type BlockEdit } from '../blocks.js';
 import type { LiveCharacter } from '../character.js';
+import { handOver } from '../region/borders.js';
 import type { RegionContext } from '../region/context.js';
 import { setBlock } from '../region/edits.js';
 import type { TickEvents } from '../region/events.js';
@@ -18,8 +19,7 @@ export type BlockCommand = { kind: 'block'; characterId: string; edit: BlockEdit
 export function block(r: RegionContext, c: LiveCharacter, cmd: BlockCommand, _now: number, ev: TickEvents): Reply {
   const owner = c.respawnAt === undefined ? foreignEdit(r, c, cmd.edit) : undefined;
   if (owner) {
-    r.frozen.add(c.id); // no more inputs here until the handoff is done
-    ev.crossings.push({ characterId: c.id, ...owner });
+    handOver(r, ev, c.id, owner);
     return refuse('OUT_OF_REGION', `that block belongs to region (${owner.rx}, ${owner.rz}): your character moves to its room (handoff); send the edit there`);
   }
   const verdict = checkBlockEdit(r.world, r, c, cmd.edit, r.characters.values());

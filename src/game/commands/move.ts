@@ -1,7 +1,7 @@
 /** `move`: a client's new position, checked against the world and its travel budget. */
 import type { LiveCharacter } from '../character.js';
 import { checkMove, moveBudgetAt } from '../movement.js';
-import { handoffTarget } from '../region/borders.js';
+import { handOver, handoffTarget } from '../region/borders.js';
 import type { RegionContext } from '../region/context.js';
 import type { TickEvents } from '../region/events.js';
 import { refuse, type Vec3 } from '../types.js';
@@ -24,10 +24,7 @@ export function move(r: RegionContext, c: LiveCharacter, cmd: MoveCommand, now: 
   if (cmd.to.yaw !== undefined) c.yaw = cmd.to.yaw;
   ev.characters.add(c.id);
   const to = handoffTarget(r.rx, r.rz, c.x, c.z);
-  if (to) {
-    r.frozen.add(c.id); // no more inputs here until the handoff is done
-    ev.crossings.push({ characterId: c.id, ...to });
-  }
+  if (to) handOver(r, ev, c.id, to);
   // The position is exactly the one asked for: the client has it already, the reply carries nothing more
   // (docs/protocol.md; it echoed {x, y, z} before: ~430 B/s per client at 10 moves/s).
   return { ok: true };

@@ -22,6 +22,7 @@ import { applyCommand, type Command, type Reply } from '../commands/index.js';
 import { EMPTY_CATALOGUE, type MagicCatalogue, type RegionContext } from './context.js';
 import { applyRitualEffect } from './effects.js';
 import { emptyEvents, type TickEvents } from './events.js';
+import { handOver } from './borders.js';
 import { NPCS_PER_REGION, spawnRegionNpcs, stepNpcs } from './npcs.js';
 import { stepVitals } from './vitals.js';
 
@@ -149,8 +150,9 @@ export class RegionSim {
     if (Number.isSafeInteger(xp) && xp > 0 && this.awards.length < MAX_QUEUED_COMMANDS) this.awards.push({ characterId, xp });
   }
 
-  freeze(id: string): void {
-    this.r.frozen.add(id);
+  /** Outside a step (the room's crowd check): the character leaves for region `to`, reported in `ev` like a crossing. */
+  handOver(ev: TickEvents, characterId: string, to: { rx: number; rz: number }): void {
+    handOver(this.r, ev, characterId, to);
   }
 
   enqueue(cmd: Command): Promise<Reply> {
