@@ -79,6 +79,9 @@ const { values: args } = parseArgs({
     // border walkers turn this many blocks past the border: past the handoff margin, so every crossing is a handoff
     'border-reach': { type: 'string', default: String(HANDOFF_MARGIN_BLOCKS + 8) },
     'bot-procs': { type: 'string', default: '2' },
+    // The bot processes' nice value (every thread of theirs): on this shared box the load generator runs below the
+    // server under test, as if it were on other machines; the same for Leyline and the naive peer (0: as the server)
+    'bot-nice': { type: 'string', default: '10' },
     'join-concurrency': { type: 'string', default: '16' },
     observers: { type: 'string', default: '100' }, // bots per run that decode every patch (completeness, latency); the rest only count bytes
     probes: { type: 'string', default: '4' }, // observers per run that count decoded field changes (where the bytes go)
@@ -131,6 +134,7 @@ const P = {
   roam: num('roam', 4, 60),
   borderReach: num('border-reach', 4, 60),
   botProcs: num('bot-procs', 1, 8),
+  botNice: num('bot-nice', 0, 19),
   joinConcurrency: num('join-concurrency', 1, 64),
   observers: num('observers', 1, 3000),
   probes: num('probes', 0, 50),
@@ -176,6 +180,7 @@ class BotProc {
       child.once('message', () => resolve());
       child.once('exit', () => reject(new Error(`bot process exited during boot:\n${lines.join('\n')}`)));
     });
+    await lowerPriority(child.pid!, P.botNice);
     const p = new BotProc(child, lines);
     children.add(p);
     return p;
@@ -194,6 +199,16 @@ class BotProc {
     await stopChild(this.child, this.exited);
     children.delete(this);
   }
+}
+
+/**
+ * Sets the nice value of every thread of process `pid` (Linux nice is per thread: `setpriority` on a pid changes its
+ * main thread only, and V8's and libuv's threads exist by the time a child is up). Elsewhere, the process's.
+ */
+async function lowerPriority(pid: number, nice: number): Promise<void> {
+  if (nice === 0) return;
+  const tids = await fs.readdir(`/proc/${pid}/task`).catch(() => [String(pid)]);
+  for (const tid of tids) os.setPriority(Number(tid), nice);
 }
 
 /** CPU of the whole machine (all cores, jiffies) from /proc/stat: what others used during a window. */
@@ -362,6 +377,9 @@ type RunResult = {
   /** The same ticks' CPU time (the server process's, over each tick; the rest of a tick's wall time is waiting for a CPU). */
   tickCpuMs: Quant;
   patchMs: Quant;
+  /** Young-generation collections made in ticks' idle time (rooms/idle-gc.ts): per second (all processes), and their duration. */
+  idleGcPerS: number;
+  idleGcMs: Quant;
   ticksPerRoomS: number;
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
@@ -635,6 +653,8 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
       tickMs,
       tickCpuMs: q(all.flatMap((st) => st.tickCpuMs)),
       patchMs,
+      idleGcPerS: sumS((st) => st.idleGcMs.length / (st.wallMs / 1000)),
+      idleGcMs: q(all.flatMap((st) => st.idleGcMs)),
       ticksPerRoomS: sumS((st) => st.ticks / (st.wallMs / 1000)) / Math.max(1, rooms),
       loopDelayP99Ms,
       loopDelayMaxMs: Math.max(...all.map((st) => st.loopDelayMaxMs)),
@@ -766,6 +786,7 @@ function detailRows(l: RunResult | undefined, n: RunResult | undefined): string[
     ['patch encode+send p50 / p99, ms', ...cell((r) => pair(r.patchMs, 2)), l && n ? ratio(l.patchMs.p99, n.patchMs.p99) : ''],
     ['server main thread ready but waiting for a CPU, % of the window (worst process)', ...cell((r) => (r.serverWaitPct === undefined ? '–' : f(r.serverWaitPct, 1))), ''],
     ['ticks per room per s; event-loop delay p99 (max), ms', ...cell((r) => `${f(r.ticksPerRoomS, 1)}; ${f(r.loopDelayP99Ms, 1)} (${f(r.loopDelayMaxMs, 0)})`), ''],
+    ['young-generation collections in ticks\' idle time per s; their p50 / p99, ms', ...cell((r) => (r.idleGcPerS > 0 ? `${f(r.idleGcPerS, 2)}; ${pair(r.idleGcMs, 2)}` : 'none')), ''],
     ['holds 20 Hz', ...cell((r) => (r.holds20Hz ? 'yes' : '**no**')), ''],
     ['handoffs / s; handoff → own character in the new room p50 / p99, ms', ...cell((r) => `${f(r.handoffsPerS, 1)}; ${r.handoffMs.n ? pair(r.handoffMs, 0) : '–'}`), ''],
     ['whole run: failed handoffs; closes by the server, by code; rejoins through /api/play', ...cell((r) => `${r.handoffFailures}; ${codes(r.closes)}; ${r.rejoins}`), ''],
@@ -874,7 +895,7 @@ async function report(results: RunResult[], o: { loadStart: number[]; t0: number
   });
   const pairs = keys.map((k) => [find(k.scenario, k.bots, 'leyline'), find(k.scenario, k.bots, 'naive')] as const).filter((p): p is readonly [RunResult, RunResult] => !!p[0] && !!p[1]);
   const othersMax = Math.max(...results.map((r) => r.othersCpuPct).filter(Number.isFinite));
-  const setup = `bots walk at ${P.speed} blocks/s with a move every ${P.moveMs} ms (legal steps on the generated terrain), ${P.botProcs} bot processes; ${P.warmupS} s warm-up + ${P.durationS} s measured per run; completeness sampled every ${P.sampleMs} ms; crowd roams ${P.roam} blocks around the spawn, border walkers turn ${P.borderReach} blocks past the border; view radius ${P.viewRadius ?? 'the server default'}; server child runs with the Node flags of \`npm start\` (${(await serverNodeFlags()).join(' ') || 'none'})${P.cpuProf ? '; **server under --cpu-prof** (sampling slows it a little)' : ''}`;
+  const setup = `bots walk at ${P.speed} blocks/s with a move every ${P.moveMs} ms (legal steps on the generated terrain), ${P.botProcs} bot processes${P.botNice ? ` at nice ${P.botNice} (below the server, as if on other machines)` : ''}; ${P.warmupS} s warm-up + ${P.durationS} s measured per run; completeness sampled every ${P.sampleMs} ms; crowd roams ${P.roam} blocks around the spawn, border walkers turn ${P.borderReach} blocks past the border; view radius ${P.viewRadius ?? 'the server default'}; server child runs with the Node flags of \`npm start\` (${(await serverNodeFlags()).join(' ') || 'none'})${P.cpuProf ? '; **server under --cpu-prof** (sampling slows it a little)' : ''}`;
 
   // ---- plots ----
   const plots: { file: string; alt: string; svg: string }[] = [];
@@ -978,7 +999,8 @@ ${verdict.join('\n')}`);
     `- **Observers**: ${P.observers} bots per run (every k-th, or all of them in smaller runs) decode every patch; the others decode until they know their own position, then count their patch frames without decoding them (the server sends them the same bytes) and follow their position from the move replies (an accepted move puts the bot where it asked) and corrections. Decoding every player's changes in every one of 500 bots takes more CPU than this machine has beside the server (≈ 0.5 µs a change, 3–4 M changes/s for the naive peer at 500).`,
     '- **View completeness**: every `--sample-ms`, every bot records at once its authoritative position (the server\'s, as it last heard it: its own character in a decoded patch, a move\'s reply or a correction), and every observer the set of character ids in its current room\'s state. The bench gathers all positions; for every observer it counts the other bots within 32 blocks (horizontal distance) and how many of them are in its set. The share is Σ seen ÷ Σ within 32 over all observers and samples; bands split it by distance. An observer in the middle of a handoff judges from the room it is leaving (what its client shows), and a bot in a handoff counts as a target at its last known position.',
     '- **Bytes**: bytes read on each bot\'s TCP sockets (`ws` under the SDK: `socket.bytesRead`), all its room connections (a handoff opens one more, and its upgrade counts), over the window, divided by bots × seconds. The frame meter (every WebSocket message the SDK receives, by protocol code, + header) is shown beside it as a check and for the breakdown.',
-    '- **Server CPU** (% of one core) from the server child\'s `process.cpuUsage()` over the window, read over IPC; RSS and heap at the end. **Tick** and **patch**: the rooms\' seams (rooms/ports.ts hooks); the naive peer\'s tick is its 20 Hz simulation interval (gravity), its patches go on Colyseus\' own 50 ms timer. Ticks per room per second use the room count at the end of the window. Event-loop delay: `monitorEventLoopDelay` in the server child.',
+    '- **Server CPU** (% of one core) from the server child\'s `process.cpuUsage()` over the window, read over IPC; RSS and heap at the end. **Tick** and **patch**: the rooms\' seams (rooms/ports.ts hooks); the naive peer\'s tick is its 20 Hz simulation interval (gravity), its patches go on Colyseus\' own 50 ms timer. Ticks per room per second use the room count at the end of the window. Event-loop delay: `monitorEventLoopDelay` in the server child. Leyline\'s rooms start young-generation collections in the idle part of a tick (rooms/idle-gc.ts, `--expose-gc` as `npm start` runs the server): their count and duration are shown; they are in the server CPU, not in the tick or the patch.',
+    '- **Priorities**: server, bots, PostgreSQL and the bench share two cores. Every thread of the bot processes runs at nice `--bot-nice` (10 unless given), for Leyline and the naive peer alike: the load generator yields to the server under test, as it would on machines of its own, so a tick\'s time is less the time it waited for a core the bots held (still shown: "waiting for a CPU"). The bots still get the CPU they need (their CPU is in each run\'s details).',
     '- **Move → patch** (observers): from sending a `move` to the first decoded patch in which the bot\'s own position equals the target (within 0.04 blocks); a move overtaken in the same patch by a later one is not counted. **At the server** (every bot\'s moves): from the `move` reaching the room\'s handler to the write of that client\'s next tick frames (Leyline: its socket let go after the tick, rooms/frames.ts; the naive peer: the middle of its patch broadcast, every client\'s frame being written within it). The rest of move → patch is the network and the bots (their event loop, decoding).',
     '- **Handoffs/s**: handoffs completed by the bots during the window (seat consumed) ÷ seconds; the handoff time (observers) runs from the `handoff` message to the own character in the new room\'s state. Failed handoffs, closes and rejoins count over the whole run, warm-up included.',
     '- **PostgreSQL CPU**: the database backends serving the bench\'s database (process titles in /proc), over the window: the server\'s reads and saves (handoffs save and load a character).',

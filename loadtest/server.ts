@@ -33,6 +33,8 @@ export type ServerStats = {
   tickCpuMs: number[];
   patchMs: number[];
   phaseMs: number[];
+  /** Young-generation collections made in ticks' idle time (rooms/idle-gc.ts), each one's duration, ms. */
+  idleGcMs: number[];
   /** Each move of the window at the server: its arrival → its client's next frames written, ms. */
   moveToFrameMs: number[];
   /** Since the window started (reset): wall ms, CPU µs of this process (user + system), ticks run by all rooms. */
@@ -68,6 +70,7 @@ let tickMs: number[] = [];
 let tickCpuMs: number[] = [];
 let patchMs: number[] = [];
 let phaseMs: number[] = [];
+let idleGcMs: number[] = [];
 let moveToFrameMs: number[] = [];
 /** Arrival times of each client's moves not yet followed by a frame. */
 const movesIn = new WeakMap<object, number[]>();
@@ -95,6 +98,9 @@ const hooks: RoomSeams['hooks'] = {
   patch: (ms, sinceTickMs) => {
     patchMs.push(ms);
     phaseMs.push(sinceTickMs);
+  },
+  idleGc: (ms) => {
+    idleGcMs.push(ms);
   },
   input: (client, at) => {
     const list = movesIn.get(client);
@@ -154,6 +160,7 @@ process.on('message', async (m: { type?: string }) => {
     tickCpuMs = [];
     patchMs = [];
     phaseMs = [];
+    idleGcMs = [];
     moveToFrameMs = [];
     t0 = performance.now();
     cpu0 = process.cpuUsage();
@@ -171,7 +178,7 @@ process.on('message', async (m: { type?: string }) => {
     const mem = process.memoryUsage();
     const ms = (ns: number) => ns / 1e6;
     process.send!({
-      type: 'stats', tickMs, tickCpuMs, patchMs, phaseMs, moveToFrameMs,
+      type: 'stats', tickMs, tickCpuMs, patchMs, phaseMs, idleGcMs, moveToFrameMs,
       wallMs: performance.now() - t0,
       cpuUs: cpu.user + cpu.system,
       ticks: tickMs.length,

@@ -23,6 +23,7 @@ import { InterestManager } from './interest.js';
 import { CellSerializer } from './patches.js';
 import { joinOptions, MESSAGES, type JoinOptions } from './messages.js';
 import type { WorldInfo } from '../src/persist/store.js';
+import { scavengeIfDue } from './idle-gc.js';
 import { cpuMsSince, LOGOUT_CHANNEL, type Interest, type RegionRoomDeps, type RegionWriter, type RoomSeams } from './ports.js';
 import { handoffRecords, isInternal, LEASE_WAIT_MS, liveCharacters, pendingSeats, SEAT_RESERVATION_S } from './registry.js';
 import { Ghosts } from './ghosts.js';
@@ -302,6 +303,8 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     } finally {
       this.frames.release();
     }
+    const gcMs = scavengeIfDue(); // in the tick's idle time, not inside the next one (rooms/idle-gc.ts)
+    if (gcMs !== undefined) this.seams.hooks?.idleGc?.(gcMs);
   }
 
   private tick(): void {
