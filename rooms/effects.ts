@@ -37,10 +37,17 @@ export function chunkSnapshot(sim: RegionSim, worldId: string, key: string): Chu
   };
 }
 
+type Live = Parameters<typeof snapshotOf>[0];
+/** One snapshot function per live character, made once: a moving character is marked on every tick. */
+const snapshotFns = new WeakMap<Live, () => ReturnType<typeof snapshotOf>>();
+
 /** Marks a character dirty: the writer takes its snapshot at flush time. */
 export function markCharacter(o: Pick<Outlets, 'sim' | 'writer'>, id: string): void {
   const live = o.sim.characters.get(id);
-  if (live) o.writer.markCharacter(id, () => snapshotOf(live));
+  if (!live) return;
+  let snapshot = snapshotFns.get(live);
+  if (!snapshot) snapshotFns.set(live, (snapshot = () => snapshotOf(live)));
+  o.writer.markCharacter(id, snapshot);
 }
 
 export function routeEffects(o: Outlets, ev: TickEvents): void {

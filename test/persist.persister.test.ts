@@ -91,16 +91,20 @@ describe('persist: Persister', () => {
     const p = new Persister({ store, log });
     const id = await createCharacter(orm, worldId, 'Coalesce');
     const c = await live(store, id);
-    for (let i = 1; i <= 100; i++) {
+    for (let i = 1; i <= 99; i++) {
       c.state.x = i;
       p.markCharacter(id, c.snap);
     }
+    c.state.x = 100;
+    let latestCalls = 0;
+    p.markCharacter(id, () => (latestCalls++, c.snap())); // the latest mark's function is the one called
     c.state.hp = 42; // changed after the last mark, before the flush: the flush writes it
     assert.equal(p.pending, 1);
 
     const r = await p.flush();
     assert.deepEqual([r.ok, r.characters, r.chunks], [true, 1, 0]);
     assert.equal(c.snapshots.taken, 1);
+    assert.equal(latestCalls, 1);
     assert.equal(store.batches.length, 1);
     assert.equal(store.batches[0].characters.length, 1);
     assert.deepEqual(await row(orm, id), { hp: 42, x: 100, mana: 120 });

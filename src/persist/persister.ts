@@ -159,12 +159,27 @@ export class Persister extends EventEmitter<{ flush: [FlushResult] }> {
   }
 
   markCharacter(id: string, snapshot: () => CharacterSnapshot): void {
-    this.characters.set(id, { snapshot, gen: ++this.gen });
+    this.mark(this.characters, id, snapshot);
   }
 
   /** `key` identifies the chunk (e.g. the world's `cx,cy,cz` chunk key); one pending write per key. */
   markChunk(key: string, snapshot: () => ChunkSnapshot): void {
-    this.chunks.set(key, { snapshot, gen: ++this.gen });
+    this.mark(this.chunks, key, snapshot);
+  }
+
+  /**
+   * A new mark, in the entry already dirty when there is one (a moving character is marked on every tick: one
+   * object per entry, not one per mark, kept until the flush). Entries taken by a flush are out of the map.
+   */
+  private mark<T>(map: Map<string, Entry<T>>, key: string, snapshot: () => T): void {
+    const e = map.get(key);
+    if (!e) {
+      map.set(key, { snapshot, gen: ++this.gen });
+      return;
+    }
+    e.snapshot = snapshot;
+    e.gen = ++this.gen;
+    e.last = undefined;
   }
 
   get pending(): number {
