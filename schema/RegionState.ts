@@ -15,12 +15,13 @@ export class CharacterState extends Schema {
   @type('string') name = '';
   @type('string') characterClass = '';
   @type('uint16') level = 1;
-  // World coordinates in blocks, rounded by the server to 1/32 block (docs/protocol.md). As
-  // `number` a value on that grid goes out as a float32 (5 bytes; exact below |x| = 2^19) or, far
-  // out, a float64 (9 bytes), and a whole block in 1–5 bytes; a stock client reads it as it is.
-  @type('number') x = 0;
+  // World coordinates in blocks, rounded by the server to 1/32 block (docs/protocol.md); a stock client reads
+  // them as they are. x and z are float32 (4 bytes): exact on that grid inside the world border (src/world
+  // coords.ts WORLD_BORDER_BLOCKS, 2^18), where characters stay. y is `number`: feet on a block's top are a
+  // whole number, 1 byte (a float32 below 2^19 off the grid: 5).
+  @type('float32') x = 0;
   @type('number') y = 0;
-  @type('number') z = 0;
+  @type('float32') z = 0;
   @type('float32') yaw = 0;
   @type('float32') hp = 0;
   @type('float32') maxHp = 0;
@@ -47,10 +48,10 @@ export class ChunkState extends Schema {
 export class NpcState extends Schema {
   @type('string') id = '';
   @type('string') kind = '';
-  /** Rounded to 1/32 block, like characters' positions. */
-  @type('number') x = 0;
+  /** Rounded to 1/32 block and typed like characters' positions (NPCs roam near characters, inside the border). */
+  @type('float32') x = 0;
   @type('number') y = 0;
-  @type('number') z = 0;
+  @type('float32') z = 0;
   @type('float32') hp = 0;
   @type('float32') maxHp = 0;
 }

@@ -18,7 +18,7 @@ import {
   type Mover,
 } from '../src/game/movement.js';
 import type { Vec3, Verdict } from '../src/game/types.js';
-import { Block, VoxelWorld, WORLD_HEIGHT, heightAt, spawnPoint, terrainBlockAt } from '../src/world/index.js';
+import { Block, VoxelWorld, WORLD_BORDER_BLOCKS, WORLD_HEIGHT, heightAt, spawnPoint, terrainBlockAt } from '../src/world/index.js';
 
 const SEED = 12345;
 const T0 = 1_000_000; // an arbitrary clock origin (ms)
@@ -295,6 +295,30 @@ describe('game movement: terrain', () => {
     ]) {
       assertRefused(checkMove(world, s, to, T0 + 500));
     }
+  });
+
+  it('refuses a step across the world border, on either axis and side, and far beyond it without touching the generator', () => {
+    const world = new VoxelWorld(SEED);
+    const edge = WORLD_BORDER_BLOCKS - 0.25;
+    for (const [sx, sz] of [[1, 0], [-1, 0], [0, 1], [0, -1]] as const) {
+      const x = sx * edge + (sz === 0 ? 0 : 0.5), z = sz * edge + (sx === 0 ? 0 : 0.5);
+      const from = mover(x, spawnPoint(SEED, Math.floor(x), Math.floor(z)), z);
+      const out = { x: x + sx * 0.5, y: from.y, z: z + sz * 0.5 };
+      assertRefused(checkMove(world, from, out, T0 + 500), /world border/);
+    }
+    const s = mover(16.5, FLOOR, 16.5);
+    assertRefused(checkMove(world, s, { x: 1e12, y: FLOOR, z: 16.5 }, T0 + 500), /world border/);
+  });
+
+  it('property: inside the border every position on the 1/32-block grid is exact as a float32 (how x and z travel)', () => {
+    const rand = seeded(7);
+    for (let i = 0; i < 10_000; i++) {
+      const v = (Math.floor(rand() * 2 * WORLD_BORDER_BLOCKS * 32) - WORLD_BORDER_BLOCKS * 32) / 32;
+      assert.equal(Math.fround(v), v, `${v}`);
+    }
+    const last = WORLD_BORDER_BLOCKS - 1 / 32;
+    assert.equal(Math.fround(last), last);
+    assert.equal(Math.fround(-last), -last);
   });
 });
 

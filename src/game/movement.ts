@@ -20,7 +20,7 @@
  *   moved for AIR_TIME_MS (a jump's arc) falls at FALL_SPEED, so breaking the
  *   block under your feet drops you.
  */
-import { WORLD_HEIGHT, isLiquid, isSolid, type VoxelWorld } from '../world/index.js';
+import { WORLD_BORDER_BLOCKS, WORLD_HEIGHT, isLiquid, isSolid, type VoxelWorld } from '../world/index.js';
 import { OK, refuse, type Vec3, type Verdict } from './types.js';
 
 export const BODY_HALF_WIDTH = 0.3; // blocks
@@ -77,6 +77,7 @@ export function isFinitePos(p: Vec3): boolean {
 export function checkMove(world: VoxelWorld, from: Mover, to: Vec3, now: number): Verdict {
   if (!isFinitePos(to)) return refuse('INVALID_MOVE', 'position must be finite numbers');
   if (to.y < 0 || to.y > WORLD_HEIGHT) return refuse('INVALID_MOVE', 'outside the world');
+  if (Math.abs(to.x) >= WORLD_BORDER_BLOCKS || Math.abs(to.z) >= WORLD_BORDER_BLOCKS) return refuse('INVALID_MOVE', 'beyond the world border');
   const dt = Math.min(MAX_DT_MS, Math.max(0, now - from.lastMoveAt)) / 1000;
   const horizontal = Math.hypot(to.x - from.x, to.z - from.z);
   if (horizontal > moveBudgetAt(from, now)) return refuse('INVALID_MOVE', 'too fast');

@@ -20,6 +20,14 @@ export const REGION_SIZE = REGION_CHUNKS * CHUNK_SIZE; // 128
  * any playable world.
  */
 export const WORLD_XZ_LIMIT = 2 ** 26;
+/**
+ * The world border: a character's |x| and |z| stay below this (262,144 blocks, 2,048 regions each way from the
+ * origin; a walk of 17 hours at walking speed). Within it a position on the wire's 1/32-block grid is exact as a
+ * float32 (24-bit significand: 2^18 × 32 = 2^23), which is how x and z travel (schema/RegionState.ts). The
+ * generator itself goes much farther (WORLD_XZ_LIMIT).
+ */
+export const WORLD_BORDER_BLOCKS = 2 ** 18;
+if (WORLD_BORDER_BLOCKS > WORLD_XZ_LIMIT) throw new Error('the world border must lie inside the generated world');
 /** Largest view radius chunksInRadius accepts, in chunks (bounds the work one request can cause). */
 export const MAX_VIEW_RADIUS_CHUNKS = 32;
 
