@@ -310,6 +310,22 @@ describe('game movement: terrain', () => {
     assertRefused(checkMove(world, s, { x: 1e12, y: FLOOR, z: 16.5 }, T0 + 500), /world border/);
   });
 
+  it('lets a character beyond the border (put there by hand) walk back towards it, not farther out', () => {
+    const world = new VoxelWorld(SEED); // a stone platform straddling the border, nothing above it
+    for (let bx = WORLD_BORDER_BLOCKS - 4; bx <= WORLD_BORDER_BLOCKS + 8; bx++) {
+      for (let bz = 12; bz <= 20; bz++) {
+        world.setBlock(bx, PY, bz, Block.STONE);
+        for (let y = PY + 1; y < WORLD_HEIGHT; y++) world.setBlock(bx, y, bz, Block.AIR);
+      }
+    }
+    const x = WORLD_BORDER_BLOCKS + 3.5;
+    const s = mover(x, FLOOR, 16.5);
+    assert.deepEqual(checkMove(world, s, { x: x - 0.5, y: FLOOR, z: 16.5 }, T0 + 500), { ok: true });
+    assert.deepEqual(checkMove(world, mover(WORLD_BORDER_BLOCKS - 0.25, FLOOR, 16.5), { x: WORLD_BORDER_BLOCKS - 0.75, y: FLOOR, z: 16.5 }, T0 + 500), { ok: true });
+    assertRefused(checkMove(world, s, { x: x + 0.5, y: FLOOR, z: 16.5 }, T0 + 500), /world border/);
+    assertRefused(checkMove(world, s, { x: x - 0.5, y: FLOOR, z: WORLD_BORDER_BLOCKS + 1 }, T0 + 500), /world border/);
+  });
+
   it('property: inside the border every position on the 1/32-block grid is exact as a float32 (how x and z travel)', () => {
     const rand = seeded(7);
     for (let i = 0; i < 10_000; i++) {

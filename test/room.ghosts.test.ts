@@ -248,8 +248,8 @@ describe('seamless borders across two processes (Redis presence)', function () {
       return { token: reg.body.token, characterId: ch.body.id, seed: worlds.body[0].seed } as Pick<Player, 'token' | 'characterId' | 'seed'>;
     };
     const [a, b] = [await account(), await account()];
-    // Fresh regions (Redis may list other runs' rooms): the first with a flat crossing.
-    let rx = 2000 + Math.floor(Math.random() * 1000);
+    // Fresh regions (Redis may list other runs' rooms): the first with a flat crossing, inside the world border (2,048 regions).
+    let rx = 1000 + Math.floor(Math.random() * 1000);
     let spot: ReturnType<typeof borderCrossing> | undefined;
     for (; !spot; rx++) {
       try {

@@ -74,10 +74,16 @@ export function isFinitePos(p: Vec3): boolean {
   return Number.isFinite(p.x) && Number.isFinite(p.y) && Number.isFinite(p.z);
 }
 
+/**
+ * Whether a step from `from` to `to` on one axis goes past the world border: ends beyond it, farther out than it
+ * started (a character put beyond it by hand can still walk back in).
+ */
+const pastBorder = (from: number, to: number): boolean => Math.abs(to) >= WORLD_BORDER_BLOCKS && Math.abs(to) > Math.abs(from);
+
 export function checkMove(world: VoxelWorld, from: Mover, to: Vec3, now: number): Verdict {
   if (!isFinitePos(to)) return refuse('INVALID_MOVE', 'position must be finite numbers');
   if (to.y < 0 || to.y > WORLD_HEIGHT) return refuse('INVALID_MOVE', 'outside the world');
-  if (Math.abs(to.x) >= WORLD_BORDER_BLOCKS || Math.abs(to.z) >= WORLD_BORDER_BLOCKS) return refuse('INVALID_MOVE', 'beyond the world border');
+  if (pastBorder(from.x, to.x) || pastBorder(from.z, to.z)) return refuse('INVALID_MOVE', 'beyond the world border');
   const dt = Math.min(MAX_DT_MS, Math.max(0, now - from.lastMoveAt)) / 1000;
   const horizontal = Math.hypot(to.x - from.x, to.z - from.z);
   if (horizontal > moveBudgetAt(from, now)) return refuse('INVALID_MOVE', 'too fast');
