@@ -32,13 +32,13 @@
 // child's process.cpuUsage) and RSS, tick and patch p50/p99 (room seams), move → own position in a patch (and its part at
 // the server: the move's arrival → its client's next frames written, room seams), handoffs.
 // Writes loadtest/results.md, loadtest/bench-*.svg and one JSON line (prefix "BENCH ") on stdout.
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { freePort } from '../src/net.js';
@@ -57,6 +57,7 @@ const CORNER = { x: 8.5, z: 8.5 };
 const VIEW_RADIUS_BLOCKS = 32; // completeness: the other players within this horizontal distance
 const BANDS = [8, 16, 32]; // completeness by distance band, blocks
 const TICK_BUDGET_MS = 50; // 20 Hz
+const execFileP = promisify(execFile);
 
 const { values: args } = parseArgs({
   options: {
@@ -79,9 +80,11 @@ const { values: args } = parseArgs({
     // border walkers turn this many blocks past the border: past the handoff margin, so every crossing is a handoff
     'border-reach': { type: 'string', default: String(HANDOFF_MARGIN_BLOCKS + 8) },
     'bot-procs': { type: 'string', default: '2' },
-    // The bot processes' nice value (every thread of theirs): on this shared box the load generator runs below the
-    // server under test, as if it were on other machines; the same for Leyline and the naive peer (0: as the server)
-    'bot-nice': { type: 'string', default: '10' },
+    // The bot processes' CPU priority (every thread of theirs): on this shared box the load generator runs below the
+    // server under test, as if it were on other machines; the same for Leyline and the naive peer. `idle`: Linux
+    // SCHED_IDLE (they run on what the server and the rest leave, and never hold a core the server wakes up for);
+    // a number 0..19: a nice value (0: as the server)
+    'bot-priority': { type: 'string', default: 'idle' },
     'join-concurrency': { type: 'string', default: '16' },
     observers: { type: 'string', default: '100' }, // bots per run that decode every patch (completeness, latency); the rest only count bytes
     probes: { type: 'string', default: '4' }, // observers per run that count decoded field changes (where the bytes go)
@@ -134,7 +137,7 @@ const P = {
   roam: num('roam', 4, 60),
   borderReach: num('border-reach', 4, 60),
   botProcs: num('bot-procs', 1, 8),
-  botNice: num('bot-nice', 0, 19),
+  botPriority: args['bot-priority'] === 'idle' ? ('idle' as const) : num('bot-priority', 0, 19),
   joinConcurrency: num('join-concurrency', 1, 64),
   observers: num('observers', 1, 3000),
   probes: num('probes', 0, 50),
@@ -180,7 +183,7 @@ class BotProc {
       child.once('message', () => resolve());
       child.once('exit', () => reject(new Error(`bot process exited during boot:\n${lines.join('\n')}`)));
     });
-    await lowerPriority(child.pid!, P.botNice);
+    await lowerPriority(child.pid!, P.botPriority);
     const p = new BotProc(child, lines);
     children.add(p);
     return p;
@@ -202,13 +205,20 @@ class BotProc {
 }
 
 /**
- * Sets the nice value of every thread of process `pid` (Linux nice is per thread: `setpriority` on a pid changes its
- * main thread only, and V8's and libuv's threads exist by the time a child is up). Elsewhere, the process's.
+ * Lowers the CPU priority of every thread of process `pid` (Linux scheduling attributes are per thread: a call on a
+ * pid changes its main thread only, and V8's and libuv's threads exist by the time a child is up). `idle`: the
+ * SCHED_IDLE policy through util-linux `chrt --all-tasks` (a woken thread of any normal policy preempts an idle one
+ * at once, where a niced thread keeps its core until the scheduler's next tick, ~4 ms, docs/stack.md "Bench
+ * priorities"); a number: that nice value (elsewhere, the process's).
  */
-async function lowerPriority(pid: number, nice: number): Promise<void> {
-  if (nice === 0) return;
+async function lowerPriority(pid: number, priority: number | 'idle'): Promise<void> {
+  if (priority === 'idle') {
+    await execFileP('chrt', ['--idle', '--all-tasks', '--pid', '0', String(pid)]);
+    return;
+  }
+  if (priority === 0) return;
   const tids = await fs.readdir(`/proc/${pid}/task`).catch(() => [String(pid)]);
-  for (const tid of tids) os.setPriority(Number(tid), nice);
+  for (const tid of tids) os.setPriority(Number(tid), priority);
 }
 
 /** CPU of the whole machine (all cores, jiffies) from /proc/stat: what others used during a window. */
@@ -895,7 +905,7 @@ async function report(results: RunResult[], o: { loadStart: number[]; t0: number
   });
   const pairs = keys.map((k) => [find(k.scenario, k.bots, 'leyline'), find(k.scenario, k.bots, 'naive')] as const).filter((p): p is readonly [RunResult, RunResult] => !!p[0] && !!p[1]);
   const othersMax = Math.max(...results.map((r) => r.othersCpuPct).filter(Number.isFinite));
-  const setup = `bots walk at ${P.speed} blocks/s with a move every ${P.moveMs} ms (legal steps on the generated terrain), ${P.botProcs} bot processes${P.botNice ? ` at nice ${P.botNice} (below the server, as if on other machines)` : ''}; ${P.warmupS} s warm-up + ${P.durationS} s measured per run; completeness sampled every ${P.sampleMs} ms; crowd roams ${P.roam} blocks around the spawn, border walkers turn ${P.borderReach} blocks past the border; view radius ${P.viewRadius ?? 'the server default'}; server child runs with the Node flags of \`npm start\` (${(await serverNodeFlags()).join(' ') || 'none'})${P.cpuProf ? '; **server under --cpu-prof** (sampling slows it a little)' : ''}`;
+  const setup = `bots walk at ${P.speed} blocks/s with a move every ${P.moveMs} ms (legal steps on the generated terrain), ${P.botProcs} bot processes${P.botPriority === 'idle' ? ' under SCHED_IDLE (below the server, as if on other machines)' : P.botPriority ? ` at nice ${P.botPriority} (below the server, as if on other machines)` : ''}; ${P.warmupS} s warm-up + ${P.durationS} s measured per run; completeness sampled every ${P.sampleMs} ms; crowd roams ${P.roam} blocks around the spawn, border walkers turn ${P.borderReach} blocks past the border; view radius ${P.viewRadius ?? 'the server default'}; server child runs with the Node flags of \`npm start\` (${(await serverNodeFlags()).join(' ') || 'none'})${P.cpuProf ? '; **server under --cpu-prof** (sampling slows it a little)' : ''}`;
 
   // ---- plots ----
   const plots: { file: string; alt: string; svg: string }[] = [];
@@ -1000,7 +1010,7 @@ ${verdict.join('\n')}`);
     '- **View completeness**: every `--sample-ms`, every bot records at once its authoritative position (the server\'s, as it last heard it: its own character in a decoded patch, a move\'s reply or a correction), and every observer the set of character ids in its current room\'s state. The bench gathers all positions; for every observer it counts the other bots within 32 blocks (horizontal distance) and how many of them are in its set. The share is Σ seen ÷ Σ within 32 over all observers and samples; bands split it by distance. An observer in the middle of a handoff judges from the room it is leaving (what its client shows), and a bot in a handoff counts as a target at its last known position.',
     '- **Bytes**: bytes read on each bot\'s TCP sockets (`ws` under the SDK: `socket.bytesRead`), all its room connections (a handoff opens one more, and its upgrade counts), over the window, divided by bots × seconds. The frame meter (every WebSocket message the SDK receives, by protocol code, + header) is shown beside it as a check and for the breakdown.',
     '- **Server CPU** (% of one core) from the server child\'s `process.cpuUsage()` over the window, read over IPC; RSS and heap at the end. **Tick** and **patch**: the rooms\' seams (rooms/ports.ts hooks); the naive peer\'s tick is its 20 Hz simulation interval (gravity), its patches go on Colyseus\' own 50 ms timer. Ticks per room per second use the room count at the end of the window. Event-loop delay: `monitorEventLoopDelay` in the server child. Leyline\'s rooms start young-generation collections in the idle part of a tick (rooms/idle-gc.ts, `--expose-gc` as `npm start` runs the server): their count and duration are shown; they are in the server CPU, not in the tick or the patch.',
-    '- **Priorities**: server, bots, PostgreSQL and the bench share two cores. Every thread of the bot processes runs at nice `--bot-nice` (10 unless given), for Leyline and the naive peer alike: the load generator yields to the server under test, as it would on machines of its own, so a tick\'s time is less the time it waited for a core the bots held (still shown: "waiting for a CPU"). The bots still get the CPU they need (their CPU is in each run\'s details).',
+    `- **Priorities**: server, bots, PostgreSQL and the bench share two cores. Every thread of the bot processes runs ${P.botPriority === 'idle' ? 'under the SCHED_IDLE policy' : `at nice ${P.botPriority}`} (\`--bot-priority\`, \`idle\` unless given), for Leyline and the naive peer alike: the load generator yields to the server under test, as it would on machines of its own, so a tick's time is less the time it waited for a core the bots held (still shown: "waiting for a CPU"). Under SCHED_IDLE a server thread that wakes takes a core from a bot at once; a niced bot keeps it until the scheduler's next tick, ~4 ms (docs/stack.md "Bench priorities"). The bots get the CPU the rest leave (their CPU is in each run's details), so a server that works more leaves its bots less: that is in their move → patch.`,
     '- **Move → patch** (observers): from sending a `move` to the first decoded patch in which the bot\'s own position equals the target (within 0.04 blocks); a move overtaken in the same patch by a later one is not counted. **At the server** (every bot\'s moves): from the `move` reaching the room\'s handler to the write of that client\'s next tick frames (Leyline: its socket let go after the tick, rooms/frames.ts; the naive peer: the middle of its patch broadcast, every client\'s frame being written within it). The rest of move → patch is the network and the bots (their event loop, decoding).',
     '- **Handoffs/s**: handoffs completed by the bots during the window (seat consumed) ÷ seconds; the handoff time (observers) runs from the `handoff` message to the own character in the new room\'s state. Failed handoffs, closes and rejoins count over the whole run, warm-up included.',
     '- **PostgreSQL CPU**: the database backends serving the bench\'s database (process titles in /proc), over the window: the server\'s reads and saves (handoffs save and load a character).',
