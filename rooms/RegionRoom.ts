@@ -303,6 +303,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     } finally {
       this.frames.release();
     }
+    this.interest.prewarm?.(); // cells a client may step into next, made now rather than inside a tick
     const gcMs = scavengeIfDue(); // in the tick's idle time, not inside the next one (rooms/idle-gc.ts)
     if (gcMs !== undefined) this.seams.hooks?.idleGc?.(gcMs);
   }

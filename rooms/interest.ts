@@ -42,6 +42,16 @@ export const EMPTY_CELL_TICKS = 200;
 
 const EMPTY_SET: ReadonlySet<Schema> = new Set();
 
+/**
+ * A cell showing at least this many entities has the empty columns around it made into cells ahead of need, in a
+ * tick's idle time (see prewarm): filling a cell shows each entity in range through its view, some microseconds
+ * each, and a client stepping into a column with no cell at the edge of a crowd made the tick wait for hundreds.
+ */
+export const PREWARM_SHOWN = 64;
+
+/** A cell made ahead of need is brought up to date in idle time once it is this many ticks behind (1 s at 20 Hz). */
+const WARM_REFRESH_TICKS = 20;
+
 /** Personal views kept for reuse at most (see detach). */
 const SPARE_VIEWS = 256;
 
@@ -72,6 +82,8 @@ export type Cell = {
   phase: number;
   /** The last tick someone was in it or moving to it (see EMPTY_CELL_TICKS). */
   occupiedAt: number;
+  /** The last tick a neighbouring cell had someone in it (cells made ahead of need live as long, see prewarm). */
+  nearAt: number;
   /** The tick of its last refresh. */
   refreshedAt: number;
   /** Bumped whenever `shown` changes. */
@@ -109,7 +121,7 @@ export class InterestManager {
   /** Personal views of clients that left, emptied (see detach). */
   private readonly spareViews: StateView[] = [];
   private tick = 0;
-  /** Phases handed to new cells in turn (see Cell.phase). */
+  /** Phases handed to new cells in turn (see Cell.phase); also how many were made. */
   private nextPhase = 0;
 
   constructor(
@@ -123,6 +135,11 @@ export class InterestManager {
 
   get cellCount(): number {
     return this.cells.size;
+  }
+
+  /** Cells made so far (whether ahead of need or when a client stepped in). */
+  get cellsMade(): number {
+    return this.nextPhase;
   }
 
   attach(client: Client, characterId: string): void {
@@ -187,14 +204,56 @@ export class InterestManager {
     }
     // On its phase, unless made or brought up to date this tick already (cellAt, above).
     for (const cell of this.cells.values()) if (cell.phase === phase && cell.refreshedAt !== tick && this.occupied(cell)) this.refresh(cell);
-    // Cells nobody has been in or moving to for EMPTY_CELL_TICKS are dropped.
+    // Cells nobody has been in or moving to, nor next to, for EMPTY_CELL_TICKS are dropped.
+    for (const cell of this.cells.values()) {
+      if (cell.members.size === 0) continue;
+      cell.occupiedAt = tick;
+      for (let dx = -1; dx <= 1; dx++) for (let dz = -1; dz <= 1; dz++) {
+        const n = (dx !== 0 || dz !== 0) && this.cells.get(pairKey(cell.cx + dx, cell.cz + dz));
+        if (n) n.nearAt = tick;
+      }
+    }
     for (const [key, cell] of this.cells) {
-      if (cell.members.size > 0) cell.occupiedAt = tick;
-      else if (tick - cell.occupiedAt >= EMPTY_CELL_TICKS) {
+      if (cell.members.size === 0 && tick - Math.max(cell.occupiedAt, cell.nearAt) >= EMPTY_CELL_TICKS) {
         cell.view.dispose();
         this.cells.delete(key);
       }
     }
+  }
+
+  /**
+   * Call in a tick's idle time (after its frames went): at most one unit of work, true if it did one. Makes a cell
+   * for an empty column next to one that someone is in and that shows at least PREWARM_SHOWN entities, so that a
+   * client stepping in finds it made; else brings the stalest such cell made ahead (nobody in it) up to date when
+   * it is WARM_REFRESH_TICKS behind, so that stepping in finds little to change. What either queues in the cell's
+   * view is dropped at once, as for any cell nobody is in (see patched): its first members get what it shows
+   * through their move diffs.
+   */
+  prewarm(): boolean {
+    let stalest: Cell | undefined;
+    for (const cell of this.cells.values()) {
+      if (cell.members.size === 0) {
+        if (cell.nearAt > cell.occupiedAt && this.tick - cell.refreshedAt >= WARM_REFRESH_TICKS && (!stalest || cell.refreshedAt < stalest.refreshedAt)) stalest = cell;
+        continue;
+      }
+      if (cell.shown.size < PREWARM_SHOWN) continue;
+      for (let dx = -1; dx <= 1; dx++) {
+        for (let dz = -1; dz <= 1; dz++) {
+          if ((dx !== 0 || dz !== 0) && !this.cells.has(pairKey(cell.cx + dx, cell.cz + dz))) {
+            const made = this.cellAt(cell.cx + dx, cell.cz + dz);
+            made.nearAt = this.tick;
+            made.occupiedAt = -Infinity; // nobody was in it (cellAt counts its maker as moving in)
+            return true;
+          }
+        }
+      }
+    }
+    if (!stalest) return false;
+    this.refresh(stalest);
+    stalest.view.changes.clear();
+    stalest.added.clear();
+    stalest.removed.clear();
+    return true;
   }
 
   /** Whether some client's view covers (or is one column from covering) the chunk column of (x, z). */
@@ -318,7 +377,7 @@ export class InterestManager {
     if (!cell) {
       const phase = this.nextPhase++ % VIEW_REFRESH_TICKS;
       const rates = new Map<unknown, Rate>();
-      cell = { cx, cz, view: new StateView(), rates, shown: new Set(), added: new Set(), removed: new Set(), members: new Set(), phase, occupiedAt: this.tick, refreshedAt: this.tick, version: 0, diffs: new Map() };
+      cell = { cx, cz, view: new StateView(), rates, shown: new Set(), added: new Set(), removed: new Set(), members: new Set(), phase, occupiedAt: this.tick, nearAt: -Infinity, refreshedAt: this.tick, version: 0, diffs: new Map() };
       this.cells.set(key, cell);
       this.refresh(cell);
       // Its first members get what it shows through their own frames: a join's full state (from `shown`), a move's

@@ -90,6 +90,8 @@ export type Interest = {
   update(tick: number): void;
   /** Joined clients who should see an effect at (x, z). */
   clientsNear(x: number, z: number): Client[];
+  /** Work that can wait for a tick's idle time, one unit per call (rooms/interest.ts); true if it did some. */
+  prewarm?(): boolean;
 };
 
 /**

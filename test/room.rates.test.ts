@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { ClientState, type Client } from '@colyseus/core';
 import { Decoder } from '@colyseus/schema';
 import { CellSerializer, FAR_EVERY, isDue, MID_EVERY } from '../rooms/patches.js';
-import { EMPTY_CELL_TICKS, InterestManager } from '../rooms/interest.js';
+import { EMPTY_CELL_TICKS, InterestManager, PREWARM_SHOWN } from '../rooms/interest.js';
 import { payloadOf } from '../rooms/wsframes.js';
 import { refIdOf } from '../rooms/fullstate.js';
 import { CharacterState, RegionState } from '../schema/index.js';
@@ -138,10 +138,20 @@ describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
   });
 });
 
+const column = (v: number) => Math.floor(v / 16);
+const inRangeOf = (me: { x: number; z: number }, c: { x: number; z: number }) =>
+  Math.max(Math.abs(column(c.x) - column(me.x)), Math.abs(column(c.z) - column(me.z))) <= RADIUS;
+/** `view` (me's decoded state) shows every other character iff it is within RADIUS columns of me, with its current values. */
+function holdsInRange(w: ReturnType<typeof world>, view: RegionState, me: CharacterState): void {
+  for (const c of w.state.characters.values()) {
+    if (c.id === me.id) continue;
+    const shown = view.characters.get(c.id);
+    assert.equal(!!shown, inRangeOf(me, c), `shows ${c.id} iff in range`);
+    if (shown) assert.deepEqual([shown.x, shown.z, shown.hp], [c.x, c.z, c.hp], `its copy of ${c.id}`);
+  }
+}
+
 describe('cells kept while nobody is in them (rooms/interest.ts EMPTY_CELL_TICKS)', () => {
-  const column = (v: number) => Math.floor(v / 16);
-  const inRangeOf = (me: { x: number; z: number }, c: { x: number; z: number }) =>
-    Math.max(Math.abs(column(c.x) - column(me.x)), Math.abs(column(c.z) - column(me.z))) <= RADIUS;
 
   it('a client back in a column it left holds what is in range there now, current; the column goes EMPTY_CELL_TICKS after', () => {
     const w = world();
@@ -162,12 +172,7 @@ describe('cells kept while nobody is in them (rooms/interest.ts EMPTY_CELL_TICKS
     for (let t = 0; t < 30; t++) w.step(); // more than VIEW_REFRESH_TICKS: the kept cell is stale
     me.x = 8;
     w.step(); // the patch that takes it back in: its view is as current as one that never left
-    for (const c of w.state.characters.values()) {
-      if (c.id === 'me') continue;
-      const shown = view.characters.get(c.id);
-      assert.equal(!!shown, inRangeOf(me, c), `shows ${c.id} iff in range`);
-      if (shown) assert.deepEqual([shown.x, shown.z, shown.hp], [c.x, c.z, c.hp], `its copy of ${c.id}`);
-    }
+    holdsInRange(w, view, me);
     assert.ok(!view.characters.has('n0'), 'what left the region while it was away is gone');
     me.x = 160;
     for (let t = 0; t < EMPTY_CELL_TICKS + 2; t++) w.step();
@@ -175,3 +180,63 @@ describe('cells kept while nobody is in them (rooms/interest.ts EMPTY_CELL_TICKS
   });
 });
 
+
+describe('cells made ahead of need (rooms/interest.ts prewarm)', () => {
+  /** What the room does after each patch: idle-time work until there is none (bounded). */
+  const idle = (w: ReturnType<typeof world>) => {
+    let n = 0;
+    while (w.interest.prewarm()) assert.ok(++n < 100, 'prewarm runs out of work');
+    return n;
+  };
+
+  it('around a crowd the empty neighbour columns are made in idle time; a client stepping into one holds exactly what is in range, current', () => {
+    const w = world();
+    const me = w.character('me', 8, 8); // column (0, 0)
+    const crowd = Array.from({ length: PREWARM_SHOWN + 8 }, (_, i) => w.character(`c${i}`, 1 + ((i * 7) % 30), 1 + ((i * 13) % 30)));
+    const view = w.join('me');
+    w.step();
+    const before = w.interest.cellCount;
+    assert.equal(idle(w) >= 8, true, 'the eight columns around the occupied one are made');
+    assert.equal(w.interest.cellCount, before + 8);
+    assert.equal(idle(w), 0, 'nothing more to do while nothing changed');
+    // Meanwhile: some walk out of reach of column (1, 0) and some into it, one leaves, one arrives, one is hurt.
+    for (const [i, c] of crowd.entries()) if (i % 4 === 0) c.x += 80;
+    crowd[1]!.hp = 5;
+    w.state.characters.delete('c2');
+    w.character('late', 70, 10);
+    // Ahead-made cells nobody is in are brought up to date in idle time (WARM_REFRESH_TICKS) and go stale between.
+    for (let t = 0; t < 30; t++) {
+      w.step();
+      if (t < 25) idle(w);
+    }
+    const made = w.interest.cellsMade;
+    me.x = 20; // column (1, 0): made ahead
+    w.step();
+    assert.equal(w.interest.cellsMade, made, 'stepping in made no cell inside the tick');
+    for (let t = 0; t < 3; t++) w.step();
+    holdsInRange(w, view, me);
+    assert.ok(!view.characters.has('c2'), 'what left the region is gone');
+  });
+
+  it('a column made ahead lives while a neighbour is occupied and is dropped EMPTY_CELL_TICKS after; none around a few', () => {
+    const w = world();
+    const me = w.character('me', 8, 8);
+    for (let i = 0; i < PREWARM_SHOWN; i++) w.character(`c${i}`, 1 + ((i * 7) % 30), 1 + ((i * 13) % 30));
+    w.join('me');
+    w.step();
+    idle(w);
+    const ring = w.interest.cellCount, made = w.interest.cellsMade;
+    for (let t = 0; t < EMPTY_CELL_TICKS + 2; t++) {
+      w.step();
+      idle(w);
+    }
+    assert.equal(w.interest.cellCount, ring, 'kept next to the occupied column');
+    assert.equal(w.interest.cellsMade, made, 'none dropped and made again');
+    me.x = 16 * (2 * RADIUS + 4); // far from the crowd: fewer than PREWARM_SHOWN in view there
+    for (let t = 0; t < EMPTY_CELL_TICKS + 2; t++) {
+      w.step();
+      idle(w);
+    }
+    assert.equal(w.interest.cellCount, 1, 'only the column it stands in is left; nothing is made around a client alone');
+  });
+});
