@@ -18,7 +18,9 @@
  * are encoded, was measured too (spawn 500, three A/B pairs): move→patch p50
  * 1–2 ms lower, p99 and CPU no better, so it is not done. Measured again with
  * the oldest-request order below (five pairs): CPU −1 to +14 points, the
- * bots' move→patch p99 lower in two of the five.
+ * bots' move→patch p99 lower in two of the five. And with the bench's bots
+ * under SCHED_IDLE (three runs, 2026-12-02): at-server p99 54–59 ms against
+ * 49–56 without, the bots' p99 109–125 against 92–109.
  *
  * Frames handed to ws are always fresh buffers (Colyseus copies messages and
  * replies, and concatenates each view's patch), so holding them is safe; so
