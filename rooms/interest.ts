@@ -240,6 +240,7 @@ export class InterestManager {
       for (let dx = -1; dx <= 1; dx++) {
         for (let dz = -1; dz <= 1; dz++) {
           if ((dx !== 0 || dz !== 0) && !this.cells.has(pairKey(cell.cx + dx, cell.cz + dz))) {
+            this.gridTick = -1; // the tick's grid predates what its handoffs removed since: look again
             const made = this.cellAt(cell.cx + dx, cell.cz + dz);
             made.nearAt = this.tick;
             made.occupiedAt = -Infinity; // nobody was in it (cellAt counts its maker as moving in)
@@ -249,6 +250,7 @@ export class InterestManager {
       }
     }
     if (!stalest) return false;
+    this.gridTick = -1;
     this.refresh(stalest);
     stalest.view.changes.clear();
     stalest.added.clear();

@@ -218,6 +218,21 @@ describe('cells made ahead of need (rooms/interest.ts prewarm)', () => {
     assert.ok(!view.characters.has('c2'), 'what left the region is gone');
   });
 
+  it('what left the state after the tick (a handoff) is not shown by a column made ahead in its idle time', () => {
+    const w = world();
+    w.character('me', 8, 8);
+    for (let i = 0; i < PREWARM_SHOWN + 4; i++) w.character(`c${i}`, 1 + ((i * 7) % 30), 1 + ((i * 13) % 30));
+    w.join('me');
+    w.step(); // the tick's grid holds every character
+    w.state.characters.delete('c0');
+    w.state.characters.delete('c1');
+    assert.ok(idle(w) >= 8);
+    w.character('next', 20, 8); // column (1, 0)
+    const view = w.join('next'); // its cell was made ahead: its full state is what that cell shows
+    assert.ok(!view.characters.has('c0') && !view.characters.has('c1'), 'no entity that left the state');
+    assert.equal(view.characters.size, 1 + (PREWARM_SHOWN + 2) + 1, 'me, the crowd less the two that left, and itself');
+  });
+
   it('a column made ahead lives while a neighbour is occupied and is dropped EMPTY_CELL_TICKS after; none around a few', () => {
     const w = world();
     const me = w.character('me', 8, 8);
