@@ -12,7 +12,7 @@ import {
 } from '../src/game/npc.js';
 import { Rng } from '../src/game/random.js';
 import { loadContent } from '../src/content/index.js';
-import { biomeAt, BIOME_NAMES, regionBounds, spawnPoint, WORLD_HEIGHT } from '../src/world/index.js';
+import { biomeAt, BIOME_NAMES, regionBounds, REGION_SIZE, spawnPoint, WORLD_HEIGHT } from '../src/world/index.js';
 import { npcGroundY } from '../src/game/region/npcs.js';
 
 const T0 = 1_000_000;
@@ -253,6 +253,18 @@ describe('npcGroundY (src/game/region/npcs.ts)', () => {
         const want = Math.min(WORLD_HEIGHT - 2, spawnPoint(seed, Math.floor(x), Math.floor(z)));
         assert.equal(npcGroundY(seed, x, z), want, `seed ${seed} (${x}, ${z})`);
         assert.equal(npcGroundY(seed, Math.floor(x) + 0.9, Math.floor(z) + 0.1), want, 'same column, remembered');
+      }
+    }
+  });
+
+  it('columns on both sides of region borders (remembered per region) each get their own answer', () => {
+    const edges = [-REGION_SIZE - 1, -REGION_SIZE, -1, 0, REGION_SIZE - 1, REGION_SIZE];
+    for (let round = 0; round < 2; round++) {
+      for (const x of edges) {
+        for (const z of edges) {
+          const want = Math.min(WORLD_HEIGHT - 2, spawnPoint(99, x, z));
+          assert.equal(npcGroundY(99, x + 0.5, z + 0.5), want, `(${x}, ${z}), ${round ? 'remembered' : 'first'}`);
+        }
       }
     }
   });

@@ -1,5 +1,5 @@
 /** A region's NPC population: spawned from the seed per biome, stepped on the tick, attacking characters. */
-import { biomeAt, pairKey, spawnPoint, WORLD_HEIGHT } from '../../world/index.js';
+import { biomeAt, pairKey, REGION_SIZE, spawnPoint, WORLD_HEIGHT } from '../../world/index.js';
 import { spawnNpcsForRegion, stepNpc, type Npc } from '../npc.js';
 import type { MagicCatalogue, RegionContext } from './context.js';
 import { hurt } from './effects.js';
@@ -7,29 +7,39 @@ import type { TickEvents } from './events.js';
 
 export const NPCS_PER_REGION = 12;
 
-/** Columns remembered per world seed by npcGroundY (about 1 MB at the limit), and seeds at most. */
-const GROUND_COLUMNS = 1 << 15;
+/** Regions whose columns npcGroundY remembers, at most (32 KB each: 8 MB at the limit), and seeds at most. */
+const GROUND_REGIONS = 256;
 const GROUND_SEEDS = 8;
-const groundCache = new Map<number, Map<number, number>>();
+const UNKNOWN = -0x8000;
+/** Seed → region → feet y per column of the region (UNKNOWN until worked out). */
+const groundCache = new Map<number, Map<number, Int16Array>>();
 
 /**
- * Feet y on generated terrain (NPCs ignore player edits: cheap, and edits are local). Remembered per column:
- * the generated terrain never changes, NPCs keep to the columns around their home, and working a column out
- * from the noise was the largest cost of a world of many quiet regions (a profile over 64 regions).
+ * Feet y on generated terrain (NPCs ignore player edits: cheap, and edits are local). Remembered per column, in
+ * an array per region: the generated terrain never changes, NPCs keep to the columns around their home, and
+ * working a column out from the noise was the largest cost of a world of many quiet regions (a profile over 64
+ * regions). A map of columns for the whole process (32,768 at most, emptied when full) was emptied every few
+ * seconds there: 768 NPCs wandering 8 blocks from home cross more columns than that.
  */
 export function npcGroundY(seed: number, x: number, z: number): number {
   const cx = Math.floor(x), cz = Math.floor(z);
-  let columns = groundCache.get(seed);
-  if (!columns) {
+  const rx = Math.floor(cx / REGION_SIZE), rz = Math.floor(cz / REGION_SIZE);
+  let regions = groundCache.get(seed);
+  if (!regions) {
     if (groundCache.size >= GROUND_SEEDS) groundCache.clear();
-    groundCache.set(seed, (columns = new Map()));
+    groundCache.set(seed, (regions = new Map()));
   }
-  const key = pairKey(cx, cz);
-  let y = columns.get(key);
-  if (y === undefined) {
-    if (columns.size >= GROUND_COLUMNS) columns.clear();
+  const key = pairKey(rx, rz);
+  let columns = regions.get(key);
+  if (!columns) {
+    if (regions.size >= GROUND_REGIONS) regions.clear();
+    regions.set(key, (columns = new Int16Array(REGION_SIZE * REGION_SIZE).fill(UNKNOWN)));
+  }
+  const i = (cx - rx * REGION_SIZE) * REGION_SIZE + (cz - rz * REGION_SIZE);
+  let y = columns[i]!;
+  if (y === UNKNOWN) {
     y = Math.min(WORLD_HEIGHT - 2, spawnPoint(seed, cx, cz));
-    columns.set(key, y);
+    columns[i] = y;
   }
   return y;
 }
@@ -41,10 +51,12 @@ export function spawnRegionNpcs(seed: number, rx: number, rz: number, catalogue:
 
 export function stepNpcs(r: RegionContext, now: number, dtMs: number, ev: TickEvents): void {
   const targets = [...r.characters.values()].map((c) => ({ id: c.id, x: c.x, y: c.y, z: c.z, alive: c.respawnAt === undefined && c.hp > 0 }));
+  const seed = r.seed;
+  const ctx = { now, dtMs, rng: r.rng, characters: targets, groundY: (x: number, z: number) => npcGroundY(seed, x, z) };
   for (const [id, npc] of r.npcs) {
     const def = r.catalogue.npcByKind.get(npc.kind);
     if (!def) continue;
-    const s = stepNpc(npc, def, { now, dtMs, rng: r.rng, characters: targets, groundY: (x, z) => npcGroundY(r.seed, x, z) });
+    const s = stepNpc(npc, def, ctx);
     if (s.moved || s.npc.hp !== npc.hp || s.npc.state !== npc.state) ev.npcs.add(id);
     r.npcs.set(id, s.npc);
     if (s.attack) {
