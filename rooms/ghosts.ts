@@ -350,16 +350,16 @@ export class Ghosts {
     // A full frame lists the whole band: what it does not list is dropped (below).
     const seen = f.full ? new Set<string>() : undefined;
     for (const row of f.c ?? []) {
-      const [id, name, characterClass] = row;
+      const id = row[0];
       seen?.add(id);
       if (sim.characters.has(id)) continue; // this room simulates it: never a ghost here
-      this.copyIn('character', row, f.from, now, () => Object.assign(this.o.newCharacter(), { id, name, characterClass }));
+      this.copyIn('character', row, f.from, now);
     }
     for (const row of f.n ?? []) {
-      const [id, kind] = row;
+      const id = row[0];
       seen?.add(id);
       if (sim.npcs.has(id)) continue;
-      this.copyIn('npc', row, f.from, now, () => Object.assign(new NpcState(), { id, kind }));
+      this.copyIn('npc', row, f.from, now);
     }
     for (const [key, version, edits] of f.k ?? []) {
       const c = parseChunkKey(key);
@@ -412,9 +412,11 @@ export class Ghosts {
    * One character or NPC row of neighbour `from`: dropped when it stands out of this region's reach, kept
    * aside when no client here could see it, else copied into the state (created by `create` when new).
    */
-  private copyIn(kind: 'character' | 'npc', row: CharRow | NpcRow, from: string, now: number, create: () => CharacterState | NpcState): void {
+  /** Copies a neighbour's row into this room's state (a ghost), or keeps it aside while nobody here could see it. Per row and tick: allocates nothing for a known ghost. */
+  private copyIn(kind: 'character' | 'npc', row: CharRow | NpcRow, from: string, now: number): void {
     const id = row[0];
-    const { x, z } = rowPosition(kind, row);
+    const x = (kind === 'character' ? row[CHAR_X] : row[NPC_X]) as number;
+    const z = (kind === 'character' ? row[CHAR_Z] : row[NPC_Z]) as number;
     if (!this.nearMe(x, z)) {
       this.drop(id, from);
       this.aside.delete(id);
@@ -430,7 +432,9 @@ export class Ghosts {
     const map = (kind === 'character' ? this.o.state.characters : this.o.state.npcs) as unknown as Map<string, CharacterState | NpcState>;
     let st = map.get(id);
     if (!st) {
-      st = create();
+      st = kind === 'character'
+        ? Object.assign(this.o.newCharacter(), { id, name: row[1] as string, characterClass: row[2] as string })
+        : Object.assign(new NpcState(), { id, kind: row[1] as string });
       map.set(id, st);
     }
     const target = st as unknown as Record<string, number>;
