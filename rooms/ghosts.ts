@@ -410,13 +410,12 @@ export class Ghosts {
 
   /**
    * One character or NPC row of neighbour `from`: dropped when it stands out of this region's reach, kept
-   * aside when no client here could see it, else copied into the state (created by `create` when new).
+   * aside when no client here could see it, else copied into the state (made from the row when new). Per row
+   * and tick: allocates nothing for a known ghost.
    */
-  /** Copies a neighbour's row into this room's state (a ghost), or keeps it aside while nobody here could see it. Per row and tick: allocates nothing for a known ghost. */
   private copyIn(kind: 'character' | 'npc', row: CharRow | NpcRow, from: string, now: number): void {
     const id = row[0];
-    const x = (kind === 'character' ? row[CHAR_X] : row[NPC_X]) as number;
-    const z = (kind === 'character' ? row[CHAR_Z] : row[NPC_Z]) as number;
+    const x = rowX(kind, row), z = rowZ(kind, row);
     if (!this.nearMe(x, z)) {
       this.drop(id, from);
       this.aside.delete(id);
@@ -535,8 +534,10 @@ export class Ghosts {
 /** Where a row's character or NPC stands (its x and z columns). */
 const CHAR_X = 3 + PUBLIC_FIELDS.indexOf('x'), CHAR_Z = 3 + PUBLIC_FIELDS.indexOf('z');
 const NPC_X = 2 + NPC_FIELDS.indexOf('x'), NPC_Z = 2 + NPC_FIELDS.indexOf('z');
+const rowX = (kind: 'character' | 'npc', row: CharRow | NpcRow) => row[kind === 'character' ? CHAR_X : NPC_X] as number;
+const rowZ = (kind: 'character' | 'npc', row: CharRow | NpcRow) => row[kind === 'character' ? CHAR_Z : NPC_Z] as number;
 function rowPosition(kind: 'character' | 'npc', row: CharRow | NpcRow): { x: number; z: number } {
-  return kind === 'character' ? { x: row[CHAR_X] as number, z: row[CHAR_Z] as number } : { x: row[NPC_X] as number, z: row[NPC_Z] as number };
+  return { x: rowX(kind, row), z: rowZ(kind, row) };
 }
 
 /** A character's row in a frame: id, name, class, then its public fields in PUBLIC_FIELDS order. */

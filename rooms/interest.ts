@@ -225,9 +225,7 @@ export class InterestManager {
    * Call in a tick's idle time (after its frames went): at most one unit of work, true if it did one. Makes a cell
    * for an empty column next to one that someone is in and that shows at least PREWARM_SHOWN entities, so that a
    * client stepping in finds it made; else brings the stalest such cell made ahead (nobody in it) up to date when
-   * it is WARM_REFRESH_TICKS behind, so that stepping in finds little to change. What either queues in the cell's
-   * view is dropped at once, as for any cell nobody is in (see patched): its first members get what it shows
-   * through their move diffs.
+   * it is WARM_REFRESH_TICKS behind, so that stepping in finds little to change (both through refreshUnseen).
    */
   prewarm(): boolean {
     let stalest: Cell | undefined;
@@ -251,10 +249,7 @@ export class InterestManager {
     }
     if (!stalest) return false;
     this.gridTick = -1;
-    this.refresh(stalest);
-    stalest.view.changes.clear();
-    stalest.added.clear();
-    stalest.removed.clear();
+    this.refreshUnseen(stalest);
     return true;
   }
 
@@ -381,11 +376,7 @@ export class InterestManager {
       const rates = new Map<unknown, Rate>();
       cell = { cx, cz, view: new StateView(), rates, shown: new Set(), added: new Set(), removed: new Set(), members: new Set(), phase, occupiedAt: this.tick, nearAt: -Infinity, refreshedAt: this.tick, version: 0, diffs: new Map() };
       this.cells.set(key, cell);
-      this.refresh(cell);
-      // Its first members get what it shows through their own frames: a join's full state (from `shown`), a move's
-      // diff (what they lack of `shown`). Its view's queued ADDs of everything would repeat all of it in its part.
-      cell.view.changes.clear();
-      cell.added.clear();
+      this.refreshUnseen(cell);
     } else if (this.tick - cell.refreshedAt >= VIEW_REFRESH_TICKS) this.refresh(cell); // kept while empty (EMPTY_CELL_TICKS)
     return cell;
   }
@@ -435,6 +426,18 @@ export class InterestManager {
   private present(e: Schema): boolean {
     this.gridNow();
     return this.builtAt.get(e) === this.builds;
+  }
+
+  /**
+   * Refreshes a cell nobody is in and drops what the refresh queued: its first members get what it shows through
+   * their own frames, a join's full state (from `shown`) or a move's diff (what they lack of `shown`); its view's
+   * queued ADDs would repeat all of that in its part.
+   */
+  private refreshUnseen(cell: Cell): void {
+    this.refresh(cell);
+    cell.view.changes.clear();
+    cell.added.clear();
+    cell.removed.clear();
   }
 
   /** Brings a cell's view in line with what stands within its radius. */
