@@ -115,7 +115,7 @@ export function naiveRoom(deps: RegionRoomDeps, hooks?: RoomSeams['hooks']) {
     /** The same gravity as Leyline's movement rules; nothing else lives in this world. */
     private tick(): void {
       const t0 = performance.now();
-      const cpu0 = hooks?.tick ? process.cpuUsage() : undefined;
+      const cpu0 = hooks?.tick && (hooks.sampleTickCpu?.() ?? true) ? process.cpuUsage() : undefined;
       const now = Date.now();
       for (const [id, c] of this.live) {
         const y = applyGravity(this.world, c, now, 1000 / deps.settings.tickRateHz);
@@ -124,7 +124,7 @@ export function naiveRoom(deps: RegionRoomDeps, hooks?: RoomSeams['hooks']) {
         this.state.players.get(id)!.y = y;
       }
       this.lastTickEnd = performance.now();
-      if (cpu0) hooks!.tick!(this.lastTickEnd - t0, cpuMsSince(cpu0));
+      hooks?.tick?.(this.lastTickEnd - t0, cpu0 ? cpuMsSince(cpu0) : undefined);
     }
 
     override broadcastPatch(): boolean {

@@ -311,7 +311,8 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   private tick(): void {
     const endTimer = this.deps.metrics.tickTimer();
     const t0 = performance.now();
-    const cpu0 = this.seams.hooks?.tick ? process.cpuUsage() : undefined;
+    const hooks = this.seams.hooks;
+    const cpu0 = hooks?.tick && (hooks.sampleTickCpu?.() ?? true) ? process.cpuUsage() : undefined;
     const now = this.now();
     for (const key of this.ghosts.apply(now)) this.interest.chunkAdded(key);
     const ev = this.sim.step(now, now - this.lastStepAt);
@@ -324,7 +325,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     this.ghosts.publish(ev);
     endTimer();
     this.lastTickEnd = performance.now();
-    if (cpu0) this.seams.hooks!.tick!(this.lastTickEnd - t0, cpuMsSince(cpu0));
+    hooks?.tick?.(this.lastTickEnd - t0, cpu0 ? cpuMsSince(cpu0) : undefined);
     if (now - this.lastPatchAt >= this.deps.settings.patchRateMs * PATCH_DUE_FRACTION) {
       this.lastPatchAt = now;
       this.broadcastPatch();

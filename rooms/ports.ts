@@ -103,13 +103,18 @@ export type RoomSeams = {
   wire?: { state(): RegionState; character(): CharacterState };
   interest?: (state: RegionState, radiusChunks: number, clients: () => Iterable<Client>) => Interest;
   /**
-   * Called after each tick (its duration, and the process's CPU time over it: the rest is waiting for a CPU) and after each patch (its duration and how long after the tick it went
+   * Called after each tick (its duration, and the process's CPU time over it when `sampleTickCpu` chose the tick: the rest is waiting for a CPU) and after each patch (its duration and how long after the tick it went
    * out); `input` when a move arrives and `sent` when a client's tick frames leave (performance.now() of each), so a
    * tool can time a move at the server, from its arrival to the write of the frame that carries its effect;
    * `idleGc` after a young-generation collection made in a tick's idle time (rooms/idle-gc.ts), with its duration.
    */
   hooks?: {
-    tick?(ms: number, cpuMs: number): void;
+    tick?(ms: number, cpuMs: number | undefined): void;
+    /**
+     * Whether to read the process's CPU time around the coming tick (default: every tick). Each read is a
+     * getrusage system call, ~25 µs: around every tick of 64 rooms that was a tenth of the process's busy time.
+     */
+    sampleTickCpu?(): boolean;
     patch?(ms: number, sinceTickMs: number): void;
     input?(client: Client, at: number): void;
     sent?(client: Client, at: number): void;
