@@ -61,13 +61,16 @@ const execFileP = promisify(execFile);
 
 const { values: args } = parseArgs({
   options: {
-    scenarios: { type: 'string', default: 'crowd,gather,spawn,spread,border,corner2' },
+    scenarios: { type: 'string', default: 'crowd,gather,spawn,decoding,spread,border,corner2' },
     crowd: { type: 'string', default: '100,300,500' },
     spread: { type: 'string', default: '100,300,500' },
     border: { type: 'string', default: '100' },
     corner2: { type: 'string', default: '300' }, // crowd sizes with Leyline on two processes
     gather: { type: 'string', default: '300,500' }, // crowd sizes gathering at the corner from all four regions
     spawn: { type: 'string', default: '500' }, // crowd sizes at the world spawn (a region's centre)
+    // the same crowd with every bot decoding every patch, as SDK clients do (--observers does not apply): on this box
+    // the bots saturate, so it measures the bots' decoding as much as the server (README "When every bot decodes")
+    decoding: { type: 'string', default: '500' },
     redis: { type: 'string', default: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' }, // corner2; without a /db the run takes an empty database of 1..15
     capacity: { type: 'string', default: '200,400,700,900' }, // more crowd sizes, each run while the variant held 20 Hz at the size before ("" for none)
     variants: { type: 'string', default: 'leyline,naive' },
@@ -115,10 +118,10 @@ const num = (name: keyof typeof args, min: number, max: number): number => {
   if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be in ${min}..${max}, got ${args[name]}`);
   return n;
 };
-type Scenario = 'crowd' | 'gather' | 'spawn' | 'spread' | 'border' | 'corner2';
+type Scenario = 'crowd' | 'gather' | 'spawn' | 'decoding' | 'spread' | 'border' | 'corner2';
 type VariantName = 'leyline' | 'naive';
 const SCENARIOS = list(args.scenarios) as Scenario[];
-for (const s of SCENARIOS) if (!['crowd', 'gather', 'spawn', 'spread', 'border', 'corner2'].includes(s)) throw new Error(`--scenarios: unknown ${s}`);
+for (const s of SCENARIOS) if (!['crowd', 'gather', 'spawn', 'decoding', 'spread', 'border', 'corner2'].includes(s)) throw new Error(`--scenarios: unknown ${s}`);
 const VARIANTS = list(args.variants) as VariantName[];
 for (const v of VARIANTS) if (!['leyline', 'naive'].includes(v)) throw new Error(`--variants: unknown ${v}`);
 const P = {
@@ -128,6 +131,7 @@ const P = {
   corner2: ints('corner2', args.corner2, 4, 3000),
   gather: ints('gather', args.gather, 2, 3000),
   spawn: ints('spawn', args.spawn, 2, 3000),
+  decoding: ints('decoding', args.decoding, 2, 3000),
   capacity: ints('capacity', args.capacity, 2, 3000),
   warmupS: num('warmup', 0, 120),
   durationS: num('duration', 2, 600),
@@ -285,14 +289,14 @@ const regionKey = (p: Pos) => {
 
 function layout(scenario: Scenario, accounts: Account[], seed: number): RunSpec[] {
   const r = rng(accounts.length * 7919 + scenario.length);
-  // Observers spread evenly over the bots (every k-th); the first few of them are probes.
-  const n = accounts.length, obs = Math.min(P.observers, n);
+  // Observers spread evenly over the bots (every k-th); the first few of them are probes. `decoding`: all of them.
+  const n = accounts.length, obs = scenario === 'decoding' ? n : Math.min(P.observers, n);
   const observer = (i: number) => (i * obs) % n < obs;
   const probe = (i: number) => observer(i) && Math.floor((i * obs) / n) < P.probes;
-  if (scenario === 'crowd' || scenario === 'corner2' || scenario === 'spawn') {
+  if (scenario === 'crowd' || scenario === 'corner2' || scenario === 'spawn' || scenario === 'decoding') {
     // The crowd gathers at the corner of regions (0,0), (-1,0), (0,-1), (-1,-1) (the world spawn before issue 9);
     // `spawn` at the world spawn of today (src/game/character.ts defaultSpawn: the centre of region (0,0)).
-    const s = scenario === 'spawn' ? defaultSpawn(seed) : at(seed, CORNER.x, CORNER.z);
+    const s = scenario === 'spawn' || scenario === 'decoding' ? defaultSpawn(seed) : at(seed, CORNER.x, CORNER.z);
     // corner2: the first four bots start one in each region around the corner (the spawn mirrored across its
     // borders), so that the bench can make the four rooms one by one, and stay within 2 blocks of their start (8
     // from the borders): each region keeps a client, so its room is not disposed and placed again elsewhere when the
@@ -731,7 +735,7 @@ function textTable(head: string[], body: string[][]): string {
   const w = head.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
   return all.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ').trimEnd()).join('\n');
 }
-const TITLES: Record<Scenario, string> = { crowd: 'crowd at the four-region corner', gather: 'crowd gathering at the corner from all four regions', spawn: 'crowd at the world spawn (a region centre)', spread: 'spread over 64 regions', border: 'border walkers', corner2: 'crowd at the corner, regions on two processes' };
+const TITLES: Record<Scenario, string> = { crowd: 'crowd at the four-region corner', gather: 'crowd gathering at the corner from all four regions', spawn: 'crowd at the world spawn (a region centre)', decoding: 'the spawn crowd, every bot decoding', spread: 'spread over 64 regions', border: 'border walkers', corner2: 'crowd at the corner, regions on two processes' };
 const neighbourBytes = (r: RunResult) => r.bytesPerClientS / r.completeness.seenMean;
 
 /** leyline | naive, and how: on two processes (A + B CPU), or another scenario's run reused. */
@@ -835,9 +839,10 @@ async function main(): Promise<void> {
     ...(SCENARIOS.includes('corner2') ? P.corner2 : []),
     ...(SCENARIOS.includes('gather') ? P.gather : []),
     ...(SCENARIOS.includes('spawn') ? P.spawn : []),
+    ...(SCENARIOS.includes('decoding') ? P.decoding : []),
   );
   // Bounded whatever happens (a hung join, a wedged child): generous next to the planned time.
-  const planned = VARIANTS.length * ((SCENARIOS.includes('crowd') ? P.crowd.length + P.capacity.length : 0) + (SCENARIOS.includes('spread') ? P.spread.length : 0) + (SCENARIOS.includes('border') ? P.border.length : 0) + (SCENARIOS.includes('corner2') ? P.corner2.length : 0) + (SCENARIOS.includes('gather') ? P.gather.length : 0) + (SCENARIOS.includes('spawn') ? P.spawn.length : 0));
+  const planned = VARIANTS.length * ((SCENARIOS.includes('crowd') ? P.crowd.length + P.capacity.length : 0) + (SCENARIOS.includes('spread') ? P.spread.length : 0) + (SCENARIOS.includes('border') ? P.border.length : 0) + (SCENARIOS.includes('corner2') ? P.corner2.length : 0) + (SCENARIOS.includes('gather') ? P.gather.length : 0) + (SCENARIOS.includes('spawn') ? P.spawn.length : 0) + (SCENARIOS.includes('decoding') ? P.decoding.length : 0));
   const { database, dataDir, db, onCleanup, cleanup } = await benchRun(300 + planned * (P.warmupS + P.durationS + 180));
   const dbName = database.name;
   const profDir = P.cpuProf ? await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-prof-')) : undefined;
@@ -867,7 +872,7 @@ async function main(): Promise<void> {
     const ctx: Ctx = { env, procs, db, dbName, world, profDir };
 
     const results: RunResult[] = [];
-    const sizes: Record<Scenario, number[]> = { crowd: P.crowd, gather: P.gather, spawn: P.spawn, spread: P.spread, border: P.border, corner2: P.corner2 };
+    const sizes: Record<Scenario, number[]> = { crowd: P.crowd, gather: P.gather, spawn: P.spawn, decoding: P.decoding, spread: P.spread, border: P.border, corner2: P.corner2 };
     for (const scenario of SCENARIOS) {
       // The crowd is also the capacity curve: its --crowd sizes always run, the --capacity sizes in between and
       // beyond only while the variant held 20 Hz at its last size.
@@ -1006,7 +1011,7 @@ ${verdict.join('\n')}`);
     '## How it is measured',
     '',
     '- **Bots** (loadtest/walker.ts, in `--bot-procs` processes of their own, loadtest/bot-proc.ts) know docs/protocol.md and the shared world generator (src/world), nothing of the server: they register, create a character, take a seat with `POST /api/play` (the naive peer: the bench-only `POST /bench/play`), consume it with @colyseus/sdk, and on `handoff {reservation}` consume the new seat and then leave the old room (`handoff {error}` or an unexpected close: `POST /api/play` again). Each move is a legal step by the protocol\'s movement rule (body box swept clear of solid blocks, feet at most 1.3 above the support, a hop straight up before a step up, a step and then a drop for a step down) from the position the server has: predicted from the bot\'s accepted moves, reset from `correction` and from its own character in the state. A bot with no legal step that move turns and counts as "boxed in".',
-    `- **Observers**: ${P.observers} bots per run (every k-th, or all of them in smaller runs) decode every patch; the others decode until they know their own position, then count their patch frames without decoding them (the server sends them the same bytes) and follow their position from the move replies (an accepted move puts the bot where it asked) and corrections. Decoding every player's changes in every one of 500 bots takes more CPU than this machine has beside the server (≈ 0.5 µs a change, 3–4 M changes/s for the naive peer at 500).`,
+    `- **Observers**: ${P.observers} bots per run (every k-th, or all of them in smaller runs) decode every patch; the others decode until they know their own position, then count their patch frames without decoding them (the server sends them the same bytes) and follow their position from the move replies (an accepted move puts the bot where it asked) and corrections. Decoding every player's changes in every one of 500 bots takes more CPU than this machine has beside the server (≈ 0.5 µs a change, 3–4 M changes/s for the naive peer at 500). The \`decoding\` scenario is the spawn crowd with every bot decoding, as SDK clients do: there the bots saturate this machine and walk fewer than 10 moves/s, so its move→patch is mostly the bots' own queueing.`,
     '- **View completeness**: every `--sample-ms`, every bot records at once its authoritative position (the server\'s, as it last heard it: its own character in a decoded patch, a move\'s reply or a correction), and every observer the set of character ids in its current room\'s state. The bench gathers all positions; for every observer it counts the other bots within 32 blocks (horizontal distance) and how many of them are in its set. The share is Σ seen ÷ Σ within 32 over all observers and samples; bands split it by distance. An observer in the middle of a handoff judges from the room it is leaving (what its client shows), and a bot in a handoff counts as a target at its last known position.',
     '- **Bytes**: bytes read on each bot\'s TCP sockets (`ws` under the SDK: `socket.bytesRead`), all its room connections (a handoff opens one more, and its upgrade counts), over the window, divided by bots × seconds. The frame meter (every WebSocket message the SDK receives, by protocol code, + header) is shown beside it as a check and for the breakdown.',
     '- **Server CPU** (% of one core) from the server child\'s `process.cpuUsage()` over the window, read over IPC; RSS and heap at the end. **Tick** and **patch**: the rooms\' seams (rooms/ports.ts hooks); the naive peer\'s tick is its 20 Hz simulation interval (gravity), its patches go on Colyseus\' own 50 ms timer. Ticks per room per second use the room count at the end of the window. Event-loop delay: `monitorEventLoopDelay` in the server child. Leyline\'s rooms start young-generation collections in the idle part of a tick (rooms/idle-gc.ts, `--expose-gc` as `npm start` runs the server): their count and duration are shown; they are in the server CPU, not in the tick or the patch.',
