@@ -829,20 +829,21 @@ function profileTable(label: string, p: ProfileSummary): string[] {
 
 // ---- main ----
 
+/**
+ * The crowd sizes a scenario runs at. The crowd is also the capacity curve: its --crowd sizes always run, the
+ * --capacity sizes in between and beyond only while the variant held 20 Hz at its last size.
+ */
+function sizesOf(scenario: Scenario): number[] {
+  if (scenario === 'crowd') return [...new Set([...P.crowd, ...P.capacity])].sort((a, b) => a - b);
+  const sizes: Record<Exclude<Scenario, 'crowd'>, number[]> = { gather: P.gather, spawn: P.spawn, decoding: P.decoding, spread: P.spread, border: P.border, corner2: P.corner2 };
+  return sizes[scenario];
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const maxBots = Math.max(
-    2,
-    ...(SCENARIOS.includes('crowd') ? [...P.crowd, ...P.capacity] : []),
-    ...(SCENARIOS.includes('spread') ? P.spread : []),
-    ...(SCENARIOS.includes('border') ? P.border : []),
-    ...(SCENARIOS.includes('corner2') ? P.corner2 : []),
-    ...(SCENARIOS.includes('gather') ? P.gather : []),
-    ...(SCENARIOS.includes('spawn') ? P.spawn : []),
-    ...(SCENARIOS.includes('decoding') ? P.decoding : []),
-  );
+  const maxBots = Math.max(2, ...SCENARIOS.flatMap(sizesOf));
   // Bounded whatever happens (a hung join, a wedged child): generous next to the planned time.
-  const planned = VARIANTS.length * ((SCENARIOS.includes('crowd') ? P.crowd.length + P.capacity.length : 0) + (SCENARIOS.includes('spread') ? P.spread.length : 0) + (SCENARIOS.includes('border') ? P.border.length : 0) + (SCENARIOS.includes('corner2') ? P.corner2.length : 0) + (SCENARIOS.includes('gather') ? P.gather.length : 0) + (SCENARIOS.includes('spawn') ? P.spawn.length : 0) + (SCENARIOS.includes('decoding') ? P.decoding.length : 0));
+  const planned = VARIANTS.length * SCENARIOS.reduce((sum, s) => sum + sizesOf(s).length, 0);
   const { database, dataDir, db, onCleanup, cleanup } = await benchRun(300 + planned * (P.warmupS + P.durationS + 180));
   const dbName = database.name;
   const profDir = P.cpuProf ? await fs.mkdtemp(path.join(os.tmpdir(), 'leyline-prof-')) : undefined;
@@ -872,11 +873,9 @@ async function main(): Promise<void> {
     const ctx: Ctx = { env, procs, db, dbName, world, profDir };
 
     const results: RunResult[] = [];
-    const sizes: Record<Scenario, number[]> = { crowd: P.crowd, gather: P.gather, spawn: P.spawn, decoding: P.decoding, spread: P.spread, border: P.border, corner2: P.corner2 };
     for (const scenario of SCENARIOS) {
-      // The crowd is also the capacity curve: its --crowd sizes always run, the --capacity sizes in between and
-      // beyond only while the variant held 20 Hz at its last size.
-      const steps = scenario === 'crowd' ? [...new Set([...P.crowd, ...P.capacity])].sort((a, b) => a - b) : sizes[scenario];
+      const steps = sizesOf(scenario);
+      const always = scenario === 'crowd' ? P.crowd : steps; // the capacity sizes run only while 20 Hz held
       for (const n of steps) {
         const specs = layout(scenario, accounts.slice(0, n), world.seed);
         for (const v of VARIANTS) {
@@ -887,7 +886,7 @@ async function main(): Promise<void> {
             continue;
           }
           const last = results.filter((r) => r.scenario === scenario && r.variant === v).at(-1);
-          if (!sizes[scenario].includes(n) && last && !last.holds20Hz) continue;
+          if (!always.includes(n) && last && !last.holds20Hz) continue;
           results.push(await run(scenario, v, specs, ctx));
         }
       }

@@ -16,7 +16,7 @@ import { VoxelWorld } from '../src/world/index.js';
 import { applyGravity, checkMove, moveBudgetAt, MOVE_BUDGET_MAX_BLOCKS, type Mover } from '../src/game/movement.js';
 import type { CharacterSnapshot } from '../src/game/character.js';
 import { moveMsg } from '../rooms/messages.js';
-import { cpuMsSince, type RegionRoomDeps, type RegionWriter, type RoomSeams } from '../rooms/ports.js';
+import { cpuMsSince, tickCpuStart, type RegionRoomDeps, type RegionWriter, type RoomSeams } from '../rooms/ports.js';
 
 export const NAIVE_ROOM_NAME = 'naive';
 
@@ -115,7 +115,7 @@ export function naiveRoom(deps: RegionRoomDeps, hooks?: RoomSeams['hooks']) {
     /** The same gravity as Leyline's movement rules; nothing else lives in this world. */
     private tick(): void {
       const t0 = performance.now();
-      const cpu0 = hooks?.tick && (hooks.sampleTickCpu?.() ?? true) ? process.cpuUsage() : undefined;
+      const cpu0 = tickCpuStart(hooks);
       const now = Date.now();
       for (const [id, c] of this.live) {
         const y = applyGravity(this.world, c, now, 1000 / deps.settings.tickRateHz);
@@ -124,7 +124,7 @@ export function naiveRoom(deps: RegionRoomDeps, hooks?: RoomSeams['hooks']) {
         this.state.players.get(id)!.y = y;
       }
       this.lastTickEnd = performance.now();
-      hooks?.tick?.(this.lastTickEnd - t0, cpu0 ? cpuMsSince(cpu0) : undefined);
+      hooks?.tick?.(this.lastTickEnd - t0, cpuMsSince(cpu0));
     }
 
     override broadcastPatch(): boolean {

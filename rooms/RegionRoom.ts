@@ -24,7 +24,7 @@ import { CellSerializer } from './patches.js';
 import { joinOptions, MESSAGES, type JoinOptions } from './messages.js';
 import type { WorldInfo } from '../src/persist/store.js';
 import { scavengeIfDue } from './idle-gc.js';
-import { cpuMsSince, LOGOUT_CHANNEL, type Interest, type RegionRoomDeps, type RegionWriter, type RoomSeams } from './ports.js';
+import { cpuMsSince, LOGOUT_CHANNEL, tickCpuStart, type Interest, type RegionRoomDeps, type RegionWriter, type RoomSeams } from './ports.js';
 import { handoffRecords, isInternal, LEASE_WAIT_MS, liveCharacters, pendingSeats, SEAT_RESERVATION_S } from './registry.js';
 import { Ghosts } from './ghosts.js';
 import { recordFromJson } from '../src/game/character.js';
@@ -312,7 +312,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     const endTimer = this.deps.metrics.tickTimer();
     const t0 = performance.now();
     const hooks = this.seams.hooks;
-    const cpu0 = hooks?.tick && (hooks.sampleTickCpu?.() ?? true) ? process.cpuUsage() : undefined;
+    const cpu0 = tickCpuStart(hooks);
     const now = this.now();
     for (const key of this.ghosts.apply(now)) this.interest.chunkAdded(key);
     const ev = this.sim.step(now, now - this.lastStepAt);
@@ -325,7 +325,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     this.ghosts.publish(ev);
     endTimer();
     this.lastTickEnd = performance.now();
-    hooks?.tick?.(this.lastTickEnd - t0, cpu0 ? cpuMsSince(cpu0) : undefined);
+    hooks?.tick?.(this.lastTickEnd - t0, cpuMsSince(cpu0));
     if (now - this.lastPatchAt >= this.deps.settings.patchRateMs * PATCH_DUE_FRACTION) {
       this.lastPatchAt = now;
       this.broadcastPatch();

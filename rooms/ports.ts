@@ -122,13 +122,20 @@ export type RoomSeams = {
   };
 };
 
+/** The start of a tick's CPU time (for `cpuMsSince`) when `hooks` takes tick times and samples this tick. */
+export function tickCpuStart(hooks: RoomSeams['hooks']): NodeJS.CpuUsage | undefined {
+  return hooks?.tick && (hooks.sampleTickCpu?.() ?? true) ? process.cpuUsage() : undefined;
+}
+
 /**
- * The process's CPU time since `from` (a `process.cpuUsage()`), ms: a tick's own cost, for RoomSeams `hooks.tick`.
+ * The process's CPU time since `from` (a `tickCpuStart`), ms: a tick's own cost, for RoomSeams `hooks.tick`;
+ * undefined when the tick was not sampled.
  * Not `process.threadCpuUsage`: Linux reads a running thread's own time as of its last scheduler event, so over a
  * tick that began with a wake-up it counts next to nothing (0.01 ms for 0.3 ms busy, measured); the process's
  * time is read up to date (its other threads, GC helpers among them, count too).
  */
-export function cpuMsSince(from: NodeJS.CpuUsage): number {
+export function cpuMsSince(from: NodeJS.CpuUsage | undefined): number | undefined {
+  if (!from) return undefined;
   const d = process.cpuUsage(from);
   return (d.user + d.system) / 1000;
 }
