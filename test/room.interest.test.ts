@@ -12,7 +12,7 @@ import type { Room } from '@colyseus/sdk';
 import { bootTestServer, type TestServer } from './support/server.js';
 import { ClientState, type Client } from '@colyseus/core';
 import { $changes, Encoder, StateView, type Schema } from '@colyseus/schema';
-import { FAR_EVERY, isDue, MID_BLOCKS, MID_EVERY, NEAR_BLOCKS, updateEvery } from '../rooms/patches.js';
+import { FAR_EVERY, isDue, MID_BLOCKS, MID_EVERY, NEAR_BLOCKS, personalPart, updateEvery } from '../rooms/patches.js';
 import { InterestManager } from '../rooms/interest.js';
 import { CharacterState, NpcState, OWNER, RegionState } from '../schema/index.js';
 import { me, newPlayer, placeCharacter, roomSession, until, walkableStrip, walkX, WIRE_EPS, type Player } from './support/game.js';
@@ -227,5 +227,45 @@ describe('personal views reused after a leave (rooms/interest.ts detach)', () =>
     assert.deepEqual(reused, expected);
     interest.detach('b');
     fresh.dispose();
+  });
+
+  it('a personal part walks only the own character and its ancestors, and is what encodeView makes, byte for byte (rooms/patches.ts personalPart)', () => {
+    const state = new RegionState();
+    const x = hero('x'), y = hero('y');
+    state.characters.set('x', x);
+    state.characters.set('y', y);
+    const encoder = new Encoder(state);
+    const buffer = new Uint8Array(64 * 1024);
+    const view = new StateView();
+    view.add(x);
+    view.add(x, OWNER);
+    const both = () => {
+      const it = { offset: 1 };
+      encoder.encode(it);
+      const shared = it.offset;
+      const mine = Buffer.from(personalPart(encoder, view, x, shared, it));
+      const theirs = Buffer.from(encoder.encodeView(view, shared, it, encoder.sharedBuffer).subarray(shared));
+      encoder.discardChanges();
+      return { mine, theirs };
+    };
+    encoder.encode({ offset: 0 }, undefined, buffer); // the join's patch (a queued view goes through encodeView)
+    view.changes.clear();
+    encoder.discardChanges();
+    const ticks: (() => void)[] = [
+      () => ((x.mana = 2), (x.x = 11), (state.tick = 1)), // owner-only and public fields
+      () => (x.cooldowns.set('ward', 9), x.knownSpells.push('ward'), (y.mana = 1), (y.z = 12)), // its collections; another's fields
+      () => state.characters.set('z', hero('z')), // someone else joins: nothing for this view
+      () => ((y.hp = 4), (state.timeOfDay = 3)), // nothing of its own
+      () => (state.characters.delete('y'), (x.xp = 5)),
+    ];
+    let nonEmpty = 0;
+    for (const change of ticks) {
+      change();
+      const { mine, theirs } = both();
+      assert.deepEqual(mine, theirs);
+      if (mine.length > 0) nonEmpty++;
+    }
+    assert.equal(nonEmpty, 3, 'the own character changed on three of the five ticks');
+    view.dispose();
   });
 });
