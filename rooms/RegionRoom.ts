@@ -169,7 +169,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
       presence: this.presence, worldId: world.id, rx: opts.rx, rz: opts.rz, band: (settings.viewRadiusChunks + 1) * CHUNK_SIZE + HANDOFF_MARGIN_BLOCKS,
       state: this.state, sim: this.sim, newCharacter: () => this.seams.wire?.character() ?? new CharacterState(), log,
       wanted: this.interest instanceof InterestManager ? (x, z) => (this.interest as InterestManager).wants(x, z) : undefined,
-      watches: this.interest instanceof InterestManager ? (rx, rz) => (this.interest as InterestManager).wantsRegion(rx, rz, REGION_SIZE) : undefined,
+      watchArea: this.interest instanceof InterestManager ? (rx, rz) => (this.interest as InterestManager).wantedArea(rx, rz, REGION_SIZE, HANDOFF_MARGIN_BLOCKS) : undefined,
     });
     this.sessions = new Sessions({ roomId: this.roomId, worldId: world.id, presence: this.presence, log }, this.sim, this.wire, this.writer, this.interest, {
       handedOff: (id, rx, rz) => this.ghosts.handedOff(id, rx, rz, this.now()),

@@ -19,7 +19,12 @@
  *    no neighbour watches publishes no rows (its full frames still go out, empty
  *    of rows, with its own `watch`), except for a while after it handed a
  *    character to a neighbour (that player arrives next to its border). A room
- *    that starts being watched answers with a full frame.
+ *    that starts being watched answers with a full frame. With `watch` go the
+ *    `areas`: the part of each watched neighbour its clients could see (or are
+ *    a chunk column from seeing). A room publishes rows only of what stands in
+ *    some watcher's area: over a world of spread-out players a neighbour's
+ *    clients see a strip along the border, not the crowd in the middle, whose
+ *    rows each neighbour would otherwise take in and put aside every tick.
  * A ghost whose publisher has been silent for GHOST_TTL_MS is removed (the
  * publishing room died). A character is never shown twice: a map has one entry
  * per id, and an id the room simulates itself is never a ghost. When a ghost
@@ -70,7 +75,12 @@ export type GhostFrame = {
   ngone?: string[];
   /** Neighbours ("rx,rz") whose rows the publisher wants. */
   watch?: string[];
+  /** Per watched neighbour, the block rectangle [x0, z0, x1, z1) of it that the publisher wants rows of (whole when absent). */
+  areas?: [string, number, number, number, number][];
 };
+
+/** A block rectangle [x0, z0, x1, z1). */
+type Area = [number, number, number, number];
 
 /** `row`: the last row copied into the ghost's state object (only copyIn writes a ghost's fields: equal values are not read back from it). */
 type Ghost = { kind: 'character' | 'npc' | 'chunk'; source: string; seenAt: number; awaySince?: number; row?: CharRow | NpcRow };
@@ -95,10 +105,17 @@ export type GhostsOptions = {
    */
   wanted?: (x: number, z: number) => boolean;
   /**
-   * Whether a client of this room could see into region (rx, rz) (rooms/interest.ts `wantsRegion`): the
-   * neighbours it watches. Without it the room watches all eight, and publishes whether watched or not.
+   * Whether a client of this room could see into region (rx, rz): the neighbours it watches, each whole (a room
+   * passes `watchArea`, which also says which part). Without either the room watches all eight, and publishes
+   * whether watched or not.
    */
   watches?: (rx: number, rz: number) => boolean;
+  /**
+   * What a client of this room could see of region (rx, rz) (rooms/interest.ts `wantedArea`), undefined for
+   * nothing. When given, it decides which neighbours this room watches (in place of `watches`) and tells them which
+   * part of their region it wants rows of.
+   */
+  watchArea?: (rx: number, rz: number) => Area | undefined;
 };
 
 /** After handing a character to a neighbour, publish rows for that long even if no neighbour watches (100 ticks: 5 s). */
@@ -130,10 +147,12 @@ export class Ghosts {
   private fullDue = true;
   private readonly listeners = new Map<string, (f: GhostFrame) => void>();
   private ticks = 0;
-  /** The neighbours this room watches (wants rows from). */
-  private watching: string[] = [];
+  /** The neighbours this room watches (wants rows from), and the part of each (`areas` of a frame). */
+  private watching: { watch: string[]; areas?: [string, ...Area][]; key: string } = { watch: [], key: '' };
   /** Neighbours that said they watch this room. */
-  private readonly watchedBy = new Set<string>();
+  private readonly watchedBy = new Map<string, Area | undefined>();
+  /** The areas of the watchers as of the last change of `watchedBy` (null: some watcher wants all of this region). */
+  private publishAreas: Area[] | null = null;
   /** Until which tick this room publishes rows anyway (a character was just handed to a neighbour). */
   private courtesyUntil = -1;
 
@@ -156,7 +175,7 @@ export class Ghosts {
       }
     }
     this.watching = this.neighboursWatched();
-    this.send({ from: this.me, hello: true, watch: this.watching } satisfies GhostFrame);
+    this.send({ from: this.me, hello: true, ...this.watchFields() } satisfies GhostFrame);
   }
 
   /** The room is going away: an empty full frame tells the neighbours to drop its copies now (not after GHOST_TTL_MS), and that it watches nobody. */
@@ -228,11 +247,11 @@ export class Ghosts {
     }
     if (this.ticks % FULL_EVERY_TICKS === 0) this.expire(now);
     if (this.o.wanted && this.ticks % WANTED_EVERY_TICKS === 0) this.sortAside(now);
-    if (this.o.watches && this.ticks % WANTED_EVERY_TICKS === 0) {
+    if (this.watchesSome() && this.ticks % WANTED_EVERY_TICKS === 0) {
       const watching = this.neighboursWatched();
-      if (watching.join() !== this.watching.join()) {
+      if (watching.key !== this.watching.key) {
         this.watching = watching;
-        this.send({ from: this.me, watch: watching } satisfies GhostFrame);
+        this.send({ from: this.me, ...this.watchFields() } satisfies GhostFrame);
       }
     }
     return added;
@@ -242,19 +261,58 @@ export class Ghosts {
     this.o.presence.publish(this.channel, f);
   }
 
-  /** Whether a neighbour wants this room's rows (or it handed a character over lately); always, without `watches`. */
-  private watched(): boolean {
-    return !this.o.watches || this.watchedBy.size > 0 || this.ticks <= this.courtesyUntil;
+  /** Whether this room chooses the neighbours it watches (else it watches all eight, and publishes whether watched or not). */
+  private watchesSome(): boolean {
+    return !!(this.o.watchArea ?? this.o.watches);
   }
 
-  private neighboursWatched(): string[] {
-    const out: string[] = [];
+  /** Whether a neighbour wants this room's rows (or it handed a character over lately); always, without `watches`. */
+  private watched(): boolean {
+    return !this.watchesSome() || this.watchedBy.size > 0 || this.ticks <= this.courtesyUntil;
+  }
+
+  /** Whether (x, z) is in some watcher's area (or rows go out whole: no areas, or just after a handoff). */
+  private inWatchedArea(x: number, z: number): boolean {
+    const areas = this.publishAreas;
+    if (areas === null || !this.watchesSome() || this.ticks <= this.courtesyUntil) return true;
+    for (const [x0, z0, x1, z1] of areas) if (x >= x0 && x < x1 && z >= z0 && z < z1) return true;
+    return false;
+  }
+
+  private neighboursWatched(): { watch: string[]; areas?: [string, ...Area][]; key: string } {
+    const watch: string[] = [];
+    const areas: [string, ...Area][] = [];
     for (let dx = -1; dx <= 1; dx++) {
       for (let dz = -1; dz <= 1; dz++) {
-        if ((dx !== 0 || dz !== 0) && (!this.o.watches || this.o.watches(this.o.rx + dx, this.o.rz + dz))) out.push(regionKey(this.o.rx + dx, this.o.rz + dz));
+        if (dx === 0 && dz === 0) continue;
+        const rx = this.o.rx + dx, rz = this.o.rz + dz, key = regionKey(rx, rz);
+        if (this.o.watchArea) {
+          const area = this.o.watchArea(rx, rz);
+          if (!area) continue;
+          watch.push(key);
+          areas.push([key, ...area]);
+        } else if (!this.o.watches || this.o.watches(rx, rz)) watch.push(key);
       }
     }
-    return out;
+    return { watch, ...(this.o.watchArea ? { areas } : {}), key: JSON.stringify([watch, areas]) };
+  }
+
+  /** `watch` (and `areas`) of this room's frames. */
+  private watchFields(): Pick<GhostFrame, 'watch' | 'areas'> {
+    return { watch: this.watching.watch, ...(this.watching.areas ? { areas: this.watching.areas } : {}) };
+  }
+
+  /** `watchedBy` changed: the union of the watchers' areas, null when some watcher wants the whole region. */
+  private watchersChanged(): void {
+    const areas: Area[] = [];
+    for (const a of this.watchedBy.values()) {
+      if (!a) {
+        this.publishAreas = null;
+        return;
+      }
+      areas.push(a);
+    }
+    this.publishAreas = areas;
   }
 
   /** End of a tick: publishes this region's band (changes every tick, all of it every FULL_EVERY_TICKS). */
@@ -290,7 +348,7 @@ export class Ghosts {
     this.chunksAsked.clear();
     if (full) f.kv = [...sim.chunkVersions].filter(([key]) => this.chunkInOwnBand(key));
     if (full) f.full = true;
-    if (full && this.o.watches) f.watch = this.watching;
+    if (full && this.watchesSome()) Object.assign(f, this.watchFields());
     if (c.length) f.c = c;
     if (n.length) f.n = n;
     if (k.length) f.k = k;
@@ -307,7 +365,7 @@ export class Ghosts {
     const { sim, state } = this.o;
     for (const [id, live] of sim.characters) {
       const st = state.characters.get(id);
-      const inBand = !!st && this.inOwnBand(live.x, live.z);
+      const inBand = !!st && this.inOwnBand(live.x, live.z) && this.inWatchedArea(live.x, live.z);
       if (inBand && (full || ev.characters.has(id) || !this.published.characters.has(id))) {
         c.push(charRow(st!));
         this.published.characters.add(id);
@@ -323,7 +381,7 @@ export class Ghosts {
     const npcsDue = this.ticks % NPC_EVERY_TICKS === 0;
     for (const [id, npc] of sim.npcs) {
       const st = state.npcs.get(id);
-      const inBand = !!st && this.inOwnBand(npc.x, npc.z);
+      const inBand = !!st && this.inOwnBand(npc.x, npc.z) && this.inWatchedArea(npc.x, npc.z);
       // NPCs' moves go out every NPC_EVERY_TICKS (they are scenery to the neighbours), characters' every tick.
       if (inBand && (full || (npcsDue && this.npcsMoved.has(id)) || !this.published.npcs.has(id))) {
         n.push(npcRow(st!));
@@ -340,10 +398,14 @@ export class Ghosts {
     if (f.hello) this.helloDue = this.fullDue = true;
     if (Array.isArray(f.watch)) {
       const watches = f.watch.includes(this.me);
-      if (watches && !this.watchedBy.has(f.from)) {
-        if (!this.watched()) this.fullDue = true; // rows start: all of them
-        this.watchedBy.add(f.from);
-      } else if (!watches) this.watchedBy.delete(f.from);
+      if (watches) {
+        if (!this.watchedBy.has(f.from) && !this.watched()) this.fullDue = true; // rows start: all of them
+        // What the watcher's clients could see of this region (whole without `areas`: an older or simpler watcher).
+        const entry = Array.isArray(f.areas) ? f.areas.find((a) => Array.isArray(a) && a[0] === this.me) : undefined;
+        const area = entry && entry.slice(1, 5).every((v) => typeof v === 'number' && Number.isFinite(v)) ? (entry.slice(1, 5) as Area) : undefined;
+        this.watchedBy.set(f.from, area);
+      } else this.watchedBy.delete(f.from);
+      this.watchersChanged();
     }
     if (f.want) for (const key of f.want) if (typeof key === 'string' && sim.chunkVersions.has(key)) this.chunksAsked.add(key);
     this.heardAt.set(f.from, now);
@@ -494,7 +556,8 @@ export class Ghosts {
 
   private expire(now: number): void {
     // A watcher that went silent (its room died without saying so) watches no more.
-    for (const w of this.watchedBy) if (now - (this.heardAt.get(w) ?? -Infinity) > GHOST_TTL_MS) this.watchedBy.delete(w);
+    for (const w of [...this.watchedBy.keys()]) if (now - (this.heardAt.get(w) ?? -Infinity) > GHOST_TTL_MS) this.watchedBy.delete(w);
+    this.watchersChanged();
     for (const [id, g] of this.ghosts) {
       const stale = g.awaySince !== undefined ? now - g.awaySince > AWAY_TTL_MS : g.kind !== 'chunk' && now - this.seenAt(g) > GHOST_TTL_MS;
       if (stale) this.drop(id, g.source);

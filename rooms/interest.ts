@@ -260,12 +260,27 @@ export class InterestManager {
   }
 
   /**
-   * Whether some client's view covers (or is one column from covering) a chunk column of the square of `size`
-   * blocks at region (rx, rz): whether this room wants that neighbour's rows (rooms/ghosts.ts `watch`).
+   * What this room's clients could see (or are one column from seeing) of the square of `size` blocks at region
+   * (rx, rz) grown by `pad` blocks on every side (where that region's characters may stand: its handoff margin),
+   * as a block rectangle [x0, z0, x1, z1) of whole chunk columns, or undefined when nothing: the rows it wants from
+   * that neighbour (rooms/ghosts.ts `areas`). The bounding box of the cells' views there.
    */
-  wantsRegion(rx: number, rz: number, size: number): boolean {
-    const n = size / CHUNK_SIZE;
-    return this.anyCellNear(rx * n, rz * n, rx * n + n - 1, rz * n + n - 1);
+  wantedArea(rx: number, rz: number, size: number, pad = 0): [number, number, number, number] | undefined {
+    const n = size / CHUNK_SIZE, p = Math.ceil(pad / CHUNK_SIZE);
+    const rcx0 = rx * n - p, rcz0 = rz * n - p, rcx1 = rx * n + n - 1 + p, rcz1 = rz * n + n - 1 + p;
+    const reach = this.radius + 1;
+    let cx0 = Infinity, cz0 = Infinity, cx1 = -Infinity, cz1 = -Infinity;
+    for (const cell of this.cells.values()) {
+      if (!this.occupied(cell)) continue;
+      const a0 = Math.max(cell.cx - reach, rcx0), a1 = Math.min(cell.cx + reach, rcx1);
+      const b0 = Math.max(cell.cz - reach, rcz0), b1 = Math.min(cell.cz + reach, rcz1);
+      if (a0 > a1 || b0 > b1) continue;
+      cx0 = Math.min(cx0, a0);
+      cz0 = Math.min(cz0, b0);
+      cx1 = Math.max(cx1, a1);
+      cz1 = Math.max(cz1, b1);
+    }
+    return cx0 === Infinity ? undefined : [cx0 * CHUNK_SIZE, cz0 * CHUNK_SIZE, (cx1 + 1) * CHUNK_SIZE, (cz1 + 1) * CHUNK_SIZE];
   }
 
   /** Whether a cell someone is in (or moving to) stands within radius + 1 columns (Chebyshev) of the column rectangle [cx0..cx1] × [cz0..cz1]. */

@@ -405,4 +405,58 @@ describe('ghost freshness (rooms/ghosts.ts, no server)', () => {
     assert.equal(st.x, 132);
     ghosts.stop();
   });
+
+  it('rows go out only for what stands in a watcher\'s area; the area grows: rows of what it now holds, shrinks: `gone`', async () => {
+    const presence = new LocalPresence();
+    const state = new RegionState();
+    const sim = new RegionSim(7, 0, 0);
+    const ghosts = new Ghosts({ presence, worldId: 'w-area', rx: 0, rz: 0, band: 112, state, sim, newCharacter: () => new CharacterState(), log: createLogger('silent'), watchArea: () => undefined });
+    const add = (id: string, x: number) => {
+      const live = sim.addCharacter({
+        id, userId: 'u', name: id, characterClass: 'mage', level: 1, xp: 0, stats: {}, x, y: 70, z: 10.5, yaw: 0, hp: 5, maxHp: 5, mana: 5, maxMana: 5,
+        corruption: 0, knownSpells: [], cooldowns: new Map(), respawnAt: undefined, handoffs: 0, mastery: new Map(), worldId: 'w-area', lastMoveAt: 0, moveBudget: 1,
+      });
+      state.characters.set(id, Object.assign(new CharacterState(), { id, name: id, characterClass: 'mage', x: live.x, y: live.y, z: live.z }));
+    };
+    add('middle', 60.5); // the middle of region (0,0), 67 blocks from its east border
+    add('border', 120.5); // 7 blocks from it
+    add('margin', 140.5); // in the handoff margin, on the east neighbour's ground
+    const frames: GhostFrame[] = [];
+    const mine = (f: GhostFrame) => frames.push(f);
+    await presence.subscribe(ghostChannel('w-area', 0, 0), mine);
+    await ghosts.start();
+    const east = (f: Omit<GhostFrame, 'from'>) => presence.publish(ghostChannel('w-area', 1, 0), { from: '1,0', ...f });
+    let t = 1_000_000;
+    /** A second of ticks: the ids this room sent rows of, and those it said are gone. */
+    const second = () => {
+      frames.length = 0;
+      for (let i = 0; i < FULL_EVERY_TICKS; i++) {
+        ghosts.apply((t += 50));
+        ghosts.publish(emptyEvents());
+      }
+      return {
+        rows: new Set(frames.flatMap((f) => (f.c ?? []).map((row) => row[0]))),
+        gone: new Set(frames.flatMap((f) => f.gone ?? [])),
+      };
+    };
+    // The east neighbour's clients see region (0,0) from x = 96 on (and its own ground, where the margin is).
+    east({ watch: ['0,0'], areas: [['0,0', 96, -32, 192, 160]] });
+    let s = second();
+    assert.deepEqual([...s.rows].sort(), ['border', 'margin'], 'the middle is out of the area: no rows of it');
+    // A client of it walks west: its area reaches the middle.
+    east({ watch: ['0,0'], areas: [['0,0', 32, -32, 192, 160]] });
+    s = second();
+    assert.ok(s.rows.has('middle'), 'rows of what the grown area holds');
+    // And back.
+    east({ watch: ['0,0'], areas: [['0,0', 112, -32, 192, 160]] });
+    s = second();
+    assert.ok(s.gone.has('middle'), 'what left the area is gone for the neighbour');
+    assert.ok(!s.rows.has('middle'));
+    assert.deepEqual([...s.rows].sort(), ['border', 'margin']);
+    // A watcher without areas (an older room) wants the whole region.
+    east({ watch: ['0,0'] });
+    assert.ok(second().rows.has('middle'));
+    ghosts.stop();
+    await presence.unsubscribe(ghostChannel('w-area', 0, 0), mine);
+  });
 });
