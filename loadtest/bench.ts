@@ -3,6 +3,8 @@
 //   npm run bench [-- --scenarios crowd,gather,spawn,spread,border,corner2 --crowd 100,300,500 --gather 300,500 --spawn 500 --spread 100,300,500 --border 100 --corner2 300
 //                     --capacity 200,400,700,900 --warmup 5 --duration 15 --bot-procs 2 --cpu-prof …]   (--help lists all)
 //   BENCH_KEEP_PROF=1 keeps the --cpu-prof files (the path is printed) instead of removing them with the run.
+//   --record DIR: every frame the bots' rooms receive, per run and bot process (DIR/<run>/<pid>/), for
+//   loadtest/decode-replay.ts (what decoding a run's stream costs a client process).
 //
 // Bots (loadtest/walker.ts, written from docs/protocol.md) run in their own processes (loadtest/bot-proc.ts). They
 // register, create a character, take a seat (POST /api/play; the naive peer: the bench route /bench/play), follow
@@ -95,6 +97,7 @@ const { values: args } = parseArgs({
     quiet: { type: 'string', default: '30' }, // before each run, wait for other processes to use less than this % of a core …
     'quiet-wait': { type: 'string', default: '45' }, // … for at most this many seconds (then run anyway; the report flags it)
     'cpu-prof': { type: 'boolean', default: false },
+    record: { type: 'string' }, // directory: each bot process keeps every frame its rooms receive, per run (loadtest/decode-replay.ts)
     'prof-top': { type: 'string', default: '20' },
     help: { type: 'boolean', default: false },
   },
@@ -150,6 +153,7 @@ const P = {
   quietWaitS: num('quiet-wait', 0, 3600),
   viewRadius: args['view-radius'] === undefined ? undefined : num('view-radius', 1, 5),
   cpuProf: args['cpu-prof']!,
+  record: args.record ? path.resolve(args.record) : undefined,
   redisUrl: args.redis!,
 };
 
@@ -542,6 +546,7 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
     const joinReq = (bots: RunSpec[], concurrency: number, endpoint = endpoints[0]!): BotRequest => ({
       cmd: 'join', endpoint, variant, worldId: ctx.world.id, seed: ctx.world.seed, speed: P.speed, moveMs: P.moveMs,
       bots: bots.map(({ account, plan, observer, probe }) => ({ account, plan, observer, probe })), concurrency,
+      ...(P.record ? { record: path.join(P.record, label) } : {}),
     });
     type Joined = { joined: number; failed: number; errors: string[] };
 

@@ -5,13 +5,14 @@
  * answer repeats it.
  */
 import './use-ws.js'; // first: the SDK must pick the `ws` package (bytes on the socket)
-import { CODE_NAMES, Terrain, Walker, registerAccount, type Account, type Plan, type Variant } from './walker.js';
+import { CODE_NAMES, Terrain, Walker, recordFrames, registerAccount, saveRecorded, type Account, type Plan, type Variant } from './walker.js';
+import path from 'node:path';
 import { pool } from './children.js';
 
 export type BotSpec = { account: Account; plan: Plan; observer: boolean; probe: boolean };
 export type BotRequest =
   | { cmd: 'register'; endpoint: string; tags: string[]; concurrency: number }
-  | { cmd: 'join'; endpoint: string; variant: Variant; worldId: string; seed: number; speed: number; moveMs: number; bots: BotSpec[]; concurrency: number }
+  | { cmd: 'join'; endpoint: string; variant: Variant; worldId: string; seed: number; speed: number; moveMs: number; bots: BotSpec[]; concurrency: number; record?: string }
   | { cmd: 'start' }
   | { cmd: 'window' }
   | { cmd: 'snap' }
@@ -80,6 +81,7 @@ async function handle(m: BotRequest): Promise<Record<string, unknown>> {
     }
     case 'join': {
       // Adds bots (a run joins the first bot of each room, then the rest); `stop` clears them.
+      if (m.record) recordFrames(path.join(m.record, String(process.pid)));
       if (terrain?.world.seed !== m.seed) terrain = new Terrain(m.seed);
       const t = terrain;
       const added = m.bots.map((b) => new Walker(b.account, { endpoint: m.endpoint, variant: m.variant, worldId: m.worldId, speed: m.speed, moveMs: m.moveMs, plan: b.plan, observer: b.observer, probe: b.probe }, t));
@@ -182,6 +184,7 @@ async function handle(m: BotRequest): Promise<Record<string, unknown>> {
       return c;
     }
     case 'stop':
+      saveRecorded();
       await Promise.all(walkers.map((w) => w.stop()));
       walkers = [];
       base = new Map();

@@ -24,6 +24,8 @@
  */
 import { Client, Protocol, Room } from '@colyseus/sdk';
 import type net from 'node:net';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Stepper, type Plan, type Pos, type Terrain } from './steering.js';
 
 export type Variant = 'leyline' | 'naive';
@@ -62,6 +64,32 @@ class Frames {
     this.byCode.set(code, (this.byCode.get(code) ?? 0) + wire);
   }
 }
+/**
+ * Frames kept for loadtest/decode-replay.ts (`npm run bench -- --record DIR`): every message each room of this
+ * process receives, from its handshake on, with its arrival time, written per room to `dir` (0.bin, 1.bin, …:
+ * [float64 ms][uint32 length][bytes] each) when the run's bots stop.
+ */
+let recording: { dir: string; rooms: Map<object, Buffer[]> } | undefined;
+export function recordFrames(dir: string): void {
+  recording ??= { dir, rooms: new Map() };
+}
+export function saveRecorded(): void {
+  if (!recording) return;
+  fs.mkdirSync(recording.dir, { recursive: true });
+  let i = 0;
+  for (const parts of recording.rooms.values()) fs.writeFileSync(path.join(recording.dir, `${i++}.bin`), Buffer.concat(parts));
+  recording = undefined;
+}
+function record(room: object, data: unknown): void {
+  let parts = recording!.rooms.get(room);
+  if (!parts) recording!.rooms.set(room, (parts = []));
+  const bytes = data instanceof ArrayBuffer ? Buffer.from(data) : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(String(data));
+  const head = Buffer.allocUnsafe(12);
+  head.writeDoubleLE(performance.now(), 0);
+  head.writeUInt32LE(bytes.length, 8);
+  parts.push(head, Buffer.from(bytes)); // a copy
+}
+
 const frames = new WeakMap<object, Frames>();
 /** Rooms whose patch frames are counted but not decoded (non-observer bots that know their position). */
 const skipPatches = new WeakMap<object, () => boolean>();
@@ -78,6 +106,7 @@ if (!(proto as { __benchMetered?: boolean }).__benchMetered) {
   (proto as { __benchMetered?: boolean }).__benchMetered = true;
   proto.onMessageCallback = function (this: object, ev: { data: unknown }) {
     framesOf(this).add(ev.data);
+    if (recording) record(this, ev.data);
     const d = ev.data;
     const first = d instanceof ArrayBuffer && d.byteLength ? new Uint8Array(d, 0, 1)[0]! : ArrayBuffer.isView(d) && d.byteLength ? (d as Uint8Array)[0]! : -1;
     if ((first & CODE_MASK) === Protocol.ROOM_STATE_PATCH && skipPatches.get(this)?.()) return;
