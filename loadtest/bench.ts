@@ -375,6 +375,8 @@ type RunResult = {
   bytesPerClientS: number;
   frameBytesPerClientS: number;
   framesPerClientS: Record<string, number>;
+  /** Messages per client per second by protocol code (framesPerClientS is bytes). */
+  messagesPerClientS?: Record<string, number>;
   moveToPatchMs: Quant;
   /** Of it, the server's part: a move's arrival → its client's next frames written (loadtest/server.ts). */
   moveToFrameMs: Quant;
@@ -633,7 +635,7 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
       }),
     };
     const total = <K extends keyof Collected>(k: K) => collected.reduce((a, c) => a + (c[k] as number), 0);
-    const merged = (k: 'framesByCode' | 'refusals' | 'closes' | 'fieldChanges') => {
+    const merged = (k: 'framesByCode' | 'messagesByCode' | 'refusals' | 'closes' | 'fieldChanges') => {
       const out: Record<string, number> = {};
       for (const c of collected) for (const [key, v] of Object.entries(c[k])) out[key] = (out[key] ?? 0) + v;
       return out;
@@ -654,6 +656,7 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
       bytesPerClientS: total('socketBytes') / windowS / bots,
       frameBytesPerClientS: total('frameBytes') / windowS / bots,
       framesPerClientS: Object.fromEntries(Object.entries(merged('framesByCode')).map(([k, v]) => [k, v / windowS / bots])),
+      messagesPerClientS: Object.fromEntries(Object.entries(merged('messagesByCode')).map(([k, v]) => [k, v / windowS / bots])),
       moveToPatchMs: q(collected.flatMap((c) => c.latenciesMs)),
       moveToFrameMs: q(all.flatMap((st) => st.moveToFrameMs)),
       handoffMs: q(collected.flatMap((c) => c.handoffMs)),
@@ -993,14 +996,20 @@ ${verdict.join('\n')}`);
     for (const r of warn) md.push(`Server log lines at warn or above (${r.label}, whole run, by phase and message):`, '', ...Object.entries(r.serverWarningsByMessage).sort((a, b) => b[1] - a[1]).map(([k, v]) => `- ${v} × \`${k.replace(/`/g, "'")}\``), '');
   }
   // Where the bytes go.
-  const byteRows = results.filter((r) => !r.reusedFrom).map((r) => [r.label, f(r.bytesPerClientS), Object.entries(r.framesPerClientS).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v)}`).join(', ')]);
+  const byteRows = results.filter((r) => !r.reusedFrom).map((r) => [
+    r.label,
+    f(r.bytesPerClientS),
+    Object.entries(r.framesPerClientS).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v)}`).join(', '),
+    // A patch goes out when something changed: the naive peer's stop when its bots stop sending (they stall when the machine is saturated).
+    r.messagesPerClientS ? Object.entries(r.messagesPerClientS).filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v, 1)}`).join(', ') : '',
+  ]);
   const fieldRows = results.filter((r) => r.probes > 0 && !r.reusedFrom).map((r) => [r.label, Object.entries(r.fieldChangesPerProbeS).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k} ${f(v, 0)}`).join(', ')]);
   md.push(
     '## Where the bytes go',
     '',
     'Frames received per client per second by Colyseus protocol code (payload + WebSocket header):',
     '',
-    mdTable(['run', 'socket B/client/s', 'frames by code, B/client/s'], byteRows),
+    mdTable(['run', 'socket B/client/s', 'frames by code, B/client/s', 'messages by code, per client per s'], byteRows),
     '',
     `Decoded state changes per client per second by field (${P.probes} probe bots per run; \`entry add/delete\` = a player entering or leaving the client's map):`,
     '',

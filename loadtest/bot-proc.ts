@@ -40,6 +40,8 @@ export type Collected = {
   socketBytes: number;
   frameBytes: number;
   framesByCode: Record<string, number>;
+  /** Messages received by protocol code (framesByCode is bytes). */
+  messagesByCode: Record<string, number>;
   moves: number;
   stuck: number;
   refusals: Record<string, number>;
@@ -60,7 +62,7 @@ if (!process.send) throw new Error('loadtest/bot-proc.ts is forked by loadtest/b
 let walkers: Walker[] = [];
 let terrain: Terrain | undefined;
 let snaps = new Map<string, { x: number; z: number; visible: Set<string> }>();
-let base = new Map<Walker, { socket: number; frames: Map<number, number> }>();
+let base = new Map<Walker, { socket: number; frames: Map<number, number>; counts: Map<number, number> }>();
 let cpu0 = process.cpuUsage();
 let t0 = performance.now();
 
@@ -99,7 +101,7 @@ async function handle(m: BotRequest): Promise<Record<string, unknown>> {
       for (const w of walkers) {
         w.resetWindow();
         w.recording = true;
-        base.set(w, { socket: w.socketBytes(), frames: w.frameBytes() });
+        base.set(w, { socket: w.socketBytes(), frames: w.frameBytes(), counts: w.frameCounts() });
       }
       cpu0 = process.cpuUsage();
       t0 = performance.now();
@@ -142,10 +144,14 @@ async function handle(m: BotRequest): Promise<Record<string, unknown>> {
       const windowS = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       for (const w of walkers) w.recording = false;
-      const framesByCode: Record<string, number> = {};
+      const framesByCode: Record<string, number> = {}, messagesByCode: Record<string, number> = {};
       let socketBytes = 0, frameBytes = 0;
       for (const w of walkers) {
-        const b = base.get(w) ?? { socket: 0, frames: new Map() };
+        const b = base.get(w) ?? { socket: 0, frames: new Map(), counts: new Map() };
+        for (const [k, v] of w.frameCounts()) {
+          const name = CODE_NAMES[k] ?? String(k);
+          messagesByCode[name] = (messagesByCode[name] ?? 0) + v - (b.counts.get(k) ?? 0);
+        }
         socketBytes += w.socketBytes() - b.socket;
         for (const [k, v] of w.frameBytes()) {
           const d = v - (b.frames.get(k) ?? 0);
@@ -169,6 +175,7 @@ async function handle(m: BotRequest): Promise<Record<string, unknown>> {
         socketBytes,
         frameBytes,
         framesByCode,
+        messagesByCode,
         moves: sum(walkers, (w) => w.moves),
         stuck: sum(walkers, (w) => w.stuck),
         refusals,

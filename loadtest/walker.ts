@@ -54,6 +54,8 @@ export const CODE_NAMES: Record<number, string> = Object.fromEntries(
 /** Frames received on one room connection, by protocol code (payload + WebSocket header). */
 class Frames {
   readonly byCode = new Map<number, number>();
+  /** Messages by protocol code. */
+  readonly countByCode = new Map<number, number>();
   total = 0;
   add(data: unknown): void {
     const n = data instanceof ArrayBuffer ? data.byteLength : ArrayBuffer.isView(data) ? data.byteLength : Buffer.byteLength(String(data));
@@ -62,6 +64,7 @@ class Frames {
     this.total += wire;
     const code = first & CODE_MASK;
     this.byCode.set(code, (this.byCode.get(code) ?? 0) + wire);
+    this.countByCode.set(code, (this.countByCode.get(code) ?? 0) + 1);
   }
 }
 /**
@@ -201,6 +204,13 @@ export class Walker {
   frameBytes(): Map<number, number> {
     const out = new Map<number, number>();
     for (const r of this.rooms) for (const [k, v] of framesOf(r).byCode) out.set(k, (out.get(k) ?? 0) + v);
+    return out;
+  }
+
+  /** Messages received, by protocol code. */
+  frameCounts(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const r of this.rooms) for (const [k, v] of framesOf(r).countByCode) out.set(k, (out.get(k) ?? 0) + v);
     return out;
   }
 
