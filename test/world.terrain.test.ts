@@ -11,6 +11,7 @@ import {
   WORLD_XZ_LIMIT,
   biomeAt,
   blockToChunk,
+  columnOf,
   generateChunk,
   heightAt,
   localIndex,
@@ -215,6 +216,24 @@ describe('world terrain', () => {
       if (!chunk) cache.set(key, (chunk = generateChunk(SEED, c.cx, c.cy, c.cz)));
       assert.equal(terrainBlockAt(SEED, x, y, z), chunk[c.index], `at ${x},${y},${z}`);
     }
+  });
+
+  it('columnOf answers terrainBlockAt block for block, over whole columns (forests, water, mountains)', () => {
+    const rnd = splitmix32(5);
+    const [fx, fz] = columns(Biome.FOREST)[0]!;
+    const picks: [number, number][] = [...columns(Biome.WATER).slice(0, 4), ...columns(Biome.MOUNTAINS).slice(0, 4)];
+    for (let i = 0; i < 40; i++) picks.push([fx + (rnd() % 24) - 12, fz + (rnd() % 24) - 12]); // trees and their neighbours
+    let features = 0;
+    for (const [x, z] of picks) {
+      const blockAt = columnOf(SEED, x, z);
+      const h = heightAt(SEED, x, z);
+      for (let y = -1; y <= WORLD_HEIGHT; y++) {
+        const want = terrainBlockAt(SEED, x, y, z);
+        assert.equal(blockAt(y), want, `at ${x},${y},${z}`);
+        if (y > h && want !== Block.AIR && want !== Block.WATER && want !== Block.ICE) features++;
+      }
+    }
+    assert.ok(features > 20, `the columns cross trees (${features} blocks of features)`);
   });
 
   it('features are seamless across chunk borders', () => {

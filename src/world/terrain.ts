@@ -569,11 +569,53 @@ export function biomeAt(seed: number, x: number, z: number): BiomeId {
  */
 export function spawnPoint(seed: number, x: number, z: number): number {
   const h = heightAt(seed, x, z);
-  let below = terrainBlockAt(seed, x, h + 1, z);
+  const blockAt = columnOf(seed, x, z);
+  let below = blockAt(h + 1);
   for (let y = h + 1; y < WORLD_HEIGHT; y++) {
-    const above = terrainBlockAt(seed, x, y + 1, z);
+    const above = blockAt(y + 1);
     if (below === Block.AIR && above === Block.AIR) return y;
     below = above;
   }
   return WORLD_HEIGHT; // unreachable with MAX_SURFACE headroom; above the world is always air
+}
+
+/**
+ * terrainBlockAt of one column, y by y: the column's noise, layers and the features that could reach it are
+ * worked out once, not again for every y (spawnPoint asks a dozen heights of one column, and NPCs ask it for
+ * every column they step on: src/game/region/npcs.ts). test/world.terrain.test.ts checks it block for block.
+ */
+export function columnOf(seed: number, x: number, z: number): (y: number) => number {
+  checkInt('x', x);
+  checkInt('z', z);
+  const g = genFor(seed);
+  const col = sampleColumn(g, x, z);
+  const layers = layersOf(g, x, z, col, newLayers());
+  const h = heightOf(col);
+  let features: Feature[] | undefined;
+  return (y: number): number => {
+    checkInt('y', y, Number.MAX_SAFE_INTEGER);
+    if (y >= WORLD_HEIGHT) return Block.AIR;
+    if (y < 0) return Block.BEDROCK;
+    const base = layerBlock(layers, y);
+    if (base === Block.STONE) return stoneOrOre(g, x, y, z, h);
+    if (base !== Block.AIR) return base;
+    if (!features) {
+      features = [];
+      const sample = (sx: number, sz: number): number => sampleColumn(g, sx, sz);
+      const gx1 = floorDiv(x + FEATURE_REACH, CELL);
+      const gz1 = floorDiv(z + FEATURE_REACH, CELL);
+      for (let gz = floorDiv(z - FEATURE_REACH, CELL); gz <= gz1; gz++) {
+        for (let gx = floorDiv(x - FEATURE_REACH, CELL); gx <= gx1; gx++) {
+          const f = featureOfCell(g, gx, gz, sample);
+          if (f) features.push(f);
+        }
+      }
+    }
+    let best: number = Block.AIR;
+    for (const f of features) {
+      const b = featureBlock(f, x, y, z);
+      if (PRIORITY[b]! > PRIORITY[best]!) best = b;
+    }
+    return best;
+  };
 }
