@@ -23,8 +23,13 @@
  */
 import v8 from 'node:v8';
 
-/** Scavenge after a tick once the young generation is at least this full (the rest is headroom for the next ticks). */
-export const SCAVENGE_AT = 0.5;
+/**
+ * Scavenge after a tick once the young generation is at least this full (the rest is headroom for the next ticks:
+ * a tick of 500 clients allocates about a tenth of it). A collection costs about the same at any fill (it copies
+ * what is alive), so the later the fewer: at half full there were 3.4 a second at the spawn crowd and 10–11 over
+ * 64 regions; at 0.8, 1.6 and 6.5, each as long (5 and 7.8 ms p50), tick p99 unchanged.
+ */
+export const SCAVENGE_AT = 0.8;
 
 type Gc = (options: { type: 'minor' | 'major'; execution?: 'sync' | 'async' }) => void;
 
