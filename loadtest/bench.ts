@@ -646,6 +646,7 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
     const tickMs = q(all.flatMap((st) => st.tickMs)), patchMs = q(all.flatMap((st) => st.patchMs));
     const loopDelayP99Ms = Math.max(...all.map((st) => st.loopDelayP99Ms));
     const rooms = sumS((st) => st.rooms);
+    const ticksPerRoomS = sumS((st) => st.ticks / (st.wallMs / 1000)) / Math.max(1, rooms);
     const result: RunResult = {
       scenario, variant, bots, label, joined, joinFailed, joinErrors: joins.flatMap((j) => j.errors).slice(0, 5), joinS,
       connected: total('connected'),
@@ -677,11 +678,13 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
       patchMs,
       idleGcPerS: sumS((st) => st.idleGcMs.length / (st.wallMs / 1000)),
       idleGcMs: q(all.flatMap((st) => st.idleGcMs)),
-      ticksPerRoomS: sumS((st) => st.ticks / (st.wallMs / 1000)) / Math.max(1, rooms),
+      ticksPerRoomS,
       loopDelayP99Ms,
       loopDelayMaxMs: Math.max(...all.map((st) => st.loopDelayMaxMs)),
       serverWaitPct: all.every((st) => st.mainWaitMs !== undefined) ? Math.max(...all.map((st) => (st.mainWaitMs! / st.wallMs) * 100)) : undefined,
-      holds20Hz: loopDelayP99Ms <= TICK_BUDGET_MS && tickMs.p99 + patchMs.p99 <= TICK_BUDGET_MS,
+      // …and its rooms tick at 20 Hz: a saturated process delays every room's timer (64 rooms at 15 ticks a second
+      // kept their loop delay and tick p99 within 50 ms).
+      holds20Hz: loopDelayP99Ms <= TICK_BUDGET_MS && tickMs.p99 + patchMs.p99 <= TICK_BUDGET_MS && ticksPerRoomS >= 0.95 * (1000 / TICK_BUDGET_MS),
       botsCpuPct: (botsCpuS / windowS) * 100,
       dbCpuPct: (pgCpuS / windowS) * 100,
       othersCpuPct,
@@ -966,7 +969,7 @@ async function report(results: RunResult[], o: { loadStart: number[]; t0: number
     const cap = (r: RunResult | undefined) => (r ? [`${f(r.tickMs.p99, 2)} + ${f(r.patchMs.p99, 2)}`, f(r.serverCpuPct, 0), `${f(r.loopDelayP99Ms, 1)}`, r.holds20Hz ? 'yes' : '**no**'] : ['not run', '', '', '']);
     const head = ['clients', 'Leyline tick + patch p99, ms', 'CPU %', 'loop delay p99, ms', 'holds 20 Hz', 'naive tick + patch p99, ms', 'CPU %', 'loop delay p99, ms', 'holds 20 Hz'];
     const rows = sizes.map((n) => [String(n), ...cap(find('crowd', n, 'leyline')), ...cap(find('crowd', n, 'naive'))]);
-    md.push('## Capacity (crowd at the corner)', '', `A variant holds 20 Hz when its event-loop delay p99 and its tick p99 + patch p99 both stay within ${TICK_BUDGET_MS} ms; the curve steps up while it holds (bots share the machine: their CPU is in the details).`, '', mdTable(head, rows), '');
+    md.push('## Capacity (crowd at the corner)', '', `A variant holds 20 Hz when its event-loop delay p99 and its tick p99 + patch p99 both stay within ${TICK_BUDGET_MS} ms and its rooms tick at least 19 times a second; the curve steps up while it holds (bots share the machine: their CPU is in the details).`, '', mdTable(head, rows), '');
     console.log(`\n${textTable(head, rows)}`);
   }
   const two = results.filter((r) => r.processes);
