@@ -27,12 +27,14 @@ import { scavengeIfDue } from './idle-gc.js';
 import { cpuMsSince, LOGOUT_CHANNEL, tickCpuStart, type Interest, type RegionRoomDeps, type RegionWriter, type RoomSeams } from './ports.js';
 import { handoffRecords, isInternal, LEASE_WAIT_MS, liveCharacters, pendingSeats, SEAT_RESERVATION_S } from './registry.js';
 import { Ghosts } from './ghosts.js';
+import { Edits } from './edits.js';
 import { recordFromJson } from '../src/game/character.js';
 import { RegionHeld, takeRegionLease, type RegionLease } from './lease.js';
 import { content } from './content.js';
 import { CLOSE_LOGGED_OUT, CLOSE_RATE_LIMITED, CLOSE_REGION_MOVED, Sessions, sessionOf, type AuthData, type Session } from './sessions.js';
 import { WireSync } from './sync.js';
 import { HeldReply, TickFrames } from './frames.js';
+import { foreignEdit, type BlockEdit } from '../src/game/blocks.js';
 import { RoomNarration } from './narration.js';
 
 const HARD_MESSAGES_PER_SECOND = 120; // Colyseus drops a client past this; our own limiter answers RATE_LIMITED well below it
@@ -86,6 +88,9 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   private readonly frames = new TickFrames((err) => this.deps.log.error({ err, room: this.roomId }, 'a reply failed'));
   private sessions!: Sessions;
   private ghosts!: Ghosts;
+  private edits!: Edits;
+  /** Answers to edits this room forwarded to a neighbour (rooms/edits.ts), settled in the next tick after its frames. */
+  private readonly editAnswers: (() => void)[] = [];
   private stopRitualResults: (() => void) | undefined;
   private narration: RoomNarration | undefined;
   private lease: RegionLease | undefined;
@@ -106,6 +111,10 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
           if (verdict) return verdict;
           const parsed = m.schema.safeParse(payload);
           if (!parsed.success) return refuse('BAD_MESSAGE', parsed.error.issues[0]?.message ?? 'invalid payload');
+          if (type === 'block') {
+            const forwarded = this.forwardEdit(client, parsed.data as BlockEdit);
+            if (forwarded) return forwarded;
+          }
           // Answered inside the tick that applies it, after the client's patch (rooms/frames.ts).
           const reply = new HeldReply<Reply>();
           this.sim.submit(m.command(parsed.data as never, sessionOf(client)!.characterId), (r) => this.frames.settle(client, reply, r));
@@ -190,6 +199,8 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     });
     await this.presence.subscribe(LOGOUT_CHANNEL, this.onLogout);
     await this.ghosts.start();
+    this.edits = new Edits({ presence: this.presence, worldId: world.id, rx: opts.rx, rz: opts.rz, roomId: this.roomId, sim: this.sim, log });
+    await this.edits.start();
     this.clock.setInterval(() => void this.sessions.retryStranded(), settings.persistIntervalMs);
     this.seatReservationTimeout = SEAT_RESERVATION_S;
     // Patches go out at the end of a tick (at most every PATCH_RATE_MS), not on a free-running
@@ -264,6 +275,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     this.narration?.close();
     this.presence.unsubscribe(LOGOUT_CHANNEL, this.onLogout);
     this.ghosts?.stop();
+    this.edits?.stop();
     if (this.writer && !(await this.writer.stop())) this.deps.log.error({ room: this.roomId }, 'region disposed with unsaved changes');
     await this.sessions?.releaseAllClaims();
     await this.lease?.release();
@@ -315,6 +327,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     const cpu0 = tickCpuStart(hooks);
     const now = this.now();
     for (const key of this.ghosts.apply(now)) this.interest.chunkAdded(key);
+    for (const settle of this.editAnswers.splice(0)) settle(); // after the frame that carries the edited chunk
     const ev = this.sim.step(now, now - this.lastStepAt);
     this.lastStepAt = now;
     for (const key of this.wire.tick(this.sim, ev)) this.interest.chunkAdded(key);
@@ -323,6 +336,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     if (this.deps.settings.crowdGatherPerS > 0 && this.state.tick % CROWD_EVERY_TICKS === 0) this.gatherCrowds(now, ev);
     for (const c of ev.crossings) void this.sessions.handoff(c.characterId, c.rx, c.rz);
     this.ghosts.publish(ev);
+    this.edits.flush(); // the answers to forwarded edits, after the frame with their chunks
     endTimer();
     this.lastTickEnd = performance.now();
     hooks?.tick?.(this.lastTickEnd - t0, cpuMsSince(cpu0));
@@ -350,6 +364,22 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     }
     for (const id of this.enteredAt.keys()) if (!this.sim.characters.has(id)) this.enteredAt.delete(id);
     for (const m of crowdMoves(this.state, own, this.ghosts.characterBodies(), this.deps.settings.crowdGatherPerS)) this.sim.handOver(ev, m.characterId, m);
+  }
+
+  /**
+   * A block in reach on a neighbour's ground, for a character in play here, while that neighbour's room is heard
+   * from: sent to that room (rooms/edits.ts), answered when it answers. Undefined: the edit goes through the
+   * simulation as usual (which refuses it and hands the character over when the block is another region's).
+   */
+  private forwardEdit(client: Client, edit: BlockEdit): HeldReply<Reply> | undefined {
+    const id = sessionOf(client)?.characterId;
+    const c = id !== undefined ? this.sim.characters.get(id) : undefined;
+    if (!c || c.respawnAt !== undefined || !this.sim.isActive(c.id)) return undefined;
+    const owner = foreignEdit(this.sim, c, edit);
+    if (!owner || !this.ghosts.heardFrom(owner.rx, owner.rz, this.now())) return undefined;
+    const reply = new HeldReply<Reply>();
+    this.edits.forward(owner.rx, owner.rz, c, edit, (r) => this.editAnswers.push(() => this.frames.settle(client, reply, r)));
+    return reply;
   }
 
   /** Charges one message to the client's budget; a refusal when over it. */

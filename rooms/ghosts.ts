@@ -75,6 +75,8 @@ export type GhostFrame = {
   ngone?: string[];
   /** Neighbours ("rx,rz") whose rows the publisher wants. */
   watch?: string[];
+  /** The publisher's room is going away (its last frame). */
+  bye?: true;
   /** Per watched neighbour, the block rectangle [x0, z0, x1, z1) of it that the publisher wants rows of (whole when absent). */
   areas?: [string, number, number, number, number][];
 };
@@ -180,9 +182,14 @@ export class Ghosts {
 
   /** The room is going away: an empty full frame tells the neighbours to drop its copies now (not after GHOST_TTL_MS), and that it watches nobody. */
   stop(): void {
-    if (this.listeners.size) this.send({ from: this.me, full: true, watch: [] } satisfies GhostFrame);
+    if (this.listeners.size) this.send({ from: this.me, full: true, watch: [], bye: true } satisfies GhostFrame);
     for (const [ch, fn] of this.listeners) this.o.presence.unsubscribe(ch, fn);
     this.listeners.clear();
+  }
+
+  /** Whether region (rx, rz)'s room is alive: a frame of it came within GHOST_TTL_MS (it sends one a second at least). */
+  heardFrom(rx: number, rz: number, now: number): boolean {
+    return now - (this.heardAt.get(regionKey(rx, rz)) ?? -Infinity) <= GHOST_TTL_MS;
   }
 
   isGhost(id: string): boolean {
@@ -408,7 +415,9 @@ export class Ghosts {
       this.watchersChanged();
     }
     if (f.want) for (const key of f.want) if (typeof key === 'string' && sim.chunkVersions.has(key)) this.chunksAsked.add(key);
-    this.heardAt.set(f.from, now);
+    // A room that says goodbye is not heard from any more (heardFrom: no edits are forwarded to it).
+    if (f.bye) this.heardAt.delete(f.from);
+    else this.heardAt.set(f.from, now);
     // A full frame lists the whole band: what it does not list is dropped (below).
     const seen = f.full ? new Set<string>() : undefined;
     for (const row of f.c ?? []) {

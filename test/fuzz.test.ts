@@ -43,7 +43,7 @@ const MAX_SAME_WARNING = 3;
 /** Reply codes each message type may answer with (docs/protocol.md). */
 const CODES: Record<RoomType, ReadonlySet<string>> = {
   move: new Set(['INVALID_MOVE', 'BAD_MESSAGE', 'RATE_LIMITED', 'NOT_IN_REGION']),
-  block: new Set(['OUT_OF_REACH', 'OUT_OF_REGION', 'INVALID_BLOCK', 'OCCUPIED', 'BAD_MESSAGE', 'RATE_LIMITED', 'NOT_IN_REGION']),
+  block: new Set(['OUT_OF_REACH', 'OUT_OF_REGION', 'INVALID_BLOCK', 'OCCUPIED', 'BAD_MESSAGE', 'RATE_LIMITED', 'NOT_IN_REGION', 'REGION_BUSY']),
   chat: new Set(['BAD_MESSAGE', 'RATE_LIMITED', 'NOT_IN_REGION']),
   cast: new Set([
     'CASTER_DEAD', 'UNKNOWN_SPELL', 'SPELL_NOT_KNOWN', 'ON_COOLDOWN', 'NOT_ENOUGH_MANA', 'OUT_OF_RANGE', 'INVALID_TARGET',

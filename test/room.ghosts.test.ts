@@ -287,6 +287,16 @@ describe('seamless borders across two processes (Redis presence)', function () {
       assert.ok(near(bInA.x, spot.x + 4));
       assert.equal((await eb.room.request('move', { x: spot.x + 3.5, y: spot.y, z: spot.z })).ok, true);
       await until(ea.room, (s) => near(s.characters.get(b.characterId)?.x, spot!.x + 3.5), 'B\'s move seen across processes');
+      // A block on B's ground, in reach from A's side of the border: forwarded to B's room on the other process
+      // (rooms/edits.ts), made there, seen on both sides; A's character is not handed over.
+      const blk = { action: 'break' as const, x: Math.floor(spot.x) + 2, y: spot.y - 1, z: Math.floor(spot.z) };
+      const k = blockToChunk(blk.x, blk.y, blk.z);
+      const key = chunkKey(k.cx, k.cy, k.cz);
+      const done = await ea.room.request('block', blk);
+      assert.equal(done.ok, true, JSON.stringify(done));
+      await until(eb.room, (s) => s.chunks?.get(key)?.edits.get(String(k.index)) === 0, 'the edit in B\'s view');
+      await until(ea.room, (s) => s.chunks?.get(key)?.edits.get(String(k.index)) === 0, 'the edit in A\'s view, across processes');
+      assert.equal(ea.room.state.rx, rx - 1, 'A stays in its room');
     } finally {
       await Promise.all([ea.room.leave(), eb.room.leave()]);
     }

@@ -320,6 +320,34 @@ describe('region room', function () {
     await until(next, (s) => s.chunks?.get(chunkKey(c.cx, c.cy, c.cz))?.edits.get(String(c.index)) === 0, 'the edit in the view');
   });
 
+  it('with the neighbour\'s room running, an edit on its ground is made there without a handoff, and shows on both sides', async () => {
+    const [p, q] = [await newPlayer(t), await newPlayer(t)];
+    const spot = borderCrossing(p.seed, 23);
+    await placeCharacter(t, p, spot.x, spot.z, spot.y);
+    await placeCharacter(t, q, spot.x + 6, spot.z + 3, spot.y); // region 23's, near the border
+    const room = await enter(p);
+    const there = await enter(q);
+    assert.deepEqual([room.state.rx, there.state.rx], [22, 23]);
+    await until(room, (s) => s.characters?.get(q.characterId), 'the neighbour room is heard from (its character seen here)');
+    const handoffs: unknown[] = [];
+    room.onMessage('handoff', (m: unknown) => handoffs.push(m));
+    // Half a block west of the border; the block under the ground two columns east is region 23's.
+    const blk = { action: 'break' as const, x: Math.floor(spot.x) + 2, y: spot.y - 1, z: Math.floor(spot.z) };
+    const c = blockToChunk(blk.x, blk.y, blk.z);
+    const key = chunkKey(c.cx, c.cy, c.cz);
+    const done = await room.request('block', blk);
+    assert.equal(done.ok, true, JSON.stringify(done));
+    assert.equal(done.data.chunk, key);
+    // The reply came with the patch that shows the edit (the owner's chunk, as a ghost here).
+    assert.equal(room.state.chunks?.get(key)?.edits.get(String(c.index)), 0, 'the edit in this room\'s view with the reply');
+    await until(there, (s) => s.chunks?.get(key)?.edits.get(String(c.index)) === 0, 'the edit in the owner\'s view');
+    assert.equal(me(room, p).x, spot.x, 'the character stayed where it was');
+    // The owner's rules: that block is air now, so breaking it again is refused there.
+    const again = await room.request('block', blk);
+    assert.equal(!again.ok && again.code, 'INVALID_BLOCK', JSON.stringify(again));
+    assert.deepEqual(handoffs, [], 'no handoff');
+  });
+
   it('play answers 404 for an unknown character', async () => {
     const p = await newPlayer(t);
     const res = await play(t, { ...p, characterId: '00000000-0000-4000-8000-000000000000' });

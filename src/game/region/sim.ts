@@ -17,7 +17,9 @@ import { applyGravity, unstuck } from '../movement.js';
 import { levelForXp } from '../combat.js';
 import { Rng, seedFrom } from '../random.js';
 import { RitualBook, type RitualEffect } from '../rituals.js';
-import { refuse } from '../types.js';
+import { refuse, type Vec3 } from '../types.js';
+import type { BlockEdit } from '../blocks.js';
+import { editBlock } from '../commands/block.js';
 import { applyCommand, type Command, type Reply } from '../commands/index.js';
 import { EMPTY_CATALOGUE, type MagicCatalogue, type RegionContext } from './context.js';
 import { applyRitualEffect } from './effects.js';
@@ -50,6 +52,8 @@ export class RegionSim {
   readonly world: VoxelWorld;
   private readonly r: RegionContext;
   private queue: { cmd: Command; resolve: (r: Reply) => void }[] = [];
+  /** Edits of this region's ground forwarded by a neighbour room for a character of its own (rooms/edits.ts). */
+  private foreignEdits: { actor: Vec3; edit: BlockEdit; resolve: (r: Reply) => void }[] = [];
   /** Xp granted from outside the tick (validated narration outcomes), applied on the next step. */
   private awards: { characterId: string; xp: number }[] = [];
   private readonly dayLengthMs: number | undefined;
@@ -165,6 +169,16 @@ export class RegionSim {
     else this.queue.push({ cmd, resolve: done });
   }
 
+  /**
+   * An edit of this region's ground that a neighbour room forwards for its character standing at `actor` (in that
+   * room's handoff margin, on this region's ground or next to it): applied in the next step after the commands, by
+   * this region's rules, the character's own body counting as one in the way; `done` gets the reply inside it.
+   */
+  submitForeignEdit(actor: Vec3, edit: BlockEdit, done: (r: Reply) => void): void {
+    if (this.queue.length + this.foreignEdits.length >= MAX_QUEUED_COMMANDS) done(refuse('RATE_LIMITED', 'the region is overloaded; try again'));
+    else this.foreignEdits.push({ actor: { x: actor.x, y: actor.y, z: actor.z }, edit, resolve: done });
+  }
+
   /** A ritual's result arrives (any time, any number of times, from any worker): applied once, on the next step. */
   ritualResult(ritualId: string, effects: readonly RitualEffect[]): void {
     this.r.rituals.result(ritualId, effects);
@@ -204,6 +218,9 @@ export class RegionSim {
       }
       resolve(applyCommand(r, c, cmd, now, ev));
     }
+    const foreign = this.foreignEdits;
+    this.foreignEdits = [];
+    for (const f of foreign) f.resolve(editBlock(r, f.actor, f.edit, [f.actor, ...r.characters.values()], ev));
 
     const awards = this.awards;
     this.awards = [];
