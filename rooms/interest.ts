@@ -238,7 +238,6 @@ export class InterestManager {
       for (let dx = -1; dx <= 1; dx++) {
         for (let dz = -1; dz <= 1; dz++) {
           if ((dx !== 0 || dz !== 0) && !this.cells.has(pairKey(cell.cx + dx, cell.cz + dz))) {
-            this.gridTick = -1; // the tick's grid predates what its handoffs removed since: look again
             const made = this.cellAt(cell.cx + dx, cell.cz + dz);
             made.nearAt = this.tick;
             made.occupiedAt = -Infinity; // nobody was in it (cellAt counts its maker as moving in)
@@ -248,7 +247,6 @@ export class InterestManager {
       }
     }
     if (!stalest) return false;
-    this.gridTick = -1;
     this.refreshUnseen(stalest);
     return true;
   }
@@ -472,7 +470,9 @@ export class InterestManager {
         lists.push(list);
         for (const e of list) {
           if (cell.shown.has(e)) stillShown++;
-          else toShow.push(e);
+          // Gone from the state since this tick's grid was built (a handoff late in the tick; prewarm uses that
+          // grid after the tick rather than building another): not shown; the next tick's grid leaves it out.
+          else if (treeOf(e).root !== undefined) toShow.push(e);
         }
       }
     }
