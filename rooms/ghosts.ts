@@ -565,7 +565,7 @@ export class Ghosts {
 
   private expire(now: number): void {
     // A watcher that went silent (its room died without saying so) watches no more.
-    for (const w of [...this.watchedBy.keys()]) if (now - (this.heardAt.get(w) ?? -Infinity) > GHOST_TTL_MS) this.watchedBy.delete(w);
+    for (const w of this.watchedBy.keys()) if (now - (this.heardAt.get(w) ?? -Infinity) > GHOST_TTL_MS) this.watchedBy.delete(w);
     this.watchersChanged();
     for (const [id, g] of this.ghosts) {
       const stale = g.awaySince !== undefined ? now - g.awaySince > AWAY_TTL_MS : g.kind !== 'chunk' && now - this.seenAt(g) > GHOST_TTL_MS;

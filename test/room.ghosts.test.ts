@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, type Room } from '@colyseus/sdk';
 import { LocalPresence, matchMaker } from '@colyseus/core';
-import { charRow, FULL_EVERY_TICKS, ghostChannel, Ghosts, GHOST_TTL_MS, type GhostFrame } from '../rooms/ghosts.js';
+import { charRow, FULL_EVERY_TICKS, ghostChannel, Ghosts, GHOST_TTL_MS, type GhostFrame, type GhostsOptions } from '../rooms/ghosts.js';
 import { CharacterState, RegionState } from '../schema/index.js';
 import { emptyEvents, RegionSim } from '../src/game/region/index.js';
 import { createLogger } from '../src/log.js';
@@ -347,47 +347,66 @@ describe('ghost freshness (rooms/ghosts.ts, no server)', () => {
     ghosts.stop();
   });
 
-  it('a neighbour that stops, or goes silent, watches no more: rows stop', async () => {
+  /**
+   * Region (0,0)'s ghosts publishing for characters it simulates (`add`), on a LocalPresence of their own; `second()`
+   * runs a second of ticks and says which ids it sent rows of and which it said are gone; `east` publishes frames as
+   * its east neighbour (1,0).
+   */
+  async function publisher(worldId: string, watching: Pick<GhostsOptions, 'watches' | 'watchArea'>) {
     const presence = new LocalPresence();
     const state = new RegionState();
     const sim = new RegionSim(7, 0, 0);
-    const ghosts = new Ghosts({ presence, worldId: 'w-watch', rx: 0, rz: 0, band: 80, state, sim, newCharacter: () => new CharacterState(), log: createLogger('silent'), watches: () => false });
-    const live = sim.addCharacter({
-      id: 'me', userId: 'u', name: 'me', characterClass: 'mage', level: 1, xp: 0, stats: {}, x: 120.5, y: 70, z: 10.5, yaw: 0, hp: 5, maxHp: 5, mana: 5, maxMana: 5,
-      corruption: 0, knownSpells: [], cooldowns: new Map(), respawnAt: undefined, handoffs: 0, mastery: new Map(), worldId: 'w-watch', lastMoveAt: 0, moveBudget: 1,
-    });
-    state.characters.set('me', Object.assign(new CharacterState(), { id: 'me', name: 'me', characterClass: 'mage', x: live.x, y: live.y, z: live.z }));
+    const ghosts = new Ghosts({ presence, worldId, rx: 0, rz: 0, band: 112, state, sim, newCharacter: () => new CharacterState(), log: createLogger('silent'), ...watching });
+    const add = (id: string, x: number) => {
+      const live = sim.addCharacter({
+        id, userId: 'u', name: id, characterClass: 'mage', level: 1, xp: 0, stats: {}, x, y: 70, z: 10.5, yaw: 0, hp: 5, maxHp: 5, mana: 5, maxMana: 5,
+        corruption: 0, knownSpells: [], cooldowns: new Map(), respawnAt: undefined, handoffs: 0, mastery: new Map(), worldId, lastMoveAt: 0, moveBudget: 1,
+      });
+      state.characters.set(id, Object.assign(new CharacterState(), { id, name: id, characterClass: 'mage', x: live.x, y: live.y, z: live.z }));
+    };
     const frames: GhostFrame[] = [];
     const mine = (f: GhostFrame) => frames.push(f);
-    await presence.subscribe(ghostChannel('w-watch', 0, 0), mine);
+    await presence.subscribe(ghostChannel(worldId, 0, 0), mine);
     await ghosts.start();
-    const east = (f: Omit<GhostFrame, 'from'>) => presence.publish(ghostChannel('w-watch', 1, 0), { from: '1,0', ...f });
+    const east = (f: Omit<GhostFrame, 'from'>) => presence.publish(ghostChannel(worldId, 1, 0), { from: '1,0', ...f });
     let t = 1_000_000;
-    /** A second of ticks; whether this room sent its character's row in them. */
     const second = () => {
       frames.length = 0;
       for (let i = 0; i < FULL_EVERY_TICKS; i++) {
         ghosts.apply((t += 50));
         ghosts.publish(emptyEvents());
       }
-      return frames.some((f) => f.c?.some((row) => row[0] === 'me'));
+      return {
+        rows: new Set(frames.flatMap((f) => (f.c ?? []).map((row) => row[0]))),
+        gone: new Set(frames.flatMap((f) => f.gone ?? [])),
+      };
     };
-    assert.equal(second(), false, 'nobody watches');
+    const stop = async () => {
+      ghosts.stop();
+      await presence.unsubscribe(ghostChannel(worldId, 0, 0), mine);
+    };
+    return { presence, add, east, second, stop };
+  }
+
+  it('a neighbour that stops, or goes silent, watches no more: rows stop', async () => {
+    const { presence, add, east, second, stop } = await publisher('w-watch', { watches: () => false });
+    add('me', 120.5);
+    const rowsOfMe = () => second().rows.has('me');
+    assert.equal(rowsOfMe(), false, 'nobody watches');
     // The east neighbour starts, watching everyone around it, then stops (its room is disposed).
     const neighbour = new Ghosts({
       presence, worldId: 'w-watch', rx: 1, rz: 0, band: 80, state: new RegionState(), sim: new RegionSim(7, 1, 0), newCharacter: () => new CharacterState(), log: createLogger('silent'), watches: () => true,
     });
     await neighbour.start();
-    assert.equal(second(), true, 'watched: rows');
+    assert.equal(rowsOfMe(), true, 'watched: rows');
     neighbour.stop();
-    assert.equal(second(), false, 'the watcher stopped');
+    assert.equal(rowsOfMe(), false, 'the watcher stopped');
     east({ watch: ['0,0'] });
-    assert.equal(second(), true);
+    assert.equal(rowsOfMe(), true);
     // Then silence (its process died): within GHOST_TTL_MS and a full frame, no more rows.
     for (let k = 0; k * 1000 <= GHOST_TTL_MS; k++) second();
-    assert.equal(second(), false, 'a silent watcher is forgotten');
-    ghosts.stop();
-    await presence.unsubscribe(ghostChannel('w-watch', 0, 0), mine);
+    assert.equal(rowsOfMe(), false, 'a silent watcher is forgotten');
+    await stop();
   });
 
   it('a copy follows every row, also after its object was this room’s own character (handed off, then written by the neighbour)', async () => {
@@ -417,38 +436,10 @@ describe('ghost freshness (rooms/ghosts.ts, no server)', () => {
   });
 
   it('rows go out only for what stands in a watcher\'s area; the area grows: rows of what it now holds, shrinks: `gone`', async () => {
-    const presence = new LocalPresence();
-    const state = new RegionState();
-    const sim = new RegionSim(7, 0, 0);
-    const ghosts = new Ghosts({ presence, worldId: 'w-area', rx: 0, rz: 0, band: 112, state, sim, newCharacter: () => new CharacterState(), log: createLogger('silent'), watchArea: () => undefined });
-    const add = (id: string, x: number) => {
-      const live = sim.addCharacter({
-        id, userId: 'u', name: id, characterClass: 'mage', level: 1, xp: 0, stats: {}, x, y: 70, z: 10.5, yaw: 0, hp: 5, maxHp: 5, mana: 5, maxMana: 5,
-        corruption: 0, knownSpells: [], cooldowns: new Map(), respawnAt: undefined, handoffs: 0, mastery: new Map(), worldId: 'w-area', lastMoveAt: 0, moveBudget: 1,
-      });
-      state.characters.set(id, Object.assign(new CharacterState(), { id, name: id, characterClass: 'mage', x: live.x, y: live.y, z: live.z }));
-    };
+    const { add, east, second, stop } = await publisher('w-area', { watchArea: () => undefined });
     add('middle', 60.5); // the middle of region (0,0), 67 blocks from its east border
     add('border', 120.5); // 7 blocks from it
     add('margin', 140.5); // in the handoff margin, on the east neighbour's ground
-    const frames: GhostFrame[] = [];
-    const mine = (f: GhostFrame) => frames.push(f);
-    await presence.subscribe(ghostChannel('w-area', 0, 0), mine);
-    await ghosts.start();
-    const east = (f: Omit<GhostFrame, 'from'>) => presence.publish(ghostChannel('w-area', 1, 0), { from: '1,0', ...f });
-    let t = 1_000_000;
-    /** A second of ticks: the ids this room sent rows of, and those it said are gone. */
-    const second = () => {
-      frames.length = 0;
-      for (let i = 0; i < FULL_EVERY_TICKS; i++) {
-        ghosts.apply((t += 50));
-        ghosts.publish(emptyEvents());
-      }
-      return {
-        rows: new Set(frames.flatMap((f) => (f.c ?? []).map((row) => row[0]))),
-        gone: new Set(frames.flatMap((f) => f.gone ?? [])),
-      };
-    };
     // The east neighbour's clients see region (0,0) from x = 96 on (and its own ground, where the margin is).
     east({ watch: ['0,0'], areas: [['0,0', 96, -32, 192, 160]] });
     let s = second();
@@ -466,7 +457,6 @@ describe('ghost freshness (rooms/ghosts.ts, no server)', () => {
     // A watcher without areas (an older room) wants the whole region.
     east({ watch: ['0,0'] });
     assert.ok(second().rows.has('middle'));
-    ghosts.stop();
-    await presence.unsubscribe(ghostChannel('w-area', 0, 0), mine);
+    await stop();
   });
 });
