@@ -218,17 +218,24 @@ describe('world terrain', () => {
     }
   });
 
-  it('columnOf answers terrainBlockAt block for block, over whole columns (forests, water, mountains)', () => {
+  it('columnOf (terrainBlockAt, spawnPoint) answers generateChunk block for block, over whole columns (forests, water, mountains)', () => {
     const rnd = splitmix32(5);
     const [fx, fz] = columns(Biome.FOREST)[0]!;
     const picks: [number, number][] = [...columns(Biome.WATER).slice(0, 4), ...columns(Biome.MOUNTAINS).slice(0, 4)];
     for (let i = 0; i < 40; i++) picks.push([fx + (rnd() % 24) - 12, fz + (rnd() % 24) - 12]); // trees and their neighbours
+    const cache = new Map<string, Uint8Array>();
     let features = 0;
     for (const [x, z] of picks) {
       const blockAt = columnOf(SEED, x, z);
       const h = heightAt(SEED, x, z);
-      for (let y = -1; y <= WORLD_HEIGHT; y++) {
-        const want = terrainBlockAt(SEED, x, y, z);
+      assert.equal(blockAt(-1), Block.BEDROCK);
+      assert.equal(blockAt(WORLD_HEIGHT), Block.AIR);
+      for (let y = 0; y < WORLD_HEIGHT; y++) {
+        const c = blockToChunk(x, y, z);
+        const key = `${c.cx},${c.cy},${c.cz}`;
+        let chunk = cache.get(key);
+        if (!chunk) cache.set(key, (chunk = generateChunk(SEED, c.cx, c.cy, c.cz)));
+        const want = chunk[c.index]!;
         assert.equal(blockAt(y), want, `at ${x},${y},${z}`);
         if (y > h && want !== Block.AIR && want !== Block.WATER && want !== Block.ICE) features++;
       }

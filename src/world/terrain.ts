@@ -528,24 +528,7 @@ export function terrainBlockAt(seed: number, x: number, y: number, z: number): n
   checkInt('z', z);
   if (y >= WORLD_HEIGHT) return Block.AIR;
   if (y < 0) return Block.BEDROCK;
-  const g = genFor(seed);
-  const col = sampleColumn(g, x, z);
-  const base = layerBlock(layersOf(g, x, z, col, newLayers()), y);
-  if (base === Block.STONE) return stoneOrOre(g, x, y, z, heightOf(col));
-  if (base !== Block.AIR) return base;
-  const sample = (sx: number, sz: number): number => sampleColumn(g, sx, sz);
-  let best: number = Block.AIR;
-  const gx1 = floorDiv(x + FEATURE_REACH, CELL);
-  const gz1 = floorDiv(z + FEATURE_REACH, CELL);
-  for (let gz = floorDiv(z - FEATURE_REACH, CELL); gz <= gz1; gz++) {
-    for (let gx = floorDiv(x - FEATURE_REACH, CELL); gx <= gx1; gx++) {
-      const f = featureOfCell(g, gx, gz, sample);
-      if (!f) continue;
-      const b = featureBlock(f, x, y, z);
-      if (PRIORITY[b]! > PRIORITY[best]!) best = b;
-    }
-  }
-  return best;
+  return columnOf(seed, x, z)(y);
 }
 
 /** Surface y of a column: its highest terrain block (the sea or lake bed under water; trees excluded). */
@@ -582,7 +565,8 @@ export function spawnPoint(seed: number, x: number, z: number): number {
 /**
  * terrainBlockAt of one column, y by y: the column's noise, layers and the features that could reach it are
  * worked out once, not again for every y (spawnPoint asks a dozen heights of one column, and NPCs ask it for
- * every column they step on: src/game/region/npcs.ts). test/world.terrain.test.ts checks it block for block.
+ * every column they step on: src/game/region/npcs.ts). test/world.terrain.test.ts checks it block for block
+ * against generateChunk.
  */
 export function columnOf(seed: number, x: number, z: number): (y: number) => number {
   checkInt('x', x);
