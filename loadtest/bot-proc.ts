@@ -146,19 +146,22 @@ async function handle(m: BotRequest): Promise<Record<string, unknown>> {
       for (const w of walkers) w.recording = false;
       const framesByCode: Record<string, number> = {}, messagesByCode: Record<string, number> = {};
       let socketBytes = 0, frameBytes = 0;
+      /** Adds what `now` holds beyond `before` to `into`, by code name; returns the sum added. */
+      const addSince = (into: Record<string, number>, now: Map<number, number>, before: Map<number, number>) => {
+        let sum = 0;
+        for (const [k, v] of now) {
+          const d = v - (before.get(k) ?? 0);
+          const name = CODE_NAMES[k] ?? String(k);
+          into[name] = (into[name] ?? 0) + d;
+          sum += d;
+        }
+        return sum;
+      };
       for (const w of walkers) {
         const b = base.get(w) ?? { socket: 0, frames: new Map(), counts: new Map() };
-        for (const [k, v] of w.frameCounts()) {
-          const name = CODE_NAMES[k] ?? String(k);
-          messagesByCode[name] = (messagesByCode[name] ?? 0) + v - (b.counts.get(k) ?? 0);
-        }
         socketBytes += w.socketBytes() - b.socket;
-        for (const [k, v] of w.frameBytes()) {
-          const d = v - (b.frames.get(k) ?? 0);
-          const name = CODE_NAMES[k] ?? String(k);
-          framesByCode[name] = (framesByCode[name] ?? 0) + d;
-          frameBytes += d;
-        }
+        frameBytes += addSince(framesByCode, w.frameBytes(), b.frames);
+        addSince(messagesByCode, w.frameCounts(), b.counts);
       }
       const refusals: Record<string, number> = {}, closes: Record<string, number> = {}, fieldChanges: Record<string, number> = {};
       for (const w of walkers) {

@@ -201,16 +201,20 @@ export class Walker {
     return this.sockets.reduce((a, s) => a + s.bytesRead, 0);
   }
 
+  /** Frame bytes received, by protocol code. */
   frameBytes(): Map<number, number> {
-    const out = new Map<number, number>();
-    for (const r of this.rooms) for (const [k, v] of framesOf(r).byCode) out.set(k, (out.get(k) ?? 0) + v);
-    return out;
+    return this.byCode((f) => f.byCode);
   }
 
   /** Messages received, by protocol code. */
   frameCounts(): Map<number, number> {
+    return this.byCode((f) => f.countByCode);
+  }
+
+  /** One of the Frames tallies summed over every room this bot had. */
+  private byCode(tally: (f: Frames) => Map<number, number>): Map<number, number> {
     const out = new Map<number, number>();
-    for (const r of this.rooms) for (const [k, v] of framesOf(r).countByCode) out.set(k, (out.get(k) ?? 0) + v);
+    for (const r of this.rooms) for (const [k, v] of tally(framesOf(r))) out.set(k, (out.get(k) ?? 0) + v);
     return out;
   }
 

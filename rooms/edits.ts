@@ -23,7 +23,7 @@ import { blockMsg } from './messages.js';
 /** A forwarded edit not answered within this is refused (the owner's room went away meanwhile). */
 export const FORWARD_TIMEOUT_MS = 2_000;
 
-export const editChannel = (worldId: string, rx: number, rz: number) => `leyline:edits:${worldId}:${rx},${rz}`;
+const editChannel = (worldId: string, rx: number, rz: number) => `leyline:edits:${worldId}:${rx},${rz}`;
 const replyChannel = (worldId: string, roomId: string) => `leyline:edit-replies:${worldId}:${roomId}`;
 
 const position = z.number().finite().min(-1e7).max(1e7);
