@@ -199,6 +199,9 @@ export class InterestManager {
         const target = w.next ?? w.cell;
         if (!target || target.cx !== cx || target.cz !== cz) w.next = this.cellAt(cx, cz);
         if (w.next === w.cell) w.next = undefined;
+        // A cell shows its members' own characters: one that came from afar (a respawn) is not in what the cell
+        // showed at its last refresh, and its move diff would take it from its own client (test/room.interest.test.ts).
+        if (w.next && !w.next.shown.has(me)) this.showAt(w.next, me);
       }
       if (w.next) w.next.occupiedAt = tick; // someone is moving to it
     }
@@ -484,18 +487,26 @@ export class InterestManager {
     for (const e of toShow) this.show(cell, e);
     // Rates by distance, as of this refresh (positions move < 1 block until the next one). What is hidden left
     // `rates` in hide; the rest is updated in place.
-    const rates = cell.rates;
-    for (const e of cell.shown) {
-      const p = e as unknown as { x?: unknown; z?: unknown };
-      if (typeof p.x !== 'number' || typeof p.z !== 'number') continue; // chunks: every patch
-      const tree = treeOf(e);
-      const every = updateEvery(cell.cx, cell.cz, p.x, p.z);
-      const r = rates.get(tree);
-      if (r) {
-        if (every < r.every) r.catchUp = true; // its members got it at the slower rate so far
-        r.every = every;
-      } else rates.set(tree, { e, refId: refIdOf(e), every, catchUp: false });
-    }
+    for (const e of cell.shown) this.rate(cell, e);
+  }
+
+  /** Shows `e` in `cell` between refreshes, with its rate. */
+  private showAt(cell: Cell, e: Schema): void {
+    this.show(cell, e);
+    this.rate(cell, e);
+  }
+
+  /** `e`'s update rate in `cell` by its distance now (rooms/patches.ts updateEvery); chunks have none (every patch). */
+  private rate(cell: Cell, e: Schema): void {
+    const p = e as unknown as { x?: unknown; z?: unknown };
+    if (typeof p.x !== 'number' || typeof p.z !== 'number') return;
+    const tree = treeOf(e);
+    const every = updateEvery(cell.cx, cell.cz, p.x, p.z);
+    const r = cell.rates.get(tree);
+    if (r) {
+      if (every < r.every) r.catchUp = true; // its members got it at the slower rate so far
+      r.every = every;
+    } else cell.rates.set(tree, { e, refId: refIdOf(e), every, catchUp: false });
   }
 
   private show(cell: Cell, e: Schema): void {

@@ -80,12 +80,11 @@ type Stats = {
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-/** What is wrong with a character as a client sees it, if anything. */
-function characterProblem(c: any): string | undefined {
+/** What is wrong with a character as a client sees it (`own`: the client's own character), if anything. */
+function characterProblem(c: any, own: boolean): string | undefined {
   for (const k of ['x', 'y', 'z', 'yaw', 'hp', 'maxHp', 'corruption', 'level']) if (!finite(c[k])) return `${k} is ${c[k]}`;
   // Owner-only (docs/protocol.md): present on the own character, absent on the others.
-  const own = c.xp !== undefined;
-  for (const k of ['mana', 'maxMana']) if (own ? !finite(c[k]) : c[k] !== undefined) return `${k} is ${c[k]}${own ? '' : ' on another character (owner-only)'}`;
+  for (const k of ['mana', 'maxMana', 'xp']) if (own ? !finite(c[k]) : c[k] !== undefined) return `${k} is ${c[k]}${own ? ' on its own character' : ' on another character (owner-only)'}`;
   if (c.y < 0 || c.y > WORLD_HEIGHT) return `y ${c.y} outside 0..${WORLD_HEIGHT}`;
   if (Math.abs(c.x) >= 1e7 || Math.abs(c.z) >= 1e7) return `x,z ${c.x},${c.z} outside the world`;
   if (!(c.hp >= 0 && c.hp <= c.maxHp)) return `hp ${c.hp} outside 0..${c.maxHp}`;
@@ -104,11 +103,12 @@ function npcProblem(n: any): string | undefined {
   return undefined;
 }
 
-function checkState(room: Room<any, any>, f: Findings, withChunks = false): void {
+/** Checks what the client playing `who` holds in `room`. */
+function checkState(room: Room<any, any>, who: string, f: Findings, withChunks = false): void {
   const s = room.state;
   s.characters?.forEach((c: any, id: string) => {
-    const bad = characterProblem(c);
-    if (bad) f.fail(`character ${id} ${bad.split(' ')[0]}`, `character ${id} (in room ${room.roomId}): ${bad}; ${JSON.stringify(c.toJSON())}`);
+    const bad = characterProblem(c, id === who);
+    if (bad) f.fail(`character ${id} ${bad.split(' ')[0]}`, `character ${id} (in room ${room.roomId}, seen by the client of ${who}): ${bad}; ${JSON.stringify(c.toJSON())}`);
   });
   s.npcs?.forEach((n: any, id: string) => {
     const bad = npcProblem(n);
@@ -182,7 +182,7 @@ class FuzzClient {
     // chat, spell, correction, loot, ritual, worldEvent: counted, not needed
     room.onMessage('*', (type: string | number) => void (this.stats.received[type] = (this.stats.received[type] ?? 0) + 1));
     room.onMessage('handoff', (m: any) => this.handoff(room, m));
-    room.onStateChange(() => checkState(room, this.f));
+    room.onStateChange(() => checkState(room, this.p.characterId, this.f));
     room.onLeave((code: number) => this.left(room, code));
     await until(room, (s) => s.characters?.get(this.p.characterId), 'own character');
   }
@@ -493,7 +493,7 @@ describe(`fuzz: room messages and REST routes (FUZZ_SEED=${SEED})`, function () 
       if (!(await c.settled())) continue;
       const tick = c.room.state.tick;
       await until(c.room, (s) => s.tick > tick + 1, 'two more ticks');
-      checkState(c.room, findings, true);
+      checkState(c.room, c.p.characterId, findings, true);
     }
     // Saved characters: still there (never deleted while in play), sane, positive inventory counts.
     for (const p of [...players, ...bystanders]) {

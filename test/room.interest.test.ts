@@ -10,12 +10,12 @@
 import assert from 'node:assert/strict';
 import type { Room } from '@colyseus/sdk';
 import { bootTestServer, type TestServer } from './support/server.js';
-import { ClientState, type Client } from '@colyseus/core';
+import { ClientState, matchMaker, type Client } from '@colyseus/core';
 import { $changes, Encoder, StateView, type Schema } from '@colyseus/schema';
 import { FAR_EVERY, isDue, MID_BLOCKS, MID_EVERY, NEAR_BLOCKS, personalPart, updateEvery } from '../rooms/patches.js';
 import { InterestManager } from '../rooms/interest.js';
 import { CharacterState, NpcState, OWNER, RegionState } from '../schema/index.js';
-import { me, newPlayer, placeCharacter, roomSession, until, walkableStrip, walkX, WIRE_EPS, type Player } from './support/game.js';
+import { me, newPlayer, placeCharacter, roomSession, ticks, until, walkableStrip, walkX, WIRE_EPS, type Player } from './support/game.js';
 
 const R = 2; // VIEW_RADIUS_CHUNKS
 const col = (x: number) => Math.floor(x / 16);
@@ -134,6 +134,36 @@ describe('interest with shared cell views', function () {
     await until(rf, arrived, 'the farther client has the last step');
     const missed = steps.filter((x) => !seen.some((v) => Math.abs(v - x) <= WIRE_EPS));
     assert.deepEqual(missed, [], `the near client saw ${seen.length} positions`);
+  });
+
+  it('a character that respawns far off keeps its own object on its client, and the clients there see it at once', async () => {
+    const [dying, there] = (await Promise.all([newPlayer(t), newPlayer(t)])) as [Player, Player];
+    const rx = 60, rz = 3; // the region's spawn is its centre (src/game/region/sim.ts)
+    const spawn = { x: rx * 128 + 64.5, z: rz * 128 + 64.5 };
+    await placeCharacter(t, dying, spawn.x - 50, spawn.z); // 3+ chunk columns away: outside the spawn's cells (R = 2)
+    await placeCharacter(t, there, spawn.x + 1, spawn.z);
+    const rd = await rooms.enter(dying);
+    const rt = await rooms.enter(there);
+    assert.equal(rd.roomId, rt.roomId, 'one region room');
+    await ticks(rt, 2);
+    assert.equal(rt.state.characters.get(dying.characterId), undefined, 'out of view before');
+    const own = me(rd, dying);
+    assert.ok(own.xp !== undefined && own.knownSpells?.length > 0, 'own owner-only fields');
+    const removed: string[] = [];
+    const seen = (st: any) => {
+      if (!st.characters.get(dying.characterId)) removed.push(`tick ${st.tick}`);
+    };
+    rd.onStateChange(seen);
+    // Dead, respawn due at once: the next tick puts it at the spawn (src/game/region/vitals.ts).
+    const live = (matchMaker.getLocalRoomById(rd.roomId) as any).sim.characters.get(dying.characterId);
+    Object.assign(live, { hp: 0, respawnAt: 0 });
+    const atSpawn = (st: any) => Math.abs(st.characters.get(dying.characterId)?.x - spawn.x) <= WIRE_EPS;
+    await until(rt, atSpawn, 'the client at the spawn sees it');
+    await until(rd, atSpawn, 'its own client has it at the spawn');
+    await ticks(rd, 2 * 4); // past the cells' refreshes (VIEW_REFRESH_TICKS)
+    assert.deepEqual(removed, [], 'never gone from its own client');
+    assert.equal(me(rd, dying), own, 'the same object');
+    assert.ok(own.xp !== undefined && own.knownSpells?.length > 0 && own.mana !== undefined, 'owner-only fields kept');
   });
 });
 
