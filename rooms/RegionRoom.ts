@@ -15,7 +15,8 @@
 import { ClientState, matchMaker, Room, SchemaSerializer, ServerError, type AuthContext, type Client, type RoomException, type RoomMethodName } from '@colyseus/core';
 import { CHUNK_SIZE, REGION_SIZE, regionOfBlock } from '../src/world/index.js';
 import { TokenBucket, DEFAULT_CLIENT_RATE } from '../src/game/ratelimit.js';
-import { CROWD_EVERY_TICKS, CROWD_SETTLE_MS, HANDOFF_MARGIN_BLOCKS, RegionSim, crowdMoves, handoffTarget, type Body, type Reply, type TickEvents } from '../src/game/region/index.js';
+import { CROWD_EVERY_TICKS, CROWD_SETTLE_MS, HANDOFF_MARGIN_BLOCKS, RegionSim, crowdMoves, handoffTarget, type Body, type NearEntity, type Reply, type TickEvents } from '../src/game/region/index.js';
+import { CAST_RANGE_SLACK } from '../src/game/magic.js';
 import { refuse } from '../src/game/types.js';
 import { CharacterState, RegionState } from '../schema/index.js';
 import { routeEffects, listenForRituals, type Outlets } from './effects.js';
@@ -28,6 +29,7 @@ import { cpuMsSince, LOGOUT_CHANNEL, tickCpuStart, type Interest, type RegionRoo
 import { handoffRecords, isInternal, LEASE_WAIT_MS, liveCharacters, pendingSeats, SEAT_RESERVATION_S } from './registry.js';
 import { Ghosts } from './ghosts.js';
 import { Edits } from './edits.js';
+import { Hits } from './hits.js';
 import { recordFromJson } from '../src/game/character.js';
 import { RegionHeld, takeRegionLease, type RegionLease } from './lease.js';
 import { content } from './content.js';
@@ -89,6 +91,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   private sessions!: Sessions;
   private ghosts!: Ghosts;
   private edits!: Edits;
+  private hits!: Hits;
   /** Answers to edits this room forwarded to a neighbour (rooms/edits.ts), settled in the next tick after its frames. */
   private readonly editAnswers: (() => void)[] = [];
   private stopRitualResults: (() => void) | undefined;
@@ -117,7 +120,9 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
           }
           // Answered inside the tick that applies it, after the client's patch (rooms/frames.ts).
           const reply = new HeldReply<Reply>();
-          this.sim.submit(m.command(parsed.data as never, sessionOf(client)!.characterId), (r) => this.frames.settle(client, reply, r));
+          const cmd = m.command(parsed.data as never, sessionOf(client)!.characterId);
+          if (cmd.kind === 'cast') cmd.near = this.nearForCast(cmd.characterId, cmd.spellId);
+          this.sim.submit(cmd, (r) => this.frames.settle(client, reply, r));
           return reply;
         },
       ]),
@@ -201,6 +206,8 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     await this.ghosts.start();
     this.edits = new Edits({ presence: this.presence, worldId: world.id, rx: opts.rx, rz: opts.rz, roomId: this.roomId, sim: this.sim, log });
     await this.edits.start();
+    this.hits = new Hits({ presence: this.presence, worldId: world.id, rx: opts.rx, rz: opts.rz, sim: this.sim, log });
+    await this.hits.start();
     this.clock.setInterval(() => void this.sessions.retryStranded(), settings.persistIntervalMs);
     this.seatReservationTimeout = SEAT_RESERVATION_S;
     // Patches go out at the end of a tick (at most every PATCH_RATE_MS), not on a free-running
@@ -276,6 +283,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     this.presence.unsubscribe(LOGOUT_CHANNEL, this.onLogout);
     this.ghosts?.stop();
     this.edits?.stop();
+    this.hits?.stop();
     if (this.writer && !(await this.writer.stop())) this.deps.log.error({ room: this.roomId }, 'region disposed with unsaved changes');
     await this.sessions?.releaseAllClaims();
     await this.lease?.release();
@@ -336,7 +344,9 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     if (this.deps.settings.crowdGatherPerS > 0 && this.state.tick % CROWD_EVERY_TICKS === 0) this.gatherCrowds(now, ev);
     for (const c of ev.crossings) void this.sessions.handoff(c.characterId, c.rx, c.rz);
     this.ghosts.publish(ev);
+    this.hits.send(ev); // casts' effects on the neighbours' entities
     this.edits.flush(); // the answers to forwarded edits, after the frame with their chunks
+    this.hits.flush(); // the rewards of kills made here by the neighbours' characters, after the frame that shows them
     endTimer();
     this.lastTickEnd = performance.now();
     hooks?.tick?.(this.lastTickEnd - t0, cpuMsSince(cpu0));
@@ -380,6 +390,18 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     const reply = new HeldReply<Reply>();
     this.edits.forward(owner.rx, owner.rz, c, edit, (r) => this.editAnswers.push(() => this.frames.settle(client, reply, r)));
     return reply;
+  }
+
+  /**
+   * The neighbours' characters and NPCs a cast of `spellId` by `characterId` could reach across the border (rooms/hits.ts):
+   * those within the spell's range and area (and the range slack) of the caster, as their ghost rows put them.
+   */
+  private nearForCast(characterId: string, spellId: string): NearEntity[] | undefined {
+    const c = this.sim.characters.get(characterId);
+    const spell = content().spellById.get(spellId);
+    if (!c || !spell || this.ghosts.size === 0) return undefined;
+    const npcs = content().npcByKind;
+    return this.ghosts.near(c.x, c.z, spell.range + spell.area + CAST_RANGE_SLACK, (kind) => npcs.get(kind)?.hostile ?? true);
   }
 
   /** Charges one message to the client's budget; a refusal when over it. */

@@ -33,6 +33,7 @@
 import type { Presence } from '@colyseus/core';
 import { CHARACTER_FIELDS, CHARACTER_FIELD_NAMES, type CharacterFieldName } from '../src/game/character.js';
 import type { OtherBody, RegionSim, TickEvents } from '../src/game/region/index.js';
+import type { NearEntity } from '../src/game/region/index.js';
 import { CHUNK_SIZE, REGION_SIZE, parseChunkKey } from '../src/world/index.js';
 import type { Logger } from '../src/log.js';
 import { ChunkState, NpcState, type CharacterState, type RegionState } from '../schema/index.js';
@@ -216,6 +217,24 @@ export class Ghosts {
       if (a.kind !== 'character') continue;
       const { x, z } = rowPosition('character', a.row);
       push(id, x, z, a.source);
+    }
+    return out;
+  }
+
+  /**
+   * The neighbours' characters and NPCs copied into the state (what clients here can see) within `reach` blocks of
+   * (x, z), as their rooms last published them: what a cast here may aim at or catch across the border
+   * (src/game/commands/cast.ts `near`). A character of this room on its way to a neighbour is not one of them.
+   */
+  near(x: number, z: number, reach: number, hostile: (npcKind: string) => boolean): NearEntity[] {
+    const out: NearEntity[] = [];
+    for (const [id, g] of this.ghosts) {
+      if (g.kind === 'chunk' || g.awaySince !== undefined) continue;
+      const e = g.kind === 'character' ? this.o.state.characters.get(id) : this.o.state.npcs.get(id);
+      if (!e || Math.hypot(e.x - x, e.z - z) > reach) continue;
+      const [rx, rz] = g.source.split(',').map(Number) as [number, number];
+      const at = { id, x: e.x, y: e.y, z: e.z, alive: e.hp > 0, rx, rz };
+      out.push(g.kind === 'npc' ? { kind: 'npc', ...at, hostile: hostile((e as NpcState).kind) } : { kind: 'character', ...at });
     }
     return out;
   }

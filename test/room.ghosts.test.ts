@@ -21,7 +21,7 @@ import { Redis } from 'ioredis';
 import { blockToChunk, chunkKey } from '../src/world/index.js';
 import { HANDOFF_MARGIN_BLOCKS, crowdRank } from '../src/game/region/index.js';
 import { bootTestServer, http, type TestServer } from './support/server.js';
-import { borderCrossing, walkX, me, newPlayer, nextMessage, placeCharacter, roomSession, until, WIRE_EPS, type Player } from './support/game.js';
+import { borderCrossing, firstBorderCrossing, walkX, me, newPlayer, nextMessage, placeCharacter, roomSession, until, WIRE_EPS, type Player } from './support/game.js';
 import { createTestDatabase, type TestDatabase } from './support/pg.js';
 import { freePort, spawnServer, type ServerProcess } from './support/process.js';
 import { deleteRedisPrefix } from './support/jobs.js';
@@ -83,6 +83,31 @@ describe('seamless borders: ghosts of the neighbour region (one process)', funct
     await rb.leave();
     rooms.forget(rb);
     await until(ra, (s) => !s.characters.has(b.characterId), 'B gone from A\'s view after leaving');
+  });
+
+  it('a cast at a character seen across the border lands there: its own room applies it, both sides see it (rooms/hits.ts)', async () => {
+    const [a, b] = [await newPlayer(t), await newPlayer(t)];
+    const { rx, spot } = firstBorderCrossing(a.seed, 40); // regions nobody else here uses
+    await placeCharacter(t, a, spot.x - 1, spot.z, spot.y);
+    await placeCharacter(t, b, spot.x + 4, spot.z, spot.y);
+    const ra = await rooms.enter(a);
+    const rb = await rooms.enter(b);
+    assert.deepEqual([ra.state.rx, rb.state.rx], [rx - 1, rx], 'two rooms');
+    const seen = await until(ra, (s) => s.characters.get(b.characterId), 'B in A\'s view');
+    const hp0 = me(rb, b).hp;
+    assert.equal(seen.hp, hp0);
+    const mana0 = me(ra, a).mana;
+    const r = await ra.request('cast', { spellId: 'arcane_bolt', targetId: b.characterId });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    assert.deepEqual(r.data.effects.map((e: { targetId: string }) => e.targetId), [b.characterId]);
+    await until(rb, () => me(rb, b).hp < hp0, 'B hurt in its own room');
+    await until(ra, (s) => s.characters.get(b.characterId)?.hp < hp0, 'B\'s wound seen from A\'s side');
+    assert.ok(me(ra, a).mana < mana0, 'the caster paid in its room');
+    assert.equal(me(rb, b).hp, ra.state.characters.get(b.characterId).hp, 'one hit, the same on both sides');
+    // An id nobody here sees is refused as before, and starts no cooldown.
+    const bad = await ra.request('cast', { spellId: 'frost_shard', targetId: 'npc:99,99:1' });
+    assert.equal(bad.code, 'INVALID_TARGET');
+    assert.equal(me(ra, a).cooldowns?.get('frost_shard'), undefined);
   });
 
   it('a room publishes its band only while a neighbour has a client near enough to see it (`watch`)', async () => {
@@ -240,25 +265,16 @@ describe('seamless borders across two processes (Redis presence)', function () {
   it('players in neighbouring regions held by different processes see each other', async () => {
     const baseA = await boot();
     await boot();
-    const account = async () => {
+    const account = async (characterClass: string) => {
       const tag = randomBytes(4).toString('hex');
       const reg = await http(baseA, 'POST', '/api/auth/register', { body: { username: `p_${tag}`, email: `${tag}@example.com`, password: 'a fine password' } });
-      const ch = await http(baseA, 'POST', '/api/characters', { token: reg.body.token, body: { name: `Hero ${tag}`, characterClass: 'warrior' } });
+      const ch = await http(baseA, 'POST', '/api/characters', { token: reg.body.token, body: { name: `Hero ${tag}`, characterClass } });
       const worlds = await http(baseA, 'GET', '/api/worlds');
       return { token: reg.body.token, characterId: ch.body.id, seed: worlds.body[0].seed } as Pick<Player, 'token' | 'characterId' | 'seed'>;
     };
-    const [a, b] = [await account(), await account()];
+    const [a, b] = [await account('mage'), await account('warrior')];
     // Fresh regions (Redis may list other runs' rooms): the first with a flat crossing, inside the world border (2,048 regions).
-    let rx = 1000 + Math.floor(Math.random() * 1000);
-    let spot: ReturnType<typeof borderCrossing> | undefined;
-    for (; !spot; rx++) {
-      try {
-        spot = borderCrossing(a.seed, rx);
-      } catch {
-        /* next region */
-      }
-    }
-    rx -= 1;
+    const { rx, spot } = firstBorderCrossing(a.seed, 1000 + Math.floor(Math.random() * 1000));
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
     for (const [p, x] of [[a, spot.x - 1], [b, spot.x + 4]] as const) await c.query('UPDATE characters SET x = $2, y = $3, z = $4 WHERE id = $1', [p.characterId, x, spot.y, spot.z]);
@@ -286,7 +302,7 @@ describe('seamless borders across two processes (Redis presence)', function () {
       await until(eb.room, (s) => s.characters.get(a.characterId), 'A in B\'s view across processes');
       assert.ok(near(bInA.x, spot.x + 4));
       assert.equal((await eb.room.request('move', { x: spot.x + 3.5, y: spot.y, z: spot.z })).ok, true);
-      await until(ea.room, (s) => near(s.characters.get(b.characterId)?.x, spot!.x + 3.5), 'B\'s move seen across processes');
+      await until(ea.room, (s) => near(s.characters.get(b.characterId)?.x, spot.x + 3.5), 'B\'s move seen across processes');
       // A block on B's ground, in reach from A's side of the border: forwarded to B's room on the other process
       // (rooms/edits.ts), made there, seen on both sides; A's character is not handed over.
       const blk = { action: 'break' as const, x: Math.floor(spot.x) + 2, y: spot.y - 1, z: Math.floor(spot.z) };
@@ -297,6 +313,12 @@ describe('seamless borders across two processes (Redis presence)', function () {
       await until(eb.room, (s) => s.chunks?.get(key)?.edits.get(String(k.index)) === 0, 'the edit in B\'s view');
       await until(ea.room, (s) => s.chunks?.get(key)?.edits.get(String(k.index)) === 0, 'the edit in A\'s view, across processes');
       assert.equal(ea.room.state.rx, rx - 1, 'A stays in its room');
+      // A cast at B from A's side: paid on A's process, applied by B's room on the other (rooms/hits.ts).
+      const hp0 = eb.room.state.characters.get(b.characterId).hp;
+      const cast = await ea.room.request('cast', { spellId: 'arcane_bolt', targetId: b.characterId });
+      assert.equal(cast.ok, true, JSON.stringify(cast));
+      await until(eb.room, (s) => s.characters.get(b.characterId).hp < hp0, 'B hurt by a cast from the other process');
+      await until(ea.room, (s) => s.characters.get(b.characterId)?.hp < hp0, 'and seen so on A\'s side');
     } finally {
       await Promise.all([ea.room.leave(), eb.room.leave()]);
     }

@@ -105,6 +105,17 @@ export function walkableStrip(
 /** Where to cross from region rx-1 into rx: half a block west of the border, and the ground's height along +x. */
 export type Crossing = { x: number; y: number; z: number; surface: (x: number) => number };
 
+/** The first region from `rx` on with a border crossing (borderCrossing) into it: that region and the spot. */
+export function firstBorderCrossing(seed: number, rx: number): { rx: number; spot: Crossing } {
+  for (let r = rx; ; r++) {
+    try {
+      return { rx: r, spot: borderCrossing(seed, r) };
+    } catch {
+      /* next region */
+    }
+  }
+}
+
 /** A spot just west of the border between regions rx-1 and rx with walkable ground across it and past the handoff margin. */
 export function borderCrossing(seed: number, rx: number): Crossing {
   const border = rx * 128;

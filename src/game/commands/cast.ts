@@ -2,21 +2,39 @@
  * `cast`: checks in protocol order (src/game/magic.ts), then one change:
  * mana, cooldown, mastery, corruption; then the effects land at once, or a
  * ritual starts (computed by a worker, applied on a later tick).
+ *
+ * Across a border (docs/protocol.md, "Casting across a border"): the room
+ * passes the neighbours' characters and NPCs its clients see (`near`, from
+ * their ghost rows). A cast may aim at one of them and an area spell hits
+ * them too; the caster pays here, and the effects on them go out in
+ * `ev.hits` for the room that owns them to apply in its next tick
+ * (RegionSim.submitHits).
  */
 import { biomeAt } from '../../world/index.js';
 import type { LiveCharacter } from '../character.js';
 import { addRegionCorruption, effectiveMaxMana, gainCorruption } from '../corruption.js';
 import { leylineProximity } from '../leylines.js';
-import { resolveCast, type CastCandidate, type CastTarget } from '../magic.js';
+import { resolveCast, type CastCandidate, type CastEffect, type CastTarget } from '../magic.js';
 import { seedFrom } from '../random.js';
 import type { RegionContext } from '../region/context.js';
-import { applyEffects } from '../region/effects.js';
+import { applyEffects, AWAY_EFFECTS } from '../region/effects.js';
 import type { TickEvents } from '../region/events.js';
 import type { RitualStart } from '../rituals.js';
 import type { Refusal, Vec3 } from '../types.js';
 import type { Reply } from './types.js';
 
-export type CastCommand = { kind: 'cast'; characterId: string; spellId: string; targetId?: string; point?: Vec3 };
+export type CastCommand = {
+  kind: 'cast';
+  characterId: string;
+  spellId: string;
+  targetId?: string;
+  point?: Vec3;
+  /** Neighbouring regions' characters and NPCs within reach, as this room last heard of them (set by the room, never by a client). */
+  near?: readonly NearEntity[];
+};
+
+/** A character or NPC of a neighbouring region, where region (rx, rz)'s last ghost row put it. */
+export type NearEntity = CastCandidate & { rx: number; rz: number };
 
 /** What the event log records for a spell id that is not in the catalogue (never the client's raw string). */
 export const UNKNOWN_SPELL_ID = '(unknown)';
@@ -25,6 +43,7 @@ export function cast(r: RegionContext, c: LiveCharacter, cmd: CastCommand, now: 
   const spell = r.catalogue.spellById.get(cmd.spellId);
   // An unknown targetId leaves no target: checkCast then refuses in its own order (INVALID_TARGET last).
   const target = targetOf(r, cmd);
+  const near = cmd.near ?? [];
   const alive = c.respawnAt === undefined && c.hp > 0;
   const out = resolveCast({
     spell,
@@ -33,7 +52,7 @@ export function cast(r: RegionContext, c: LiveCharacter, cmd: CastCommand, now: 
     target,
     now,
     env: envAt(r, c, now),
-    candidates: spell && spell.area > 0 ? candidates(r) : [],
+    candidates: spell && spell.area > 0 ? candidates(r, near) : [],
   });
   if (!out.ok) return logRefusal(ev, c, spell ? cmd.spellId : UNKNOWN_SPELL_ID, out);
 
@@ -61,7 +80,7 @@ export function cast(r: RegionContext, c: LiveCharacter, cmd: CastCommand, now: 
     return { ok: true, data: { ritualId, completesAt: out.completesAt, manaSpent: out.manaSpent, factors: out.factors } };
   }
 
-  const applied = applyEffects(r, c.id, out.effects, now, ev);
+  const applied = applyEffects(r, c.id, awayHits(r, c.id, near, out.effects, ev), now, ev);
   ev.casts.push({ characterId: c.id, spellId: out.spellId, success: true, code: null, effect: applied, manaSpent: out.manaSpent, factors: out.factors });
   ev.spells.push({ casterId: c.id, spellId: out.spellId, aim: out.aim, effects: out.effects });
   return { ok: true, data: { manaSpent: out.manaSpent, cooldownUntil: out.cooldownUntil, effects: out.effects, factors: out.factors } };
@@ -76,18 +95,48 @@ function targetOf(r: RegionContext, cmd: CastCommand): CastTarget | undefined {
     }
     const c = r.characters.get(cmd.targetId);
     if (c) return { kind: 'character', id: c.id, x: c.x, y: c.y, z: c.z, alive: c.respawnAt === undefined && c.hp > 0 };
-    return undefined;
+    const n = cmd.near?.find((e) => e.id === cmd.targetId);
+    return n && { kind: n.kind, id: n.id, x: n.x, y: n.y, z: n.z, alive: n.alive, ...(n.hostile !== undefined ? { hostile: n.hostile } : {}) };
   }
   return cmd.point ? { kind: 'point', ...cmd.point } : undefined;
 }
 
-function candidates(r: RegionContext): CastCandidate[] {
+/**
+ * The effects on neighbours' entities go to `ev.hits`, one entry per region; returns the rest (to apply here). An id
+ * that is both here and in `near` (a character just handed over) is this region's. Only the kinds an effect has on
+ * a target go (AWAY_EFFECTS: buffs and debuffs have none yet, here or there).
+ */
+function awayHits(r: RegionContext, casterId: string, near: readonly NearEntity[], effects: CastEffect[], ev: TickEvents): CastEffect[] {
+  if (near.length === 0) return effects;
+  const here: CastEffect[] = [];
+  const away = new Map<string, { rx: number; rz: number; casterId: string; effects: CastEffect[] }>();
+  for (const e of effects) {
+    const local = e.targetKind === 'npc' ? r.npcs.has(e.targetId ?? '') : r.characters.has(e.targetId ?? '');
+    const n = e.targetId !== undefined && !local && AWAY_EFFECTS.has(e.kind) ? near.find((x) => x.id === e.targetId && x.kind === e.targetKind) : undefined;
+    if (!n) {
+      here.push(e);
+      continue;
+    }
+    const key = `${n.rx},${n.rz}`;
+    let hit = away.get(key);
+    if (!hit) away.set(key, (hit = { rx: n.rx, rz: n.rz, casterId, effects: [] }));
+    hit.effects.push(e);
+  }
+  ev.hits.push(...away.values());
+  return here;
+}
+
+function candidates(r: RegionContext, near: readonly NearEntity[]): CastCandidate[] {
   const out: CastCandidate[] = [];
   for (const n of r.npcs.values()) {
     if (n.state !== 'dead') out.push({ kind: 'npc', id: n.id, x: n.x, y: n.y, z: n.z, alive: true, hostile: r.catalogue.npcByKind.get(n.kind)?.hostile ?? true });
   }
   for (const c of r.characters.values()) {
     if (c.respawnAt === undefined && c.hp > 0) out.push({ kind: 'character', id: c.id, x: c.x, y: c.y, z: c.z, alive: true });
+  }
+  for (const n of near) {
+    const local = n.kind === 'npc' ? r.npcs.has(n.id) : r.characters.has(n.id);
+    if (n.alive && !local) out.push({ kind: n.kind, id: n.id, x: n.x, y: n.y, z: n.z, alive: true, ...(n.hostile !== undefined ? { hostile: n.hostile } : {}) });
   }
   return out;
 }

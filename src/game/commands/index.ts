@@ -14,6 +14,7 @@ import type { Reply } from './types.js';
 
 export type Command = MoveCommand | BlockCommand | ChatCommand | CastCommand;
 export type { Reply, MoveCommand, BlockCommand, ChatCommand, CastCommand };
+export type { NearEntity } from './cast.js';
 export { UNKNOWN_SPELL_ID } from './cast.js';
 
 type Handler<C extends Command> = (r: RegionContext, c: LiveCharacter, cmd: C, now: number, ev: TickEvents) => Reply;

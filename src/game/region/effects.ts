@@ -6,7 +6,7 @@
 import type { LiveCharacter } from '../character.js';
 import { applyDamage, applyHeal, levelForXp, respawnAt } from '../combat.js';
 import { purifyRegion } from '../corruption.js';
-import { rollLoot, xpForKill } from '../loot.js';
+import { rollLoot, xpForKill, type Drop } from '../loot.js';
 import type { CastEffect } from '../magic.js';
 import { damageNpc, provokeNpc, type Npc } from '../npc.js';
 import type { RitualEffect } from '../rituals.js';
@@ -15,8 +15,17 @@ import type { RegionContext } from './context.js';
 import type { TickEvents } from './events.js';
 import { worldEdit } from './edits.js';
 
-/** Applies effects; returns the total amount dealt/healed (for analytics). */
-export function applyEffects(r: RegionContext, casterId: string, effects: readonly CastEffect[], now: number, ev: TickEvents): number {
+/** The effects a cast may have on another region's entities (what applyEffects applies to a target; never teleports, purifies or the like: those are the caster region's). */
+export const AWAY_EFFECTS: ReadonlySet<CastEffect['kind']> = new Set(['damage', 'drain', 'heal', 'shield']);
+
+/** A kill by a caster of another region (rooms/hits.ts): its reward, for the caster's room to grant (RegionSim.creditKills). */
+export type AwayKill = { npcId: string; npcKind: string; xp: number; drops: Drop[]; lootId: string };
+
+/**
+ * Applies effects; returns the total amount dealt/healed (for analytics). A kill by a caster who is not in this
+ * region goes to `awayKills` when given (else it rewards nobody).
+ */
+export function applyEffects(r: RegionContext, casterId: string, effects: readonly CastEffect[], now: number, ev: TickEvents, awayKills?: AwayKill[]): number {
   let total = 0;
   for (const e of effects) {
     if (e.kind === 'purify') {
@@ -33,7 +42,7 @@ export function applyEffects(r: RegionContext, casterId: string, effects: readon
         r.npcs.set(npc.id, hit.npc);
         ev.npcs.add(npc.id);
         total += hit.dealt;
-        if (hit.died) kill(r, casterId, npc, ev);
+        if (hit.died) kill(r, casterId, npc, ev, awayKills);
       }
       continue;
     }
@@ -68,18 +77,27 @@ export function hurt(r: RegionContext, c: LiveCharacter, amount: number, now: nu
   return d.dealt;
 }
 
-function kill(r: RegionContext, killerId: string, npc: Npc, ev: TickEvents): void {
+function kill(r: RegionContext, killerId: string, npc: Npc, ev: TickEvents, awayKills: AwayKill[] | undefined): void {
   const def = r.catalogue.npcByKind.get(npc.kind);
   const killer = r.characters.get(killerId);
-  if (!def || !killer) return;
+  if (!def || (!killer && !awayKills)) return;
   const xp = xpForKill(def);
-  killer.xp += xp;
-  killer.level = Math.max(killer.level, levelForXp(killer.xp));
-  ev.characters.add(killer.id);
   const lootId = r.newId();
   const table = r.catalogue.lootTableById.get(def.lootTable);
   const drops = table ? rollLoot(table, r.rng.fork(`loot:${lootId}`)) : [];
-  ev.kills.push({ characterId: killer.id, npcId: npc.id, npcKind: npc.kind, xp, drops, lootId });
+  if (!killer) {
+    awayKills!.push({ npcId: npc.id, npcKind: npc.kind, xp, drops, lootId });
+    return;
+  }
+  reward(killer, { npcId: npc.id, npcKind: npc.kind, xp, drops, lootId }, ev);
+}
+
+/** A kill's xp (and level) to its killer; its loot goes into the tick's kills (the room grants it). */
+export function reward(killer: LiveCharacter, k: AwayKill, ev: TickEvents): void {
+  killer.xp += k.xp;
+  killer.level = Math.max(killer.level, levelForXp(killer.xp));
+  ev.characters.add(killer.id);
+  ev.kills.push({ characterId: killer.id, ...k });
 }
 
 /** One effect of a completed ritual: areas hit what stands in them now; blocks go to the world. */

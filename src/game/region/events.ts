@@ -28,6 +28,8 @@ export type TickEvents = {
   /** Characters now standing in another region: to be handed off. */
   crossings: { characterId: string; rx: number; rz: number }[];
   casts: CastLog[];
+  /** Effects of this region's casts on neighbouring regions' entities, per region: for their rooms to apply (rooms/hits.ts). */
+  hits: { rx: number; rz: number; casterId: string; effects: CastEffect[] }[];
   spells: { casterId: string; spellId: string; aim: Vec3; effects: CastEffect[] }[];
   /** `lootId` is unique per kill: the grant's idempotency key. */
   kills: { characterId: string; npcId: string; npcKind: string; xp: number; drops: Drop[]; lootId: string }[];
@@ -42,6 +44,6 @@ export type TickEvents = {
 export function emptyEvents(): TickEvents {
   return {
     characters: new Set(), npcs: new Set(), blocks: [], corrections: [], chats: [], crossings: [],
-    casts: [], spells: [], kills: [], deaths: [], rituals: [], ritualOutcomes: [], worldEvents: [], leylines: false,
+    casts: [], hits: [], spells: [], kills: [], deaths: [], rituals: [], ritualOutcomes: [], worldEvents: [], leylines: false,
   };
 }

@@ -3,6 +3,7 @@ export { RegionSim, MAX_QUEUED_COMMANDS, INVENTORY_SLOTS, LEYLINE_UPDATE_MS, typ
 export { EMPTY_CATALOGUE, type MagicCatalogue, type RegionContext } from './context.js';
 export { emptyEvents, type TickEvents, type BlockChange, type CastLog } from './events.js';
 export { NPCS_PER_REGION } from './npcs.js';
-export type { Command, Reply } from '../commands/index.js';
+export type { Command, Reply, NearEntity } from '../commands/index.js';
+export type { AwayKill } from './effects.js';
 export { HANDOFF_MARGIN_BLOCKS, handoffTarget } from './borders.js';
 export { crowdMoves, CROWD_EVERY_TICKS, CROWD_SETTLE_MS, CROWD_RADIUS_BLOCKS, CROWD_STEP, crowdRank, CROWD_MOVES_PER_CHECK, type Body, type OtherBody, type CrowdMove } from './crowd.js';

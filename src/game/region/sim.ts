@@ -22,7 +22,8 @@ import type { BlockEdit } from '../blocks.js';
 import { editBlock } from '../commands/block.js';
 import { applyCommand, type Command, type Reply } from '../commands/index.js';
 import { EMPTY_CATALOGUE, type MagicCatalogue, type RegionContext } from './context.js';
-import { applyRitualEffect } from './effects.js';
+import { applyEffects, applyRitualEffect, AWAY_EFFECTS, reward, type AwayKill } from './effects.js';
+import type { CastEffect } from '../magic.js';
 import { emptyEvents, type TickEvents } from './events.js';
 import { handOver } from './borders.js';
 import { NPCS_PER_REGION, spawnRegionNpcs, stepNpcs } from './npcs.js';
@@ -54,6 +55,10 @@ export class RegionSim {
   private queue: { cmd: Command; resolve: (r: Reply) => void }[] = [];
   /** Edits of this region's ground forwarded by a neighbour room for a character of its own (rooms/edits.ts). */
   private foreignEdits: { actor: Vec3; edit: BlockEdit; resolve: (r: Reply) => void }[] = [];
+  /** Effects of neighbours' casts on this region's entities (rooms/hits.ts). */
+  private hits: { casterId: string; effects: CastEffect[]; done: (kills: AwayKill[]) => void }[] = [];
+  /** Rewards of this region's characters' kills in neighbouring regions. */
+  private credits: { characterId: string; kills: AwayKill[] }[] = [];
   /** Xp granted from outside the tick (validated narration outcomes), applied on the next step. */
   private awards: { characterId: string; xp: number }[] = [];
   private readonly dayLengthMs: number | undefined;
@@ -179,6 +184,23 @@ export class RegionSim {
     else this.foreignEdits.push({ actor: { x: actor.x, y: actor.y, z: actor.z }, edit, resolve: done });
   }
 
+  /**
+   * Effects of a cast by a neighbour room's character on this region's characters and NPCs (its `ev.hits`): applied
+   * in the next step after the commands, to whoever of them is still here and alive, as a cast of this region's
+   * would (shield first, deaths, respawns). Only damage, drain, heal and shield on a character or NPC are taken.
+   * `done` gets, inside that step, the kills it made: the caster's room rewards them (creditKills).
+   */
+  submitHits(casterId: string, effects: readonly CastEffect[], done: (kills: AwayKill[]) => void): void {
+    const taken = effects.filter((e) => AWAY_EFFECTS.has(e.kind) && e.targetId !== undefined && (e.targetKind === 'npc' || e.targetKind === 'character'));
+    if (taken.length === 0 || this.hits.length >= MAX_QUEUED_COMMANDS) done([]);
+    else this.hits.push({ casterId, effects: taken, done });
+  }
+
+  /** Rewards (xp, loot) of kills this region's character made in a neighbouring region: granted on the next step, if it is still here. */
+  creditKills(characterId: string, kills: readonly AwayKill[]): void {
+    if (kills.length > 0) this.credits.push({ characterId, kills: [...kills] });
+  }
+
   /** A ritual's result arrives (any time, any number of times, from any worker): applied once, on the next step. */
   ritualResult(ritualId: string, effects: readonly RitualEffect[]): void {
     this.r.rituals.result(ritualId, effects);
@@ -221,6 +243,20 @@ export class RegionSim {
     const foreign = this.foreignEdits;
     this.foreignEdits = [];
     for (const f of foreign) f.resolve(editBlock(r, f.actor, f.edit, [f.actor, ...r.characters.values()], ev));
+
+    const hits = this.hits;
+    this.hits = [];
+    for (const h of hits) {
+      const kills: AwayKill[] = [];
+      applyEffects(r, h.casterId, h.effects, now, ev, kills);
+      h.done(kills);
+    }
+    const credits = this.credits;
+    this.credits = [];
+    for (const k of credits) {
+      const c = r.characters.get(k.characterId);
+      if (c && !r.frozen.has(c.id)) for (const kill of k.kills) reward(c, kill, ev);
+    }
 
     const awards = this.awards;
     this.awards = [];
