@@ -32,7 +32,7 @@
 import { ClientState, Protocol, SchemaSerializer, type Client } from '@colyseus/core';
 import { $getByIndex, Encoder, OPERATION, StateView, encode as encodePrimitive, type ChangeTree, type Schema } from '@colyseus/schema';
 import { CHUNK_SIZE, pairKey } from '../src/world/index.js';
-import { CharacterState, NpcState, OWNER, type RegionState } from '../schema/index.js';
+import { CharacterState, NpcState, OWNER, RegionState } from '../schema/index.js';
 import { FullStateWriter, refIdOf, SWITCH_TO_STRUCTURE, treeOf } from './fullstate.js';
 import type { Cell, InterestManager, Watcher } from './interest.js';
 import { payloadOf, wsFrame, writeFrame } from './wsframes.js';
@@ -46,7 +46,7 @@ import { payloadOf, wsFrame, writeFrame } from './wsframes.js';
  * ticks within MID_BLOCKS of the cell's chunk column and every FAR_EVERY ticks
  * beyond (500 ms and 1 s at 20 Hz). A change left out
  * is owed and sent when the entity is due, so every client ends with the current
- * values. Entities are due on ticks spread by their reference id, not all at once.
+ * values. Entities are due on DUE_PHASES phases of ticks, so a tick where nothing near a client changed sends it nothing.
  */
 export const NEAR_BLOCKS = 4;
 /** Clients share near parts (and frames) per tile: the TILE_BLOCKS × TILE_BLOCKS square they stand on. */
@@ -63,8 +63,19 @@ export function updateEvery(cx: number, cz: number, x: number, z: number): numbe
   return dx * dx + dz * dz <= MID_BLOCKS * MID_BLOCKS ? MID_EVERY : FAR_EVERY;
 }
 
-/** Whether an entity with reference id `refId` updating every `every` ticks is due at `tick` (phases spread by id). */
-export const isDue = (tick: number, refId: number, every: number) => (tick + refId) % every === 0;
+/**
+ * How many phases entities' due ticks are spread over (a divisor of MID_EVERY). Few, so that the ticks between
+ * due ones, when nothing near anyone changed, owe no client anything and send no frame at all (applyPatches
+ * `tickOnly`): a world where players stand still, or whose clients send their moves in bursts, goes quiet between
+ * them. More than one, so that the encoding of what is owed is not all on one tick in MID_EVERY (the patch's
+ * p99). Two: due ticks every MID_EVERY / 2 ticks, each for half of the entities.
+ */
+export const DUE_PHASES = 2;
+if (MID_EVERY % DUE_PHASES !== 0) throw new Error('DUE_PHASES must divide MID_EVERY');
+/** The phase (0 ≤ phase < FAR_EVERY) of the entity with reference id `refId`: its due ticks are those with (tick + phase) % every = 0. */
+export const phaseOf = (refId: number) => (refId % DUE_PHASES) * (MID_EVERY / DUE_PHASES);
+/** Whether an entity with reference id `refId` updating every `every` ticks is due at `tick`. */
+export const isDue = (tick: number, refId: number, every: number) => (tick + phaseOf(refId)) % every === 0;
 // Owed entities wait in FAR_EVERY buckets by phase (CellSerializer.due): both rates must fall on them, and an
 // entity's FAR_EVERY due ticks must be MID_EVERY due ticks too (what it owes at MID_EVERY is then part of what it
 // owes at FAR_EVERY).
@@ -158,6 +169,20 @@ function structuralQueue(queue: ChangeQueue): ChangeQueue {
     out.tail = node;
   }
   return out;
+}
+
+/** RegionState's `tick` field index. */
+const TICK_INDEX = (RegionState as unknown as Record<symbol, Record<string, number>>)[Symbol.metadata]!['tick']!;
+
+/** Whether the only change outside the entities is the state's `tick` (a patch with nothing else for a client is not sent it). */
+function onlyTick(queue: ChangeQueue, state: RegionState): boolean {
+  const n = queue.next;
+  if (!n || n.next || n.changeTree !== treeOf(state)) return false;
+  let only = true;
+  n.changeTree.forEach((i) => {
+    if (i !== TICK_INDEX) only = false;
+  });
+  return only;
 }
 
 /** The encoder's root, whose change queue `encode` and `encodeView`'s second pass walk. */
@@ -256,7 +281,10 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     return this.fullStates.write(Protocol.ROOM_STATE, state, cell.shown, me);
   }
 
-  /** Entities with fields owed to some rate, and the same by phase (reference id mod FAR_EVERY): a tick visits only the due ones. */
+  /** Patch frames not sent because they held nothing for their client but `tick` (see applyPatches). */
+  quietSkipped = 0;
+
+  /** Entities with fields owed to some rate, and the same by phase (phaseOf): a tick visits only the due ones. */
   private readonly owed = new Map<ChangeTree, Owed>();
   private readonly owedAt: Set<Owed>[] = [];
 
@@ -272,7 +300,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       let o = this.owed.get(c.tree);
       if (!o) {
         this.owed.set(c.tree, (o = { e: c.e, tree: c.tree, refId: c.refId, mid: 0, far: 0 }));
-        (this.owedAt[c.refId % FAR_EVERY] ??= new Set()).add(o);
+        (this.owedAt[phaseOf(c.refId)] ??= new Set()).add(o);
       }
       o.mid |= c.mask;
       o.far |= c.mask;
@@ -304,7 +332,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
 
   private settle(o: Owed): void {
     this.owed.delete(o.tree);
-    this.owedAt[o.refId % FAR_EVERY]?.delete(o);
+    this.owedAt[phaseOf(o.refId)]?.delete(o);
   }
 
   /** What a cell that shows `o` at rate `r` owes its members (at its rate; everything since FAR_EVERY after a rate change). */
@@ -394,6 +422,10 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     encoder.sharedBuffer[0] = Protocol.ROOM_STATE_PATCH;
     const shared = walking(encoder, structural, () => encoder.encode(it)); // a view of the shared buffer, as every part (see `room`)
     const sharedOffset = it.offset;
+    // Nothing but `tick` changed outside the entities: a client with nothing else in this patch gets no frame (its
+    // `tick` is that of its last patch: docs/protocol.md): every client, on a tick that is not a due one (DUE_PHASES)
+    // and where nothing near anyone changed.
+    const tickOnly = onlyTick(structural, state as RegionState);
     // Per cell, encoded once: its part; per tile of the cell, its near part and the frame of its clients that have nothing of their own.
     type Tile = { part: Uint8Array; frame?: Buffer };
     /** The frame of a client with nothing but the shared part (rooms/wsframes.ts). */
@@ -466,6 +498,10 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       if (own) {
         const part = personalPart(encoder, w.personal, me, sharedOffset, it);
         if (part.length) parts.push(part);
+      }
+      if (tickOnly && !move && !own && (!ofCell || ofCell.part.length === 0) && (!tile || tile.part.length === 0)) {
+        this.quietSkipped++;
+        continue;
       }
       // No move, nothing of its own: one frame shared by the clients on its tile (the socket does not modify it).
       const frame = tile && !move && !own ? (tile.frame ??= wsFrame(parts)) : parts.length === 1 ? (sharedFrame ??= wsFrame(parts)) : wsFrame(parts);

@@ -12,7 +12,7 @@ import type { Room } from '@colyseus/sdk';
 import { bootTestServer, type TestServer } from './support/server.js';
 import { ClientState, matchMaker, type Client } from '@colyseus/core';
 import { $changes, Encoder, StateView, type Schema } from '@colyseus/schema';
-import { FAR_EVERY, isDue, MID_BLOCKS, MID_EVERY, NEAR_BLOCKS, personalPart, updateEvery } from '../rooms/patches.js';
+import { DUE_PHASES, FAR_EVERY, isDue, MID_BLOCKS, MID_EVERY, NEAR_BLOCKS, personalPart, updateEvery } from '../rooms/patches.js';
 import { InterestManager } from '../rooms/interest.js';
 import { CharacterState, NpcState, OWNER, RegionState } from '../schema/index.js';
 import { me, newPlayer, placeCharacter, roomSession, ticks, until, walkableStrip, walkX, WIRE_EPS, type Player } from './support/game.js';
@@ -178,7 +178,7 @@ describe('update rate by distance (rooms/patches.ts updateEvery, isDue)', () => 
     assert.equal(updateEvery(2, 3, 200, 56), FAR_EVERY);
   });
 
-  it('an entity is due once in every `every` ticks, the phases spread by reference id', () => {
+  it('an entity is due once in every `every` ticks, on DUE_PHASES phases by reference id', () => {
     for (const every of [MID_EVERY, FAR_EVERY]) {
       for (const refId of [0, 1, 7, 123]) {
         const due = Array.from({ length: every * 3 }, (_, tick) => tick).filter((tick) => isDue(tick, refId, every));
@@ -187,7 +187,7 @@ describe('update rate by distance (rooms/patches.ts updateEvery, isDue)', () => 
       }
     }
     const phases = new Set(Array.from({ length: 64 }, (_, refId) => [...Array(MID_EVERY).keys()].find((t) => isDue(t, refId, MID_EVERY))));
-    assert.equal(phases.size, MID_EVERY, 'ids fall on every phase');
+    assert.equal(phases.size, DUE_PHASES, 'ids fall on DUE_PHASES phases');
   });
 });
 

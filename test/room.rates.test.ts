@@ -22,6 +22,8 @@ function world() {
   const serializer = new CellSerializer(interest);
   serializer.reset(state);
   const clients: Client[] = [];
+  /** Frames written to each client's socket, by character id. */
+  const frames = new Map<string, number>();
   const character = (id: string, x: number, z: number) => {
     const c = Object.assign(new CharacterState(), { id, name: id, characterClass: 'mage', x, y: 70, z, hp: 20, maxHp: 20 });
     state.characters.set(id, c);
@@ -31,7 +33,7 @@ function world() {
   const join = (id: string) => {
     const copy = new RegionState();
     const decoder = new Decoder(copy);
-    const socket = { write: (f: Buffer) => (decoder.decode(payloadOf(f), { offset: 1 }), true) };
+    const socket = { write: (f: Buffer) => (frames.set(id, (frames.get(id) ?? 0) + 1), decoder.decode(payloadOf(f), { offset: 1 }), true) };
     const ref = { readyState: 1, _socket: socket, _sender: { _state: 0, _firstFragment: true } };
     const client = { sessionId: id, state: ClientState.JOINING, raw: (b: Uint8Array) => decoder.decode(b, { offset: 1 }), ref } as unknown as Client;
     interest.attach(client, id);
@@ -51,7 +53,7 @@ function world() {
     for (let n = 0; n < 2 * FAR_EVERY && !due(tick + 1); n++) step();
     assert.ok(due(tick + 1));
   };
-  return { state, interest, character, join, step, stepTo, get tick() { return tick; } };
+  return { state, interest, serializer, frames, character, join, step, stepTo, get tick() { return tick; } };
 }
 
 describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
@@ -106,6 +108,30 @@ describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
     w.step();
     for (let t = moved + 1; t <= w.tick; t++) assert.ok(!isDue(t, refId, FAR_EVERY), 'no FAR_EVERY due tick in between');
     assert.equal(seenByMover.characters.get('e')!.hp, 7, 'its cell change brought what its old cell still owed');
+  });
+
+  it('a tick on which nothing a client sees changed sends it no frame; a change goes out when due, `tick` with it', () => {
+    const w = world();
+    w.character('watcher', 8, 8);
+    const e = w.character('e', FAR_X, 8);
+    const view = w.join('watcher');
+    for (let i = 0; i < FAR_EVERY; i++) w.step(); // the view filled
+    const sent = () => w.frames.get('watcher') ?? 0;
+    const quiet0 = w.serializer.quietSkipped;
+    const before = sent();
+    for (let i = 0; i < 2 * FAR_EVERY; i++) w.step();
+    assert.equal(sent(), before, 'nothing changed: no frame at all');
+    assert.equal(w.serializer.quietSkipped - quiet0, 2 * FAR_EVERY);
+    assert.ok(view.tick < w.tick, 'its tick is that of its last patch');
+    // A far change waits for the entity's due tick, and only that tick sends a frame.
+    w.stepTo((t) => isDue(t, refIdOf(e), FAR_EVERY));
+    w.step();
+    e.hp = 3;
+    const at = sent();
+    for (let i = 0; i < FAR_EVERY; i++) w.step();
+    assert.equal(sent(), at + 1, 'one frame, on the due tick');
+    assert.equal(view.characters.get('e')!.hp, 3);
+    assert.ok(view.tick > w.tick - FAR_EVERY, 'tick came with it');
   });
 
   it('every view ends with every entity’s last values, whatever the rates (a crowd walking in and out of range)', () => {
