@@ -772,12 +772,18 @@ function ratioRows(pairs: [RunResult, RunResult][]): string[][] {
     ratio(l.bytesPerClientS, n.bytesPerClientS),
     ratio(neighbourBytes(l), neighbourBytes(n)),
     ratio(l.serverCpuPct, n.serverCpuPct),
+    ratio(cpuPerMove(l), cpuPerMove(n)),
     `${ratio(l.moveToPatchMs.p50, n.moveToPatchMs.p50)} / ${ratio(l.moveToPatchMs.p99, n.moveToPatchMs.p99)}`,
     ratio(l.tickMs.p99 + l.patchMs.p99, n.tickMs.p99 + n.patchMs.p99),
     ratio(l.serverRssMb, n.serverRssMb),
   ]);
 }
-const RATIO_HEAD = ['scenario', 'bots', 'sees: Leyline vs naive', 'bytes/client/s', 'bytes per neighbour shown', 'server CPU', 'move→patch p50 / p99', 'tick + patch p99', 'RSS'];
+/**
+ * Server CPU per move its bots made: where the bots saturate the box (every bot decoding) they walk at different
+ * rates for the two peers, and a server's CPU follows the moves it gets.
+ */
+const cpuPerMove = (r: RunResult) => r.serverCpuPct / Math.max(1e-9, r.movesPerBotS * r.bots);
+const RATIO_HEAD = ['scenario', 'bots', 'sees: Leyline vs naive', 'bytes/client/s', 'bytes per neighbour shown', 'server CPU', 'CPU per move', 'move→patch p50 / p99', 'tick + patch p99', 'RSS'];
 
 function detailRows(l: RunResult | undefined, n: RunResult | undefined): string[][] {
   const rs = [l, n];
