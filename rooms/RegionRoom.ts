@@ -336,6 +336,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     const now = this.now();
     for (const key of this.ghosts.apply(now)) this.interest.chunkAdded(key);
     for (const settle of this.editAnswers.splice(0)) settle(); // after the frame that carries the edited chunk
+    this.sim.setNeighbours(this.ghosts.characterTargets()); // the neighbours' characters its NPCs may hunt
     const ev = this.sim.step(now, now - this.lastStepAt);
     this.lastStepAt = now;
     for (const key of this.wire.tick(this.sim, ev)) this.interest.chunkAdded(key);
@@ -344,7 +345,8 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
     if (this.deps.settings.crowdGatherPerS > 0 && this.state.tick % CROWD_EVERY_TICKS === 0) this.gatherCrowds(now, ev);
     for (const c of ev.crossings) void this.sessions.handoff(c.characterId, c.rx, c.rz);
     this.ghosts.publish(ev);
-    this.hits.send(ev); // casts' effects on the neighbours' entities
+    this.hits.send(ev); // casts' and NPCs' effects on the neighbours' entities
+    if (ev.hits.some((h) => this.sim.characters.has(h.casterId))) this.ghosts.struck(); // their NPCs must see who
     this.edits.flush(); // the answers to forwarded edits, after the frame with their chunks
     this.hits.flush(); // the rewards of kills made here by the neighbours' characters, after the frame that shows them
     endTimer();

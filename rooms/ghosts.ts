@@ -33,7 +33,7 @@
 import type { Presence } from '@colyseus/core';
 import { CHARACTER_FIELDS, CHARACTER_FIELD_NAMES, type CharacterFieldName } from '../src/game/character.js';
 import type { OtherBody, RegionSim, TickEvents } from '../src/game/region/index.js';
-import type { NearEntity } from '../src/game/region/index.js';
+import type { NearEntity, NeighbourCharacter } from '../src/game/region/index.js';
 import { CHUNK_SIZE, REGION_SIZE, parseChunkKey } from '../src/world/index.js';
 import type { Logger } from '../src/log.js';
 import { ChunkState, NpcState, type CharacterState, type RegionState } from '../schema/index.js';
@@ -121,7 +121,7 @@ export type GhostsOptions = {
   watchArea?: (rx: number, rz: number) => Area | undefined;
 };
 
-/** After handing a character to a neighbour, publish rows for that long even if no neighbour watches (100 ticks: 5 s). */
+/** After handing a character to a neighbour (or striking its entities), publish rows for that long even if no neighbour watches (100 ticks: 5 s). */
 export const HANDOFF_WATCH_TICKS = 100;
 
 /** How often rows kept aside are checked against the clients' views (and copies nobody could see are put aside). */
@@ -129,6 +129,8 @@ export const WANTED_EVERY_TICKS = 4;
 
 export class Ghosts {
   private readonly ghosts = new Map<string, Ghost>();
+  /** "rx,rz" → [rx, rz], for the sources seen (a few neighbours). */
+  private readonly regionOf = new Map<string, [number, number]>();
   /** When each neighbour's last frame came: its characters and NPCs here are as fresh as that (see expire). */
   private readonly heardAt = new Map<string, number>();
   /** Neighbours' characters and NPCs nobody here could see: their latest row, by id. */
@@ -237,6 +239,42 @@ export class Ghosts {
       out.push(g.kind === 'npc' ? { kind: 'npc', ...at, hostile: hostile((e as NpcState).kind) } : { kind: 'character', ...at });
     }
     return out;
+  }
+
+  /**
+   * The neighbours' characters this room hears of (copied in or kept aside), where their last rows put them: what
+   * its NPCs hunt across the border (RegionSim.setNeighbours). A character of this room on its way out is not one.
+   */
+  characterTargets(): NeighbourCharacter[] {
+    const out: NeighbourCharacter[] = [];
+    const source = (s: string) => {
+      let r = this.regionOf.get(s);
+      if (!r) this.regionOf.set(s, (r = s.split(',').map(Number) as [number, number]));
+      return r;
+    };
+    for (const [id, g] of this.ghosts) {
+      if (g.kind !== 'character' || g.awaySince !== undefined) continue;
+      const st = this.o.state.characters.get(id);
+      if (!st) continue;
+      const [rx, rz] = source(g.source);
+      out.push({ id, x: st.x, y: st.y, z: st.z, alive: st.hp > 0, rx, rz });
+    }
+    for (const [id, a] of this.aside) {
+      if (a.kind !== 'character') continue;
+      const [rx, rz] = source(a.source);
+      const row = a.row;
+      out.push({ id, x: row[CHAR_X] as number, y: row[CHAR_Y] as number, z: row[CHAR_Z] as number, alive: (row[CHAR_HP] as number) > 0, rx, rz });
+    }
+    return out;
+  }
+
+  /**
+   * A character of this room struck a neighbour's entity (rooms/hits.ts): publish rows for a while even if no
+   * neighbour watches, so that the neighbour's NPCs can see who hit them (and strike back).
+   */
+  struck(): void {
+    if (!this.watched()) this.fullDue = true;
+    this.courtesyUntil = Math.max(this.courtesyUntil, this.ticks + HANDOFF_WATCH_TICKS);
   }
 
   /** A character of this room walked into region (rx, rz): its state object stays, as a ghost, until that region publishes it. */
@@ -624,6 +662,7 @@ export class Ghosts {
 
 /** Where a row's character or NPC stands (its x and z columns). */
 const CHAR_X = 3 + PUBLIC_FIELDS.indexOf('x'), CHAR_Z = 3 + PUBLIC_FIELDS.indexOf('z');
+const CHAR_Y = 3 + PUBLIC_FIELDS.indexOf('y'), CHAR_HP = 3 + PUBLIC_FIELDS.indexOf('hp');
 const NPC_X = 2 + NPC_FIELDS.indexOf('x'), NPC_Z = 2 + NPC_FIELDS.indexOf('z');
 const rowX = (kind: 'character' | 'npc', row: CharRow | NpcRow) => row[kind === 'character' ? CHAR_X : NPC_X] as number;
 const rowZ = (kind: 'character' | 'npc', row: CharRow | NpcRow) => row[kind === 'character' ? CHAR_Z : NPC_Z] as number;

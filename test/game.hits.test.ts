@@ -4,6 +4,7 @@ import type { LiveCharacter } from '../src/game/character.js';
 import type { NearEntity } from '../src/game/commands/cast.js';
 import { RegionSim, type Reply } from '../src/game/region/index.js';
 import type { AwayKill } from '../src/game/region/effects.js';
+import { npcGroundY } from '../src/game/region/npcs.js';
 import { REGION_SIZE } from '../src/world/index.js';
 
 // Casting across a region border (src/game/commands/cast.ts, RegionSim.submitHits / creditKills): two sims side by
@@ -125,6 +126,45 @@ describe('game: casting across a region border', () => {
     const ev = b.step(T0 + TICK, TICK);
     assert.equal(b.npcs.get(npc.id)!.hp, before);
     assert.equal(ev.npcs.has(npc.id), false);
+  });
+
+  it('an NPC hunts a neighbour\'s character across the border; its strike goes out as a hit, and lands in that character\'s region', async () => {
+    const { a, b, mage } = pair();
+    const hostile = [...b.npcs.values()].find((n) => catalogue.npcByKind.get(n.kind)?.hostile)!;
+    // On the ground (NPCs walk the generated terrain), 3 blocks apart across the border.
+    mage.y = npcGroundY(SEED, mage.x, mage.z);
+    const wolf = { ...hostile, x: REGION_SIZE + 1, z: mage.z, homeX: REGION_SIZE + 1, homeZ: mage.z, y: npcGroundY(SEED, REGION_SIZE + 1, mage.z) };
+    b.npcs.set(wolf.id, wolf);
+    const hp0 = mage.hp;
+    let strike: { rx: number; rz: number; casterId: string; effects: { kind: string; targetId?: string; amount: number }[] } | undefined;
+    for (let t = 1; t <= 200 && !strike; t++) {
+      const m = a.characters.get('mage')!;
+      b.setNeighbours([{ id: 'mage', x: m.x, y: m.y, z: m.z, alive: m.hp > 0, rx: 0, rz: 0 }]);
+      strike = b.step(T0 + t * TICK, TICK).hits[0];
+    }
+    assert.ok(strike, 'the NPC struck across the border');
+    assert.deepEqual([strike.rx, strike.rz, strike.casterId], [0, 0, wolf.id]);
+    assert.deepEqual(strike.effects.map((e) => [e.kind, e.targetId]), [['damage', 'mage']]);
+    assert.equal(b.characters.size, 0, 'nothing of the mage in the NPC\'s region');
+    a.submitHits(strike.casterId, strike.effects as never, () => undefined);
+    a.step(T0 + 300 * TICK, TICK);
+    assert.ok(mage.hp < hp0, 'hurt in its own region');
+  });
+
+  it('a neighbour listed that is also this region\'s own character is hunted as this region\'s (never twice)', () => {
+    const { b } = pair();
+    const hostile = [...b.npcs.values()].find((n) => catalogue.npcByKind.get(n.kind)?.hostile)!;
+    const here = caster(hostile.x + 1, hostile.y, hostile.z);
+    b.addCharacter(here);
+    const hp0 = b.characters.get('mage')!.hp;
+    let hits = 0;
+    for (let t = 1; t <= 200 && b.characters.get('mage')!.hp === hp0; t++) {
+      const m = b.characters.get('mage')!;
+      b.setNeighbours([{ id: 'mage', x: m.x, y: m.y, z: m.z, alive: true, rx: 0, rz: 0 }]);
+      hits += b.step(T0 + t * TICK, TICK).hits.length;
+    }
+    assert.ok(b.characters.get('mage')!.hp < hp0, 'struck here');
+    assert.equal(hits, 0, 'no hit sent for it');
   });
 
   it('a reward for a character no longer in the region is dropped', () => {

@@ -16,6 +16,7 @@ import { charRow, FULL_EVERY_TICKS, ghostChannel, Ghosts, GHOST_TTL_MS, type Gho
 import { CharacterState, RegionState } from '../schema/index.js';
 import { emptyEvents, RegionSim } from '../src/game/region/index.js';
 import { createLogger } from '../src/log.js';
+import { loadContent } from '../src/content/index.js';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { blockToChunk, chunkKey } from '../src/world/index.js';
@@ -108,6 +109,28 @@ describe('seamless borders: ghosts of the neighbour region (one process)', funct
     const bad = await ra.request('cast', { spellId: 'frost_shard', targetId: 'npc:99,99:1' });
     assert.equal(bad.code, 'INVALID_TARGET');
     assert.equal(me(ra, a).cooldowns?.get('frost_shard'), undefined);
+  });
+
+  it('an NPC next to the border strikes a player across it: the player\'s own room applies the blow', async () => {
+    const [a, b] = [await newPlayer(t), await newPlayer(t)];
+    const { rx, spot } = firstBorderCrossing(a.seed, 60);
+    await placeCharacter(t, a, spot.x - 1, spot.z, spot.y);
+    await placeCharacter(t, b, spot.x + 12, spot.z, spot.y); // B's room runs, and its client watches A's side
+    const ra = await rooms.enter(a);
+    const rb = await rooms.enter(b);
+    assert.deepEqual([ra.state.rx, rb.state.rx], [rx - 1, rx]);
+    await until(rb, (s) => s.characters.get(a.characterId), 'A in B\'s view (its rows reach B\'s room)');
+    // One of B's hostile NPCs, moved to the border next to A (a fixture, through the room's simulation).
+    const sim = (matchMaker.getLocalRoomById(rb.roomId) as any).sim;
+    const npcs = [...sim.npcs.values()] as { id: string; kind: string; hp: number; state: string }[];
+    const kinds = loadContent().npcByKind;
+    const wolf = npcs.find((n) => kinds.get(n.kind)?.hostile && n.state !== 'dead')!;
+    assert.ok(wolf, 'a hostile NPC in B');
+    const at = { x: spot.x + 1, y: spot.y, z: spot.z };
+    sim.npcs.set(wolf.id, { ...wolf, ...at, homeX: at.x, homeZ: at.z, state: 'idle', targetId: undefined });
+    const hp0 = me(ra, a).hp;
+    await until(ra, () => me(ra, a).hp < hp0, 'A struck by B\'s NPC, in A\'s own room');
+    assert.equal(ra.state.rx, rx - 1, 'A stays in its room');
   });
 
   it('a room publishes its band only while a neighbour has a client near enough to see it (`watch`)', async () => {

@@ -54,4 +54,12 @@ export type RegionContext = {
   /** In-game hour, 0..24, for environment factors. */
   hour: number;
   corruption: RegionCorruption;
+  /**
+   * The neighbouring regions' characters this region hears of (its room's ghost rows), as of this tick: NPCs near
+   * the border hunt and strike them as they do the region's own; their strikes go out as `ev.hits`.
+   */
+  neighbours: readonly NeighbourCharacter[];
 };
+
+/** A character of region (rx, rz) near this one, where its last ghost row put it. */
+export type NeighbourCharacter = { id: string; x: number; y: number; z: number; alive: boolean; rx: number; rz: number };

@@ -1,6 +1,6 @@
 /** One region's simulation and what its tick reports. */
 export { RegionSim, MAX_QUEUED_COMMANDS, INVENTORY_SLOTS, LEYLINE_UPDATE_MS, type RegionSimOptions } from './sim.js';
-export { EMPTY_CATALOGUE, type MagicCatalogue, type RegionContext } from './context.js';
+export { EMPTY_CATALOGUE, type MagicCatalogue, type NeighbourCharacter, type RegionContext } from './context.js';
 export { emptyEvents, type TickEvents, type BlockChange, type CastLog } from './events.js';
 export { NPCS_PER_REGION } from './npcs.js';
 export type { Command, Reply, NearEntity } from '../commands/index.js';

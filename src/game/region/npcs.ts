@@ -1,7 +1,7 @@
 /** A region's NPC population: spawned from the seed per biome, stepped on the tick, attacking characters. */
 import { biomeAt, pairKey, REGION_SIZE, spawnPoint, WORLD_HEIGHT } from '../../world/index.js';
-import { spawnNpcsForRegion, stepNpc, type Npc } from '../npc.js';
-import type { MagicCatalogue, RegionContext } from './context.js';
+import { spawnNpcsForRegion, stepNpc, type Npc, type NpcCharacter } from '../npc.js';
+import type { MagicCatalogue, NeighbourCharacter, RegionContext } from './context.js';
 import { hurt } from './effects.js';
 import type { TickEvents } from './events.js';
 
@@ -49,8 +49,19 @@ export function spawnRegionNpcs(seed: number, rx: number, rz: number, catalogue:
   return spawnNpcsForRegion(seed, rx, rz, catalogue.npcs, biome, count, (x, z) => npcGroundY(seed, x, z), now);
 }
 
+/**
+ * One tick of the region's NPCs. They hunt the region's characters and the neighbours' near the border
+ * (`r.neighbours`, a character of this region first if both list it): a strike at a neighbour's character goes
+ * out in `ev.hits` for its own room to apply (rooms/hits.ts), as a cast at it would.
+ */
 export function stepNpcs(r: RegionContext, now: number, dtMs: number, ev: TickEvents): void {
-  const targets = [...r.characters.values()].map((c) => ({ id: c.id, x: c.x, y: c.y, z: c.z, alive: c.respawnAt === undefined && c.hp > 0 }));
+  const targets: NpcCharacter[] = [...r.characters.values()].map((c) => ({ id: c.id, x: c.x, y: c.y, z: c.z, alive: c.respawnAt === undefined && c.hp > 0 }));
+  const away = new Map<string, NeighbourCharacter>();
+  for (const n of r.neighbours) {
+    if (r.characters.has(n.id) || away.has(n.id)) continue;
+    away.set(n.id, n);
+    targets.push({ id: n.id, x: n.x, y: n.y, z: n.z, alive: n.alive });
+  }
   const seed = r.seed;
   const ctx = { now, dtMs, rng: r.rng, characters: targets, groundY: (x: number, z: number) => npcGroundY(seed, x, z) };
   for (const [id, npc] of r.npcs) {
@@ -61,7 +72,11 @@ export function stepNpcs(r: RegionContext, now: number, dtMs: number, ev: TickEv
     r.npcs.set(id, s.npc);
     if (s.attack) {
       const victim = r.characters.get(s.attack.targetId);
+      const there = victim ? undefined : away.get(s.attack.targetId);
       if (victim) hurt(r, victim, s.attack.damage, now, ev);
+      else if (there) {
+        ev.hits.push({ rx: there.rx, rz: there.rz, casterId: id, effects: [{ kind: 'damage', targetKind: 'character', targetId: there.id, amount: s.attack.damage }] });
+      }
     }
   }
 }

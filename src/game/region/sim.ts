@@ -21,7 +21,7 @@ import { refuse, type Vec3 } from '../types.js';
 import type { BlockEdit } from '../blocks.js';
 import { editBlock } from '../commands/block.js';
 import { applyCommand, type Command, type Reply } from '../commands/index.js';
-import { EMPTY_CATALOGUE, type MagicCatalogue, type RegionContext } from './context.js';
+import { EMPTY_CATALOGUE, type MagicCatalogue, type NeighbourCharacter, type RegionContext } from './context.js';
 import { applyEffects, applyRitualEffect, AWAY_EFFECTS, reward, type AwayKill } from './effects.js';
 import type { CastEffect } from '../magic.js';
 import { emptyEvents, type TickEvents } from './events.js';
@@ -88,6 +88,7 @@ export class RegionSim {
       rituals: new RitualBook(),
       hour: 12,
       corruption: newRegionCorruption(now),
+      neighbours: [],
     };
     for (const n of spawnRegionNpcs(seed, rx, rz, catalogue, opts.catalogue ? (opts.npcCount ?? NPCS_PER_REGION) : 0, now)) this.r.npcs.set(n.id, n);
     this.dayLengthMs = opts.dayLengthMs;
@@ -194,6 +195,11 @@ export class RegionSim {
     const taken = effects.filter((e) => AWAY_EFFECTS.has(e.kind) && e.targetId !== undefined && (e.targetKind === 'npc' || e.targetKind === 'character'));
     if (taken.length === 0 || this.hits.length >= MAX_QUEUED_COMMANDS) done([]);
     else this.hits.push({ casterId, effects: taken, done });
+  }
+
+  /** The neighbouring regions' characters near this one, as of now (the room's ghost rows): the NPCs' next step hunts them too. */
+  setNeighbours(characters: readonly NeighbourCharacter[]): void {
+    this.r.neighbours = characters;
   }
 
   /** Rewards (xp, loot) of kills this region's character made in a neighbouring region: granted on the next step, if it is still here. */
