@@ -131,6 +131,8 @@ export class Ghosts {
   private readonly ghosts = new Map<string, Ghost>();
   /** "rx,rz" → [rx, rz], for the sources seen (a few neighbours). */
   private readonly regionOf = new Map<string, [number, number]>();
+  /** characterTargets' objects by id, with the tick each was last listed (those not listed go when the map grows). */
+  private readonly targets = new Map<string, NeighbourCharacter & { seenAt?: number }>();
   /** When each neighbour's last frame came: its characters and NPCs here are as fresh as that (see expire). */
   private readonly heardAt = new Map<string, number>();
   /** Neighbours' characters and NPCs nobody here could see: their latest row, by id. */
@@ -247,24 +249,34 @@ export class Ghosts {
    */
   characterTargets(): NeighbourCharacter[] {
     const out: NeighbourCharacter[] = [];
-    const source = (s: string) => {
-      let r = this.regionOf.get(s);
-      if (!r) this.regionOf.set(s, (r = s.split(',').map(Number) as [number, number]));
-      return r;
+    // One object per character, updated in place (every room asks every tick).
+    const put = (id: string, source: string, x: number, y: number, z: number, alive: boolean) => {
+      let r = this.regionOf.get(source);
+      if (!r) this.regionOf.set(source, (r = source.split(',').map(Number) as [number, number]));
+      let t = this.targets.get(id);
+      if (!t) this.targets.set(id, (t = { id, x, y, z, alive, rx: r[0], rz: r[1] }));
+      else {
+        t.x = x;
+        t.y = y;
+        t.z = z;
+        t.alive = alive;
+        t.rx = r[0];
+        t.rz = r[1];
+      }
+      t.seenAt = this.ticks;
+      out.push(t);
     };
     for (const [id, g] of this.ghosts) {
       if (g.kind !== 'character' || g.awaySince !== undefined) continue;
       const st = this.o.state.characters.get(id);
-      if (!st) continue;
-      const [rx, rz] = source(g.source);
-      out.push({ id, x: st.x, y: st.y, z: st.z, alive: st.hp > 0, rx, rz });
+      if (st) put(id, g.source, st.x, st.y, st.z, st.hp > 0);
     }
     for (const [id, a] of this.aside) {
       if (a.kind !== 'character') continue;
-      const [rx, rz] = source(a.source);
       const row = a.row;
-      out.push({ id, x: row[CHAR_X] as number, y: row[CHAR_Y] as number, z: row[CHAR_Z] as number, alive: (row[CHAR_HP] as number) > 0, rx, rz });
+      put(id, a.source, row[CHAR_X] as number, row[CHAR_Y] as number, row[CHAR_Z] as number, (row[CHAR_HP] as number) > 0);
     }
+    if (this.targets.size > 2 * out.length + 64) for (const [id, t] of this.targets) if (t.seenAt !== this.ticks) this.targets.delete(id);
     return out;
   }
 
