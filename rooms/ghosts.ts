@@ -32,8 +32,7 @@
  */
 import type { Presence } from '@colyseus/core';
 import { CHARACTER_FIELDS, CHARACTER_FIELD_NAMES, type CharacterFieldName } from '../src/game/character.js';
-import type { OtherBody, RegionSim, TickEvents } from '../src/game/region/index.js';
-import type { NearEntity, NeighbourCharacter } from '../src/game/region/index.js';
+import type { NearEntity, NeighbourCharacter, OtherBody, RegionSim, TickEvents } from '../src/game/region/index.js';
 import { CHUNK_SIZE, REGION_SIZE, parseChunkKey } from '../src/world/index.js';
 import type { Logger } from '../src/log.js';
 import { ChunkState, NpcState, type CharacterState, type RegionState } from '../schema/index.js';
@@ -129,10 +128,8 @@ export const WANTED_EVERY_TICKS = 4;
 
 export class Ghosts {
   private readonly ghosts = new Map<string, Ghost>();
-  /** "rx,rz" → [rx, rz], for the sources seen (a few neighbours). */
-  private readonly regionOf = new Map<string, [number, number]>();
-  /** characterTargets' objects by id, with the tick each was last listed (those not listed go when the map grows). */
-  private readonly targets = new Map<string, NeighbourCharacter & { seenAt?: number }>();
+  /** "rx,rz" → [rx, rz], for the sources seen (a few neighbours; see regionOf). */
+  private readonly regions = new Map<string, [number, number]>();
   /** When each neighbour's last frame came: its characters and NPCs here are as fresh as that (see expire). */
   private readonly heardAt = new Map<string, number>();
   /** Neighbours' characters and NPCs nobody here could see: their latest row, by id. */
@@ -209,7 +206,7 @@ export class Ghosts {
   characterBodies(): OtherBody[] {
     const out: OtherBody[] = [];
     const push = (id: string, x: number, z: number, source: string) => {
-      const [rx, rz] = source.split(',').map(Number) as [number, number];
+      const [rx, rz] = this.regionOf(source);
       out.push({ id, x, z, rx, rz });
     };
     for (const [id, g] of this.ghosts) {
@@ -236,7 +233,7 @@ export class Ghosts {
       if (g.kind === 'chunk' || g.awaySince !== undefined) continue;
       const e = g.kind === 'character' ? this.o.state.characters.get(id) : this.o.state.npcs.get(id);
       if (!e || Math.hypot(e.x - x, e.z - z) > reach) continue;
-      const [rx, rz] = g.source.split(',').map(Number) as [number, number];
+      const [rx, rz] = this.regionOf(g.source);
       const at = { id, x: e.x, y: e.y, z: e.z, alive: e.hp > 0, rx, rz };
       out.push(g.kind === 'npc' ? { kind: 'npc', ...at, hostile: hostile((e as NpcState).kind) } : { kind: 'character', ...at });
     }
@@ -249,35 +246,27 @@ export class Ghosts {
    */
   characterTargets(): NeighbourCharacter[] {
     const out: NeighbourCharacter[] = [];
-    // One object per character, updated in place (every room asks every tick).
-    const put = (id: string, source: string, x: number, y: number, z: number, alive: boolean) => {
-      let r = this.regionOf.get(source);
-      if (!r) this.regionOf.set(source, (r = source.split(',').map(Number) as [number, number]));
-      let t = this.targets.get(id);
-      if (!t) this.targets.set(id, (t = { id, x, y, z, alive, rx: r[0], rz: r[1] }));
-      else {
-        t.x = x;
-        t.y = y;
-        t.z = z;
-        t.alive = alive;
-        t.rx = r[0];
-        t.rz = r[1];
-      }
-      t.seenAt = this.ticks;
-      out.push(t);
-    };
     for (const [id, g] of this.ghosts) {
       if (g.kind !== 'character' || g.awaySince !== undefined) continue;
       const st = this.o.state.characters.get(id);
-      if (st) put(id, g.source, st.x, st.y, st.z, st.hp > 0);
+      if (!st) continue;
+      const [rx, rz] = this.regionOf(g.source);
+      out.push({ id, x: st.x, y: st.y, z: st.z, alive: st.hp > 0, rx, rz });
     }
     for (const [id, a] of this.aside) {
       if (a.kind !== 'character') continue;
+      const [rx, rz] = this.regionOf(a.source);
       const row = a.row;
-      put(id, a.source, row[CHAR_X] as number, row[CHAR_Y] as number, row[CHAR_Z] as number, (row[CHAR_HP] as number) > 0);
+      out.push({ id, x: row[CHAR_X] as number, y: row[CHAR_Y] as number, z: row[CHAR_Z] as number, alive: (row[CHAR_HP] as number) > 0, rx, rz });
     }
-    if (this.targets.size > 2 * out.length + 64) for (const [id, t] of this.targets) if (t.seenAt !== this.ticks) this.targets.delete(id);
     return out;
+  }
+
+  /** Region [rx, rz] of a source key "rx,rz" (parsed once per key: every room lists its neighbours' characters every tick). */
+  private regionOf(source: string): [number, number] {
+    let r = this.regions.get(source);
+    if (!r) this.regions.set(source, (r = source.split(',').map(Number) as [number, number]));
+    return r;
   }
 
   /**

@@ -95,8 +95,7 @@ function targetOf(r: RegionContext, cmd: CastCommand): CastTarget | undefined {
     }
     const c = r.characters.get(cmd.targetId);
     if (c) return { kind: 'character', id: c.id, x: c.x, y: c.y, z: c.z, alive: c.respawnAt === undefined && c.hp > 0 };
-    const n = cmd.near?.find((e) => e.id === cmd.targetId);
-    return n && { kind: n.kind, id: n.id, x: n.x, y: n.y, z: n.z, alive: n.alive, ...(n.hostile !== undefined ? { hostile: n.hostile } : {}) };
+    return cmd.near?.find((e) => e.id === cmd.targetId);
   }
   return cmd.point ? { kind: 'point', ...cmd.point } : undefined;
 }
@@ -111,8 +110,7 @@ function awayHits(r: RegionContext, casterId: string, near: readonly NearEntity[
   const here: CastEffect[] = [];
   const away = new Map<string, { rx: number; rz: number; casterId: string; effects: CastEffect[] }>();
   for (const e of effects) {
-    const local = e.targetKind === 'npc' ? r.npcs.has(e.targetId ?? '') : r.characters.has(e.targetId ?? '');
-    const n = e.targetId !== undefined && !local && AWAY_EFFECTS.has(e.kind) ? near.find((x) => x.id === e.targetId && x.kind === e.targetKind) : undefined;
+    const n = AWAY_EFFECTS.has(e.kind) ? near.find((x) => x.id === e.targetId && x.kind === e.targetKind && !isHere(r, x)) : undefined;
     if (!n) {
       here.push(e);
       continue;
@@ -134,12 +132,12 @@ function candidates(r: RegionContext, near: readonly NearEntity[]): CastCandidat
   for (const c of r.characters.values()) {
     if (c.respawnAt === undefined && c.hp > 0) out.push({ kind: 'character', id: c.id, x: c.x, y: c.y, z: c.z, alive: true });
   }
-  for (const n of near) {
-    const local = n.kind === 'npc' ? r.npcs.has(n.id) : r.characters.has(n.id);
-    if (n.alive && !local) out.push({ kind: n.kind, id: n.id, x: n.x, y: n.y, z: n.z, alive: true, ...(n.hostile !== undefined ? { hostile: n.hostile } : {}) });
-  }
+  for (const n of near) if (n.alive && !isHere(r, n)) out.push(n);
   return out;
 }
+
+/** Whether a neighbour's entity is also this region's (a character just handed over): then it is this region's. */
+const isHere = (r: RegionContext, e: { kind: 'character' | 'npc'; id: string }) => (e.kind === 'npc' ? r.npcs.has(e.id) : r.characters.has(e.id));
 
 function envAt(r: RegionContext, p: Vec3, now: number) {
   const ley = leylineProximity(p.x, p.z, r.leylines, now);

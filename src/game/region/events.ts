@@ -28,7 +28,7 @@ export type TickEvents = {
   /** Characters now standing in another region: to be handed off. */
   crossings: { characterId: string; rx: number; rz: number }[];
   casts: CastLog[];
-  /** Effects of this region's casts on neighbouring regions' entities, per region: for their rooms to apply (rooms/hits.ts). */
+  /** Effects of this region's casts and NPC blows on neighbouring regions' entities: for their rooms to apply (rooms/hits.ts). */
   hits: { rx: number; rz: number; casterId: string; effects: CastEffect[] }[];
   spells: { casterId: string; spellId: string; aim: Vec3; effects: CastEffect[] }[];
   /** `lootId` is unique per kill: the grant's idempotency key. */

@@ -49,9 +49,6 @@ export function spawnRegionNpcs(seed: number, rx: number, rz: number, catalogue:
   return spawnNpcsForRegion(seed, rx, rz, catalogue.npcs, biome, count, (x, z) => npcGroundY(seed, x, z), now);
 }
 
-/** Shared by the ticks without neighbours (never written: nothing is added to it then). */
-const NO_NEIGHBOURS = new Map<string, NeighbourCharacter>();
-
 /**
  * One tick of the region's NPCs. They hunt the region's characters and the neighbours' near the border
  * (`r.neighbours`, a character of this region first if both list it): a strike at a neighbour's character goes
@@ -59,7 +56,7 @@ const NO_NEIGHBOURS = new Map<string, NeighbourCharacter>();
  */
 export function stepNpcs(r: RegionContext, now: number, dtMs: number, ev: TickEvents): void {
   const targets: NpcCharacter[] = [...r.characters.values()].map((c) => ({ id: c.id, x: c.x, y: c.y, z: c.z, alive: c.respawnAt === undefined && c.hp > 0 }));
-  const away = r.neighbours.length > 0 ? new Map<string, NeighbourCharacter>() : NO_NEIGHBOURS;
+  const away = new Map<string, NeighbourCharacter>();
   for (const n of r.neighbours) {
     if (r.characters.has(n.id) || away.has(n.id)) continue;
     away.set(n.id, n);
