@@ -26,7 +26,7 @@ import { StateView, type Schema } from '@colyseus/schema';
 import { CHUNK_SIZE, pairKey, parseChunkKey } from '../src/world/index.js';
 import { OWNER, type RegionState } from '../schema/index.js';
 import { refIdOf, treeOf } from './fullstate.js';
-import { unmarkDeep, updateEvery } from './patches.js';
+import { TILE_BLOCKS, unmarkDeep, updateEvery } from './patches.js';
 
 /** Characters and NPCs enter and leave views at most this many ticks late (200 ms at 20 Hz). */
 const VIEW_REFRESH_TICKS = 4;
@@ -108,6 +108,10 @@ export type Watcher = {
   knownAtJoin?: Set<Schema>;
   /** The cell it is moving to at the next patch (a diff is sent then). */
   next?: Cell;
+  /** The tile (rooms/patches.ts TILE_BLOCKS) its character stood on at the update of tick `tileTick`. */
+  tx: number;
+  tz: number;
+  tileTick: number;
 };
 
 export class InterestManager {
@@ -146,7 +150,7 @@ export class InterestManager {
     const personal = this.spareViews.pop() ?? new StateView();
     client.view = personal;
     const me = this.state.characters.get(characterId);
-    this.watchers.set(client.sessionId, { client, characterId, personal, me });
+    this.watchers.set(client.sessionId, { client, characterId, personal, me, tx: 0, tz: 0, tileTick: -1 });
     if (me) {
       personal.add(me);
       personal.add(me, OWNER);
@@ -195,7 +199,11 @@ export class InterestManager {
     for (const w of this.watchers.values()) {
       const me = w.client.state === ClientState.JOINED && this.state.characters.get(w.characterId); // else the full state places it (cellForJoin)
       if (me) {
-        const cx = chunkCol(me.x), cz = chunkCol(me.z);
+        const x = me.x, z = me.z;
+        const cx = chunkCol(x), cz = chunkCol(z);
+        w.tx = Math.floor(x / TILE_BLOCKS);
+        w.tz = Math.floor(z / TILE_BLOCKS);
+        w.tileTick = tick;
         const target = w.next ?? w.cell;
         if (!target || target.cx !== cx || target.cz !== cz) w.next = this.cellAt(cx, cz);
         if (w.next === w.cell) w.next = undefined;

@@ -281,6 +281,10 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     return this.fullStates.write(Protocol.ROOM_STATE, state, cell.shown, me);
   }
 
+  /** A patch's joined clients and their watchers (reused). */
+  private readonly joined: Client[] = [];
+  private readonly watchers: (Watcher | undefined)[] = [];
+
   /** Patch frames not sent because they held nothing for their client but `tick` (see applyPatches). */
   quietSkipped = 0;
 
@@ -392,18 +396,21 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       return r;
     }
     const encoder = this.encoder;
-    const moving = new Map<Client, { w: Watcher; next: Cell }>();
-    let viewChanges = false;
-    const joined: { client: Client; w: Watcher | undefined }[] = [];
+    // The joined clients and their watchers, side by side (arrays kept from patch to patch: no object per client).
+    const joined = this.joined, watchers = this.watchers;
+    joined.length = 0;
+    watchers.length = 0;
+    let viewChanges = false, moving = false;
     for (const client of clients) {
       if (client.state !== ClientState.JOINED) continue;
       const w = this.interest.watcherOf(client);
-      joined.push({ client, w });
+      joined.push(client);
+      watchers.push(w);
       if (!w) continue;
-      if (w.next) moving.set(client, { w, next: w.next });
+      if (w.next) moving = true;
       if (w.personal.changes.size > 0 || (w.cell && w.cell.view.changes.size > 0)) viewChanges = true;
     }
-    if (!encoder.hasChanges && !viewChanges && moving.size === 0) {
+    if (!encoder.hasChanges && !viewChanges && !moving) {
       this.interest.patched();
       this.ownerChanged().clear();
       return false;
@@ -484,27 +491,43 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     };
     const characters = (state as RegionState).characters;
     const ownerChanged = this.ownerChanged();
-    for (const { client, w } of joined) {
-      const parts: Uint8Array[] = [shared];
-      const move = moving.get(client);
-      if (move) parts.push(this.moveDiff(move.w, move.next, sharedOffset, it, lagging));
-      const cell = move?.next ?? w?.cell;
+    for (let i = 0; i < joined.length; i++) {
+      const client = joined[i]!, w = watchers[i];
+      const next = w?.next; // moving to another cell: its diff goes first
+      const cell = next ?? w?.cell;
       const ofCell = cell && cellPart(cell);
-      if (ofCell) parts.push(ofCell.part);
-      const me = w && characters.get(w.characterId);
-      const tile = me && ofCell ? tileOf(cell, ofCell, Math.floor(me.x / TILE_BLOCKS), Math.floor(me.z / TILE_BLOCKS)) : undefined;
-      if (tile && tile.part.length > 0) parts.push(tile.part);
-      const own = w && (w.personal.changes.size > 0 || ownerChanged.has(w.characterId));
-      if (own) {
-        const part = personalPart(encoder, w.personal, me, sharedOffset, it);
-        if (part.length) parts.push(part);
+      // Its tile as of this tick's interest update (positions do not change between it and the patch).
+      let tile: Tile | undefined;
+      if (ofCell && w) {
+        if (w.tileTick === tick) tile = tileOf(cell, ofCell, w.tx, w.tz);
+        else {
+          const me = characters.get(w.characterId);
+          if (me) tile = tileOf(cell, ofCell, Math.floor(me.x / TILE_BLOCKS), Math.floor(me.z / TILE_BLOCKS));
+        }
       }
-      if (tickOnly && !move && !own && (!ofCell || ofCell.part.length === 0) && (!tile || tile.part.length === 0)) {
-        this.quietSkipped++;
-        continue;
+      const own = w !== undefined && (w.personal.changes.size > 0 || (ownerChanged.size > 0 && ownerChanged.has(w.characterId)));
+      let frame: Buffer;
+      if (!next && !own) {
+        // Nothing of its own: the frame of its tile, shared by the clients on it (the socket does not modify it),
+        // or, with nothing for it in its cell and tile on a tick where only `tick` changed, none at all.
+        if (tickOnly && (!ofCell || ofCell.part.length === 0) && (!tile || tile.part.length === 0)) {
+          this.quietSkipped++;
+          continue;
+        }
+        if (tile) frame = tile.frame ??= wsFrame(tile.part.length > 0 ? [shared, ofCell!.part, tile.part] : [shared, ofCell!.part]);
+        else if (ofCell) frame = wsFrame([shared, ofCell.part]);
+        else frame = sharedFrame ??= wsFrame([shared]);
+      } else {
+        const parts: Uint8Array[] = [shared];
+        if (next) parts.push(this.moveDiff(w!, next, sharedOffset, it, lagging));
+        if (ofCell) parts.push(ofCell.part);
+        if (tile && tile.part.length > 0) parts.push(tile.part);
+        if (own) {
+          const part = personalPart(encoder, w!.personal, characters.get(w!.characterId), sharedOffset, it);
+          if (part.length) parts.push(part);
+        }
+        frame = wsFrame(parts);
       }
-      // No move, nothing of its own: one frame shared by the clients on its tile (the socket does not modify it).
-      const frame = tile && !move && !own ? (tile.frame ??= wsFrame(parts)) : parts.length === 1 ? (sharedFrame ??= wsFrame(parts)) : wsFrame(parts);
       if (!writeFrame(client, frame)) client.raw(payloadOf(frame));
     }
     this.paid(tick, due);
