@@ -39,37 +39,12 @@ const OWNER_SYNCED = ['xp', 'mana', 'maxMana', 'knownSpells', 'cooldowns'];
  * syncCharacter writes these fields, until WireSync.addCharacter takes the object back from the ghosts (a character
  * that walked out and back: its object followed the other room's frames meanwhile).
  */
-class Written {
-  level: number;
-  xp: number;
-  x: number;
-  y: number;
-  z: number;
-  yaw: number;
-  hp: number;
-  maxHp: number;
-  mana: number;
-  maxMana: number;
-  corruption: number;
-  knownSpells: string[];
-  cooldowns: Map<string, number>;
+type Written = Pick<CharacterFields, Exclude<(typeof SYNCED)[number], 'knownSpells' | 'cooldowns'>> & { knownSpells: string[]; cooldowns: Map<string, number> };
 
-  constructor(st: CharacterState) {
-    const s = st as unknown as CharacterFields & { cooldowns: MapSchema<number>; knownSpells: ArraySchema<string> };
-    this.level = s.level;
-    this.xp = s.xp;
-    this.x = s.x;
-    this.y = s.y;
-    this.z = s.z;
-    this.yaw = s.yaw;
-    this.hp = s.hp;
-    this.maxHp = s.maxHp;
-    this.mana = s.mana;
-    this.maxMana = s.maxMana;
-    this.corruption = s.corruption;
-    this.knownSpells = [...s.knownSpells];
-    this.cooldowns = new Map(s.cooldowns);
-  }
+function writtenOf(st: CharacterState): Written {
+  const s = st as unknown as CharacterFields & { cooldowns: MapSchema<number>; knownSpells: ArraySchema<string> };
+  const { level, xp, x, y, z, yaw, hp, maxHp, mana, maxMana, corruption } = s;
+  return { level, xp, x, y, z, yaw, hp, maxHp, mana, maxMana, corruption, knownSpells: [...s.knownSpells], cooldowns: new Map(s.cooldowns) };
 }
 const written = new WeakMap<CharacterState, Written>();
 
@@ -81,7 +56,7 @@ const written = new WeakMap<CharacterState, Written>();
 export function syncCharacter(st: CharacterState, c: LiveCharacter): boolean {
   const t = st as unknown as CharacterFields & { cooldowns: MapSchema<number>; knownSpells: ArraySchema<string> };
   let was = written.get(st);
-  if (!was) written.set(st, (was = new Written(st)));
+  if (!was) written.set(st, (was = writtenOf(st)));
   let owner = false;
   if (was.level !== c.level) t.level = was.level = c.level;
   if (was.xp !== c.xp) {
