@@ -485,7 +485,8 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       let tile = ofCell.tiles.get(key);
       if (tile) return tile;
       const parts: Uint8Array[] = [];
-      for (const c of near.around(tx, tz, around)) if (heldBack(cell, c)) parts.push(changesOf(c));
+      const n = near.around(tx, tz, around);
+      for (let i = 0; i < n; i++) if (heldBack(cell, around[i]!)) parts.push(changesOf(around[i]!));
       ofCell.tiles.set(key, (tile = { part: parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : join(encoder, it, parts) }));
       return tile;
     };
@@ -611,9 +612,12 @@ class NearIndex {
     }
   }
 
-  /** The changed entities within NEAR_BLOCKS of tile (tx, tz), into `out` (cleared first). */
-  around(tx: number, tz: number, out: Changed[]): Changed[] {
-    out.length = 0;
+  /**
+   * The changed entities within NEAR_BLOCKS of tile (tx, tz), written into `out` from its start; returns how many
+   * (entries past that are stale: `out` is reused, not cleared, since truncating an array frees its store).
+   */
+  around(tx: number, tz: number, out: Changed[]): number {
+    let n = 0;
     const x0 = tx * TILE_BLOCKS, z0 = tz * TILE_BLOCKS, x1 = x0 + TILE_BLOCKS, z1 = z0 + TILE_BLOCKS;
     const r2 = NEAR_BLOCKS * NEAR_BLOCKS;
     for (let sx = Math.floor((x0 - NEAR_BLOCKS) / TILE_BLOCKS); sx <= Math.floor((x1 + NEAR_BLOCKS) / TILE_BLOCKS); sx++) {
@@ -624,15 +628,15 @@ class NearIndex {
         const inside = Math.abs(sx - tx) + Math.abs(sz - tz) <= 1 && sx * TILE_BLOCKS >= x0 - NEAR_BLOCKS && (sx + 1) * TILE_BLOCKS <= x1 + NEAR_BLOCKS && sz * TILE_BLOCKS >= z0 - NEAR_BLOCKS && (sz + 1) * TILE_BLOCKS <= z1 + NEAR_BLOCKS;
         for (const c of list) {
           if (inside) {
-            out.push(c);
+            out[n++] = c;
             continue;
           }
           const dx = Math.max(x0 - c.x, 0, c.x - x1), dz = Math.max(z0 - c.z, 0, c.z - z1);
-          if (dx * dx + dz * dz <= r2) out.push(c);
+          if (dx * dx + dz * dz <= r2) out[n++] = c;
         }
       }
     }
-    return out;
+    return n;
   }
 }
 

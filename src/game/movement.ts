@@ -85,14 +85,15 @@ export function checkMove(world: VoxelWorld, from: Mover, to: Vec3, now: number)
   if (to.y < 0 || to.y > WORLD_HEIGHT) return refuse('INVALID_MOVE', 'outside the world');
   if (pastBorder(from.x, to.x) || pastBorder(from.z, to.z)) return refuse('INVALID_MOVE', 'beyond the world border');
   const dt = Math.min(MAX_DT_MS, Math.max(0, now - from.lastMoveAt)) / 1000;
-  const horizontal = Math.hypot(to.x - from.x, to.z - from.z);
+  const dx = to.x - from.x, dz = to.z - from.z;
+  const horizontal = Math.sqrt(dx * dx + dz * dz); // not Math.hypot: a builtin call that allocates, on every move
   if (horizontal > moveBudgetAt(from, now)) return refuse('INVALID_MOVE', 'too fast');
   const dy = to.y - from.y;
   if (dy > JUMP_HEIGHT + MOVE_SLACK_BLOCKS * 0.2) return refuse('INVALID_MOVE', 'cannot climb that high at once');
   if (-dy > FALL_SPEED_BPS * dt + MOVE_SLACK_BLOCKS) return refuse('INVALID_MOVE', 'falling too fast');
   if (to.y > supportY(world, to) + JUMP_HEIGHT) return refuse('INVALID_MOVE', 'nothing to stand on');
   // Sweep the body along the segment: refuses walking into or through solid blocks.
-  const steps = Math.max(1, Math.ceil(Math.hypot(horizontal, dy) / SWEEP_STEP_BLOCKS));
+  const steps = Math.max(1, Math.ceil(Math.sqrt(horizontal * horizontal + dy * dy) / SWEEP_STEP_BLOCKS));
   for (let i = 1; i <= steps; i++) {
     const t = i / steps;
     const p = { x: from.x + (to.x - from.x) * t, y: from.y + dy * t, z: from.z + (to.z - from.z) * t };

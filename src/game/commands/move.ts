@@ -16,7 +16,8 @@ export function move(r: RegionContext, c: LiveCharacter, cmd: MoveCommand, now: 
     ev.corrections.push({ characterId: c.id, x: c.x, y: c.y, z: c.z });
     return verdict;
   }
-  c.moveBudget = moveBudgetAt(c, now) - Math.hypot(cmd.to.x - c.x, cmd.to.z - c.z);
+  const dx = cmd.to.x - c.x, dz = cmd.to.z - c.z;
+  c.moveBudget = moveBudgetAt(c, now) - Math.sqrt(dx * dx + dz * dz);
   c.lastMoveAt = now;
   c.x = cmd.to.x;
   c.y = cmd.to.y;
