@@ -284,6 +284,8 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
   /** A patch's joined clients and their watchers (reused). */
   private readonly joined: Client[] = [];
   private readonly watchers: (Watcher | undefined)[] = [];
+  /** Of those, the ones whose personal view has queued changes (a join, a handoff): rare. */
+  private readonly personal = new Set<Watcher>();
 
   /** Patch frames not sent because they held nothing for their client but `tick` (see applyPatches). */
   quietSkipped = 0;
@@ -397,9 +399,10 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     }
     const encoder = this.encoder;
     // The joined clients and their watchers, side by side (arrays kept from patch to patch: no object per client).
-    const joined = this.joined, watchers = this.watchers;
+    const joined = this.joined, watchers = this.watchers, personal = this.personal;
     joined.length = 0;
     watchers.length = 0;
+    personal.clear();
     let viewChanges = false, moving = false;
     for (const client of clients) {
       if (client.state !== ClientState.JOINED) continue;
@@ -408,7 +411,10 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       watchers.push(w);
       if (!w) continue;
       if (w.next) moving = true;
-      if (w.personal.changes.size > 0 || (w.cell && w.cell.view.changes.size > 0)) viewChanges = true;
+      if (w.personal.changes.size > 0) {
+        viewChanges = true;
+        personal.add(w);
+      } else if (w.cell && w.cell.view.changes.size > 0) viewChanges = true;
     }
     if (!encoder.hasChanges && !viewChanges && !moving) {
       this.interest.patched();
@@ -467,9 +473,9 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     const lagging = () => (lagged ??= [...this.owed.values()].filter((o) => (o.far & ~o.mid) !== 0));
     /** Whether `c`'s changes of this tick are left out of `cell`'s part (to go out when it is due there). */
     const heldBack = (cell: Cell, c: Changed) => {
+      if (c.isNew || (cell.added.size > 0 && cell.added.has(c.e))) return false;
       const r = cell.rates.get(c.tree);
-      if (!r || c.tree.isNew || cell.added.has(c.e)) return false;
-      return !isDue(tick, c.refId, r.every);
+      return r !== undefined && !isDue(tick, c.refId, r.every);
     };
     const near = new NearIndex(changed);
     const around: Changed[] = [];
@@ -506,7 +512,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
           if (me) tile = tileOf(cell, ofCell, Math.floor(me.x / TILE_BLOCKS), Math.floor(me.z / TILE_BLOCKS));
         }
       }
-      const own = w !== undefined && (w.personal.changes.size > 0 || (ownerChanged.size > 0 && ownerChanged.has(w.characterId)));
+      const own = w !== undefined && ((personal.size > 0 && personal.has(w)) || (ownerChanged.size > 0 && ownerChanged.has(w.characterId)));
       let frame: Buffer;
       if (!next && !own) {
         // Nothing of its own: the frame of its tile, shared by the clients on it (the socket does not modify it),
@@ -582,13 +588,15 @@ type Positioned = Schema & { x: number; z: number };
  * A character or NPC with public fields changed since the last patch, and which (bit mask); with its change
  * tree, reference id and position read once (symbol and schema accessor reads, repeated per cell and tile).
  */
-type Changed = { e: Positioned; mask: number; tree: ChangeTree; refId: number; x: number; z: number };
+type Changed = { e: Positioned; mask: number; tree: ChangeTree; refId: number; x: number; z: number; isNew: boolean };
 
 function changedEntities(state: RegionState): Changed[] {
   const out: Changed[] = [];
   const add = (e: Positioned) => {
     const mask = changedMaskOf(e);
-    if (mask !== 0) out.push({ e, mask, tree: treeOf(e), refId: refIdOf(e), x: e.x, z: e.z });
+    if (mask === 0) return;
+    const tree = treeOf(e);
+    out.push({ e, mask, tree, refId: refIdOf(e), x: e.x, z: e.z, isNew: tree.isNew });
   };
   for (const c of state.characters.values()) add(c);
   for (const n of state.npcs.values()) add(n);
