@@ -22,7 +22,7 @@
  * columns around it.
  */
 import { ClientState, type Client } from '@colyseus/core';
-import { StateView, type Schema } from '@colyseus/schema';
+import { StateView, type ChangeTree, type Schema } from '@colyseus/schema';
 import { CHUNK_SIZE, pairKey, parseChunkKey } from '../src/world/index.js';
 import { OWNER, type RegionState } from '../schema/index.js';
 import { refIdOf, treeOf } from './fullstate.js';
@@ -92,6 +92,12 @@ export type Cell = {
   diffs: Map<Cell, { fromVersion: number; toVersion: number; gone: Schema[]; fresh: Schema[] }>;
 };
 
+/**
+ * A character, NPC or chunk as a grid build placed it: its position read once per tick (for the column and the
+ * rates of every cell that refreshes), its change tree (the key of a cell's rates), and which build it was in.
+ */
+type Placed = { e: Schema; tree: ChangeTree; positioned: boolean; x: number; z: number; build: number };
+
 /** Differences a cell keeps at most (its neighbours are 8; more means pairs with cells dropped since). */
 const MAX_DIFFS_PER_CELL = 32;
 
@@ -117,9 +123,9 @@ export type Watcher = {
 export class InterestManager {
   private readonly watchers = new Map<string, Watcher>();
   private readonly cells = new Map<number, Cell>();
-  private grid = new Map<number, Schema[]>();
-  /** Which grid build last held each character, NPC and chunk (see present). */
-  private readonly builtAt = new Map<Schema, number>();
+  private grid = new Map<number, Placed[]>();
+  /** Each character, NPC and chunk as the last grid build placed it (`build`: which one, see present). */
+  private readonly placed = new Map<Schema, Placed>();
   private builds = 0;
   private gridTick = -1;
   /** Personal views of clients that left, emptied (see detach). */
@@ -414,33 +420,35 @@ export class InterestManager {
     return Math.max(Math.abs(cx - cell.cx), Math.abs(cz - cell.cz)) <= this.radius;
   }
 
-  /** Entities by chunk column, rebuilt at most once per tick. */
-  private gridNow(): Map<number, Schema[]> {
+  /** Entities by chunk column, rebuilt at most once per tick, each with its position read once (see Placed). */
+  private gridNow(): Map<number, Placed[]> {
     if (this.gridTick === this.tick) return this.grid;
-    const grid = new Map<number, Schema[]>();
-    const put = (cx: number, cz: number, e: Schema) => {
+    const grid = new Map<number, Placed[]>();
+    const state = this.state;
+    // Records of what left the state stay until the map is twice what it holds (placing then costs no allocation).
+    if (this.placed.size > 2 * (state.characters.size + state.npcs.size + state.chunks.size) + 64) this.placed.clear();
+    const build = ++this.builds;
+    const placed = this.placed;
+    const put = (e: Schema, positioned: boolean, x: number, z: number, cx: number, cz: number) => {
+      let p = placed.get(e);
+      if (!p) placed.set(e, (p = { e, tree: treeOf(e), positioned, x, z, build }));
+      p.x = x;
+      p.z = z;
+      p.build = build;
       const k = pairKey(cx, cz);
       const list = grid.get(k);
-      if (list) list.push(e);
-      else grid.set(k, [e]);
+      if (list) list.push(p);
+      else grid.set(k, [p]);
     };
-    const state = this.state;
-    // Entries of what left the state stay until the map is twice what it holds (marking then costs no allocation).
-    if (this.builtAt.size > 2 * (state.characters.size + state.npcs.size + state.chunks.size) + 64) this.builtAt.clear();
-    const build = ++this.builds;
-    const builtAt = this.builtAt;
     for (const c of state.characters.values()) {
-      put(chunkCol(c.x), chunkCol(c.z), c);
-      builtAt.set(c, build);
+      const x = c.x, z = c.z;
+      put(c, true, x, z, chunkCol(x), chunkCol(z));
     }
     for (const n of state.npcs.values()) {
-      put(chunkCol(n.x), chunkCol(n.z), n);
-      builtAt.set(n, build);
+      const x = n.x, z = n.z;
+      put(n, true, x, z, chunkCol(x), chunkCol(z));
     }
-    for (const ch of state.chunks.values()) {
-      put(ch.cx, ch.cz, ch);
-      builtAt.set(ch, build);
-    }
+    for (const ch of state.chunks.values()) put(ch, false, 0, 0, ch.cx, ch.cz);
     this.grid = grid;
     this.gridTick = this.tick;
     return grid;
@@ -449,7 +457,7 @@ export class InterestManager {
   /** Whether `e` is in this tick's grid (still in the state). */
   private present(e: Schema): boolean {
     this.gridNow();
-    return this.builtAt.get(e) === this.builds;
+    return this.placed.get(e)?.build === this.builds;
   }
 
   /**
@@ -469,33 +477,40 @@ export class InterestManager {
     cell.refreshedAt = this.tick;
     const grid = this.gridNow();
     const r = this.radius;
+    const { shown, rates } = cell;
     // What stands in range now (each entity is in one column's list); what it shows already is counted, not
-    // copied: when all of `shown` is still in range (the usual case) nothing is to hide and no set is made.
-    const lists: Schema[][] = [];
-    const toShow: Schema[] = [];
+    // copied: when all of `shown` is still in range (the usual case) nothing is to hide and no set is made. A shown
+    // character or NPC has its rate here (rates and shown hold the same ones), which is brought up to date on the way.
+    const lists: Placed[][] = [];
+    const toShow: Placed[] = [];
     let stillShown = 0;
     for (let dx = -r; dx <= r; dx++) {
       for (let dz = -r; dz <= r; dz++) {
         const list = grid.get(pairKey(cell.cx + dx, cell.cz + dz));
         if (!list) continue;
         lists.push(list);
-        for (const e of list) {
-          if (cell.shown.has(e)) stillShown++;
+        for (const p of list) {
+          const rate = p.positioned ? rates.get(p.tree) : undefined;
+          if (rate !== undefined) {
+            stillShown++;
+            this.rateAt(cell, rate, p);
+          } else if (shown.has(p.e)) stillShown++;
           // Gone from the state since this tick's grid was built (a handoff late in the tick; prewarm uses that
           // grid after the tick rather than building another): not shown; the next tick's grid leaves it out.
-          else if (treeOf(e).root !== undefined) toShow.push(e);
+          else if (p.tree.root !== undefined) toShow.push(p);
         }
       }
     }
-    if (stillShown !== cell.shown.size) {
+    if (stillShown !== shown.size) {
       const want = new Set<Schema>();
-      for (const list of lists) for (const e of list) want.add(e);
-      for (const e of cell.shown) if (!want.has(e)) this.hide(cell, e);
+      for (const list of lists) for (const p of list) want.add(p.e);
+      for (const e of shown) if (!want.has(e)) this.hide(cell, e);
     }
-    for (const e of toShow) this.show(cell, e);
-    // Rates by distance, as of this refresh (positions move < 1 block until the next one). What is hidden left
-    // `rates` in hide; the rest is updated in place.
-    for (const e of cell.shown) this.rate(cell, e);
+    // Rates by distance, as of this refresh (positions move < 1 block until the next one).
+    for (const p of toShow) {
+      this.show(cell, p.e);
+      if (p.positioned) this.rateAt(cell, rates.get(p.tree), p);
+    }
   }
 
   /** Shows `e` in `cell` between refreshes, with its rate. */
@@ -509,12 +524,16 @@ export class InterestManager {
     const p = e as unknown as { x?: unknown; z?: unknown };
     if (typeof p.x !== 'number' || typeof p.z !== 'number') return;
     const tree = treeOf(e);
+    this.rateAt(cell, cell.rates.get(tree), { e, tree, x: p.x, z: p.z });
+  }
+
+  /** Sets the rate `r` (made when undefined) of an entity standing at (x, z) in `cell`. */
+  private rateAt(cell: Cell, r: Rate | undefined, p: { e: Schema; tree: ChangeTree; x: number; z: number }): void {
     const every = updateEvery(cell.cx, cell.cz, p.x, p.z);
-    const r = cell.rates.get(tree);
     if (r) {
       if (every < r.every) r.catchUp = true; // its members got it at the slower rate so far
       r.every = every;
-    } else cell.rates.set(tree, { e, refId: refIdOf(e), every, catchUp: false });
+    } else cell.rates.set(p.tree, { e: p.e, refId: refIdOf(p.e), every, catchUp: false });
   }
 
   private show(cell: Cell, e: Schema): void {
