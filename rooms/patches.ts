@@ -372,7 +372,9 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       const after = next.rates;
       for (const o of lagging()) {
         const was = before.get(o.tree);
-        const now = was && after.get(o.tree);
+        // At MID_EVERY (no catch-up) in the old cell it owed only `mid`, which any rate in the new one covers.
+        if (!was || (was.every === MID_EVERY && !was.catchUp)) continue;
+        const now = after.get(o.tree);
         if (!now) continue; // not shown in one of the two (gone, or fresh: whole)
         const left = CellSerializer.owes(o, was) & ~CellSerializer.owes(o, now);
         if (left === 0 || !want.has(o.e) || (whole ??= new Set(fresh)).has(o.e)) continue;
