@@ -26,7 +26,7 @@ import { StateView, type ChangeTree, type Schema } from '@colyseus/schema';
 import { CHUNK_SIZE, pairKey, parseChunkKey } from '../src/world/index.js';
 import { OWNER, type RegionState } from '../schema/index.js';
 import { refIdOf, treeOf } from './fullstate.js';
-import { TILE_BLOCKS, unmarkDeep, updateEvery } from './patches.js';
+import { TILE_BLOCKS, unmarkDeep } from './patches.js';
 
 /** Characters and NPCs enter and leave views at most this many ticks late (200 ms at 20 Hz). */
 const VIEW_REFRESH_TICKS = 4;
@@ -57,21 +57,18 @@ const SPARE_VIEWS = 256;
 
 const chunkCol = (v: number) => Math.floor(v / CHUNK_SIZE);
 
-/**
- * How a cell updates one character or NPC it shows (rooms/patches.ts): every how many ticks (set at each
- * refresh), and whether its members may lack changes older than the entity's last MID_EVERY due tick (`catchUp`:
- * the rate went from FAR_EVERY to MID_EVERY since; its next due part carries everything owed at FAR_EVERY). What
- * is owed is kept per entity, not per cell (rooms/patches.ts `Owed`). One record per entity and cell, keyed by
- * its change tree.
- */
-export type Rate = { e: Schema; refId: number; every: number; catchUp: boolean };
+/** A character or NPC (what stands somewhere): what the patch sends at rates by distance (a chunk's edits go in every patch). */
+const isMover = (e: Schema) => typeof (e as unknown as { x?: unknown }).x === 'number';
 
 export type Cell = {
   cx: number;
   cz: number;
   view: StateView;
-  /** Shown characters and NPCs by change tree → their rate here (chunks have none: every patch). */
-  rates: Map<unknown, Rate>;
+  /**
+   * The change trees of the characters and NPCs it shows (what the patch looks up: what they owe is kept per entity,
+   * by change tree, rooms/patches.ts `Owed`); chunks are not in it (their changes go out in every patch).
+   */
+  movers: Set<ChangeTree>;
   /** What the view holds now. */
   shown: Set<Schema>;
   /** Changes of `shown` since the last patch (its members get them in that patch). */
@@ -93,8 +90,8 @@ export type Cell = {
 };
 
 /**
- * A character, NPC or chunk as a grid build placed it: its position read once per tick (for the column and the
- * rates of every cell that refreshes), its change tree (the key of a cell's rates), and which build it was in.
+ * A character, NPC or chunk as a grid build placed it: its position read once per tick (for its column), its change
+ * tree (the key of a cell's movers), and which build it was in.
  */
 type Placed = { e: Schema; tree: ChangeTree; positioned: boolean; x: number; z: number; build: number };
 
@@ -215,7 +212,7 @@ export class InterestManager {
         if (w.next === w.cell) w.next = undefined;
         // A cell shows its members' own characters: one that came from afar (a respawn) is not in what the cell
         // showed at its last refresh, and its move diff would take it from its own client (test/room.interest.test.ts).
-        if (w.next && !w.next.shown.has(me)) this.showAt(w.next, me);
+        if (w.next && !w.next.shown.has(me)) this.show(w.next, me);
       }
       if (w.next) w.next.occupiedAt = tick; // someone is moving to it
     }
@@ -403,8 +400,7 @@ export class InterestManager {
     let cell = this.cells.get(key);
     if (!cell) {
       const phase = this.nextPhase++ % VIEW_REFRESH_TICKS;
-      const rates = new Map<unknown, Rate>();
-      cell = { cx, cz, view: new StateView(), rates, shown: new Set(), added: new Set(), removed: new Set(), members: new Set(), phase, occupiedAt: this.tick, nearAt: -Infinity, refreshedAt: this.tick, version: 0, diffs: new Map() };
+      cell = { cx, cz, view: new StateView(), movers: new Set(), shown: new Set(), added: new Set(), removed: new Set(), members: new Set(), phase, occupiedAt: this.tick, nearAt: -Infinity, refreshedAt: this.tick, version: 0, diffs: new Map() };
       this.cells.set(key, cell);
       this.refreshUnseen(cell);
     } else if (this.tick - cell.refreshedAt >= VIEW_REFRESH_TICKS) this.refresh(cell); // kept while empty (EMPTY_CELL_TICKS)
@@ -477,10 +473,10 @@ export class InterestManager {
     cell.refreshedAt = this.tick;
     const grid = this.gridNow();
     const r = this.radius;
-    const { shown, rates } = cell;
+    const { shown, movers } = cell;
     // What stands in range now (each entity is in one column's list); what it shows already is counted, not
     // copied: when all of `shown` is still in range (the usual case) nothing is to hide and no set is made. A shown
-    // character or NPC has its rate here (rates and shown hold the same ones), which is brought up to date on the way.
+    // character or NPC is found by its change tree (the one lookup that needs no hash of the object itself).
     const lists: Placed[][] = [];
     const toShow: Placed[] = [];
     let stillShown = 0;
@@ -490,11 +486,7 @@ export class InterestManager {
         if (!list) continue;
         lists.push(list);
         for (const p of list) {
-          const rate = p.positioned ? rates.get(p.tree) : undefined;
-          if (rate !== undefined) {
-            stillShown++;
-            this.rateAt(cell, rate, p);
-          } else if (shown.has(p.e)) stillShown++;
+          if (p.positioned ? movers.has(p.tree) : shown.has(p.e)) stillShown++;
           // Gone from the state since this tick's grid was built (a handoff late in the tick; prewarm uses that
           // grid after the tick rather than building another): not shown; the next tick's grid leaves it out.
           else if (p.tree.root !== undefined) toShow.push(p);
@@ -506,41 +498,13 @@ export class InterestManager {
       for (const list of lists) for (const p of list) want.add(p.e);
       for (const e of shown) if (!want.has(e)) this.hide(cell, e);
     }
-    // Rates by distance, as of this refresh (positions move < 1 block until the next one).
-    for (const p of toShow) {
-      this.show(cell, p.e);
-      if (p.positioned) this.rateAt(cell, rates.get(p.tree), p);
-    }
-  }
-
-  /** Shows `e` in `cell` between refreshes, with its rate. */
-  private showAt(cell: Cell, e: Schema): void {
-    this.show(cell, e);
-    this.rate(cell, e);
-  }
-
-  /** `e`'s update rate in `cell` by its distance now (rooms/patches.ts updateEvery); chunks have none (every patch). */
-  private rate(cell: Cell, e: Schema): void {
-    const p = e as unknown as { x?: unknown; z?: unknown };
-    if (typeof p.x !== 'number' || typeof p.z !== 'number') return;
-    const tree = treeOf(e);
-    this.rateAt(cell, cell.rates.get(tree), { e, tree, x: p.x, z: p.z });
-  }
-
-  /** Sets the rate `r` (made when undefined) of an entity standing at (x, z) in `cell`. */
-  private rateAt(cell: Cell, r: Rate | undefined, p: { e: Schema; tree: ChangeTree; x: number; z: number }): void {
-    const every = updateEvery(cell.cx, cell.cz, p.x, p.z);
-    if (r) {
-      if (every < r.every) r.catchUp = true; // its members got it at the slower rate so far
-      r.every = every;
-    } else cell.rates.set(p.tree, { e: p.e, refId: refIdOf(p.e), every, catchUp: false });
+    for (const p of toShow) this.show(cell, p.e);
   }
 
   private show(cell: Cell, e: Schema): void {
     if (cell.shown.has(e)) return;
     cell.version++;
-    const r = cell.rates.get(treeOf(e));
-    if (r) r.catchUp = false; // added in full
+    if (isMover(e)) cell.movers.add(treeOf(e));
     cell.view.add(e);
     cell.shown.add(e);
     if (!cell.removed.delete(e)) cell.added.add(e);
@@ -549,7 +513,7 @@ export class InterestManager {
   private hide(cell: Cell, e: Schema): void {
     cell.shown.delete(e);
     cell.version++;
-    cell.rates.delete(treeOf(e));
+    cell.movers.delete(treeOf(e));
     // Gone from the state: the state's own delete reaches every client; the view only forgets it.
     if (this.present(e)) cell.view.remove(e);
     if (!cell.added.delete(e)) cell.removed.add(e);

@@ -3,19 +3,20 @@
  * per-client view pass replaced by shared cell views (rooms/interest.ts).
  *
  * A client's patch frame is
- *   [shared part] [its move diff, when it changed cells] [its cell's part] [its tile's near part] [its own part]
+ *   [shared part] [its move diff, when it changed cells] [its cell's part] [its tile's part] [its own part]
  *  - shared part: fields nobody filters (region, time, leylines), encoded once;
  *  - move diff: a one-off view that starts from what the client holds and
  *    adds/removes the difference to its new cell (first, so that the cell's
  *    part never updates an object the client does not have yet);
  *  - cell part: what its cell shows changed in structure (entries added or
- *    removed, chunk edits, new entities), encoded once per cell, then the
- *    changes of the characters and NPCs due at the cell's rate for them (see
+ *    removed, chunk edits, new entities), encoded once per cell, then what the
+ *    characters and NPCs it shows owe on their FAR_EVERY due tick (see
  *    updateEvery), each entity's encoded once per patch and shared by every
  *    cell it is due in; all clients standing in that chunk column share it;
- *  - near part: what changed this tick within NEAR_BLOCKS of the tile the
- *    client stands on and its cell held back, shared by the tile's clients
- *    (each entity's changes encoded once per patch);
+ *  - tile part, shared by the clients standing on the same tile of the cell:
+ *    what changed this tick within NEAR_BLOCKS of the tile and its cell held
+ *    back (near), and what the entities within MID_BLOCKS, beyond that, owe on
+ *    their MID_EVERY due tick (mid); each entity's encoded once per patch;
  *  - own part: its personal view (own character with the OWNER tag), only in
  *    patches where that character changed.
  * Each frame is made once as a whole WebSocket frame and written to the
@@ -38,29 +39,36 @@ import type { Cell, InterestManager, Watcher } from './interest.js';
 import { payloadOf, wsFrame, writeFrame } from './wsframes.js';
 
 /**
- * Update rate by distance (docs/protocol.md, "In view"). Within NEAR_BLOCKS of the
- * tile a client stands on (horizontal distance to that TILE_BLOCKS square: 4 to
- * 9.7 blocks from the client) a character or NPC reaches it in the patch of the
- * tick it changed: the tile's near part, added to the cell's part. Everything
- * else its cell shows updates through the cell's part at least every MID_EVERY
- * ticks within MID_BLOCKS of the cell's chunk column and every FAR_EVERY ticks
- * beyond (500 ms and 1 s at 20 Hz). A change left out
- * is owed and sent when the entity is due, so every client ends with the current
- * values. Entities are due on DUE_PHASES phases of ticks, so a tick where nothing near a client changed sends it nothing.
+ * Update rate by distance (docs/protocol.md, "In view"), measured from the TILE_BLOCKS square a client stands on
+ * (its tile), whose clients share their frames. A character or NPC within NEAR_BLOCKS of the tile (4 to 9.7
+ * blocks from the client) reaches it in the patch of the tick it changed: the tile's near part. One within
+ * MID_BLOCKS of the tile gets there at least every MID_EVERY ticks (500 ms at 20 Hz): the tile's mid part. Everything
+ * else its cell shows updates through the cell's part every FAR_EVERY ticks (1 s), and so does everything within
+ * those distances, which is then current already or gets nothing it lacked. A change left out is owed and sent
+ * when the entity is due, so every client ends with the current values. Entities are due on DUE_PHASES phases of
+ * ticks, so a tick where nothing near a client changed sends it nothing. Measured from the tile rather than from
+ * the cell's chunk column, the 500 ms reach the same distance from every client (MID_BLOCKS from where it stands,
+ * at least), and not up to 30 blocks from clients at a column's edge as well.
  */
 export const NEAR_BLOCKS = 4;
-/** Clients share near parts (and frames) per tile: the TILE_BLOCKS × TILE_BLOCKS square they stand on. */
+/** Clients share near and mid parts (and frames) per tile: the TILE_BLOCKS × TILE_BLOCKS square they stand on. */
 export const TILE_BLOCKS = 4;
 export const MID_BLOCKS = 8;
 export const MID_EVERY = 10;
 export const FAR_EVERY = 20;
 
-/** Every how many ticks an entity at (x, z) updates through the cell part of chunk column (cx, cz). */
-export function updateEvery(cx: number, cz: number, x: number, z: number): number {
-  const x0 = cx * CHUNK_SIZE, z0 = cz * CHUNK_SIZE;
-  const dx = Math.max(x0 - x, 0, x - (x0 + CHUNK_SIZE));
-  const dz = Math.max(z0 - z, 0, z - (z0 + CHUNK_SIZE));
-  return dx * dx + dz * dz <= MID_BLOCKS * MID_BLOCKS ? MID_EVERY : FAR_EVERY;
+/** The squared horizontal distance from (x, z) to tile (tx, tz)'s square. */
+export function tileDistance2(tx: number, tz: number, x: number, z: number): number {
+  const x0 = tx * TILE_BLOCKS, z0 = tz * TILE_BLOCKS;
+  const dx = Math.max(x0 - x, 0, x - (x0 + TILE_BLOCKS));
+  const dz = Math.max(z0 - z, 0, z - (z0 + TILE_BLOCKS));
+  return dx * dx + dz * dz;
+}
+
+/** At least every how many ticks an entity at (x, z) reaches the clients on tile (tx, tz). */
+export function updateEvery(tx: number, tz: number, x: number, z: number): number {
+  const d2 = tileDistance2(tx, tz, x, z);
+  return d2 <= NEAR_BLOCKS * NEAR_BLOCKS ? 1 : d2 <= MID_BLOCKS * MID_BLOCKS ? MID_EVERY : FAR_EVERY;
 }
 
 /**
@@ -126,24 +134,6 @@ export function unmarkDeep(view: StateView, tree: ChangeTree, tags = false): voi
     view.unmarkVisible(child);
     if (tags) view.removeAllTagsOnTree(child);
   });
-}
-
-/**
- * Makes `view` send these fields of `e` in the next patch, whether they changed then or not; fields that
- * changed this tick are left to the view pass (forcing them too would send them twice).
- */
-function force(view: StateView, e: Schema, owed: number): void {
-  const tree = treeOf(e);
-  let m: Map<number | ChangeTree, OPERATION> | undefined;
-  for (let i = 0; owed >>> i !== 0; i++) {
-    if ((owed & (1 << i)) === 0 || tree.operationAt(i) !== undefined) continue;
-    if (!m) {
-      const refId = refIdOf(e);
-      m = view.changes.get(refId);
-      if (!m) view.changes.set(refId, (m = new Map()));
-    }
-    m.set(i, OPERATION.ADD);
-  }
 }
 
 /** An empty change queue (schema's `createChangeTreeList` shape). */
@@ -341,50 +331,27 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     this.owedAt[phaseOf(o.refId)]?.delete(o);
   }
 
-  /** What a cell that shows `o` at rate `r` owes its members (at its rate; everything since FAR_EVERY after a rate change). */
-  private static owes(o: Owed, r: { every: number; catchUp: boolean }): number {
-    return r.catchUp || r.every !== MID_EVERY ? o.far : o.mid;
-  }
-
   /** One view, reused for every cell change (a new view per change costs a walk over every tree when disposed). */
   private readonly diff = new StateView();
 
   /**
    * The one-off part of a client that walks into another cell: ADDs of what the
    * new cell shows and the client lacks, DELETEs of what it holds and the new
-   * cell does not show, and the fields its old cell still owed it.
+   * cell does not show.
    */
-  private moveDiff(w: Watcher, next: Cell, sharedOffset: number, it: { offset: number }, lagging: () => Owed[]): Uint8Array {
+  private moveDiff(w: Watcher, next: Cell, sharedOffset: number, it: { offset: number }): Uint8Array {
     const diff = this.diff;
     const { gone, fresh } = this.interest.diffTo(w, next);
-    const want = next.shown;
     for (const e of gone) diff.add(e);
     diff.changes.clear(); // the client holds these: only their removal goes out
     for (const e of gone) diff.remove(e);
     for (const e of fresh) diff.add(e);
-    const before = w.cell?.rates;
-    if (before) {
-      // What its old cell still owed it, for what it keeps (fresh entities go out whole), less what the new cell
-      // owes its clients too (it sends those when the entity is due). What is owed at MID_EVERY is part of what is
-      // owed at FAR_EVERY, so something is left only where the old cell showed the entity at FAR_EVERY, the new one
-      // shows it at MID_EVERY, and it owes more at FAR_EVERY: `lagging` (a walker owes its position at both).
-      let whole: Set<Schema> | undefined;
-      const after = next.rates;
-      for (const o of lagging()) {
-        const was = before.get(o.tree);
-        // At MID_EVERY (no catch-up) in the old cell it owed only `mid`, which any rate in the new one covers.
-        if (!was || (was.every === MID_EVERY && !was.catchUp)) continue;
-        const now = after.get(o.tree);
-        if (!now) continue; // not shown in one of the two (gone, or fresh: whole)
-        const left = CellSerializer.owes(o, was) & ~CellSerializer.owes(o, now);
-        if (left === 0 || !want.has(o.e) || (whole ??= new Set(fresh)).has(o.e)) continue;
-        force(diff, o.e, left);
-      }
-    }
+    // What it keeps needs nothing more: every cell sends what an entity owes on the same FAR_EVERY due ticks (the
+    // entity's), and near and mid parts go by the tile it stands on, whichever cell that is in.
     // Only its queued entries: the tick's own changes to what it shows come in the new cell's part, right after.
     const part = encodeQueued(this.encoder, diff, sharedOffset, it);
     // Back to empty without a walk over every tree: unmark what this change marked visible (`add`/`remove` mark an
-    // entity, its children and its ancestors; `force` and `encodeView` only queue and write changes).
+    // entity, its children and its ancestors; `encodeView` only writes changes).
     diff.changes.clear();
     const state = this.encoder.state;
     for (const ancestor of [state, state.characters, state.npcs, state.chunks]) diff.unmarkVisible(treeOf(ancestor));
@@ -428,6 +395,20 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     const tick = (state as RegionState).tick;
     const changed = changedEntities(state as RegionState);
     const due = this.due(tick, changed);
+    // Every `due` entity is due at MID_EVERY; some at FAR_EVERY too (their FAR_EVERY due ticks are MID_EVERY ones).
+    type MidDue = { o: Owed; x: number; z: number };
+    const farDue: Owed[] = [];
+    const midDue: MidDue[] = [];
+    for (const o of due) {
+      if (isDue(tick, o.refId, FAR_EVERY)) farDue.push(o);
+      else if (o.mid !== 0) {
+        const p = o.e as Positioned;
+        midDue.push({ o, x: p.x, z: p.z });
+      }
+    }
+    /** The entities due at MID_EVERY only, by tile (made at the first tile that looks). */
+    let mid: TileIndex<MidDue> | undefined;
+    const aroundMid: MidDue[] = [];
     // The shared part and the cells' parts walk only the trees whose changes are not owed per entity: structure
     // (maps, chunks, the region's own fields) and trees new to the state. Characters' and NPCs' changes reach the
     // cells through `due`, the near parts and the personal views (which walk everything).
@@ -459,27 +440,20 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       if (p) return p;
       const part = walking(encoder, structural, () => encoder.encodeView(cell.view, sharedOffset, it).subarray(sharedOffset));
       let parts: Uint8Array[] | undefined;
-      for (const o of due) {
-        const r = cell.rates.get(o.tree);
-        if (!r || cell.added.has(o.e)) continue; // not shown here, or shown anew (whole, in the view's own part)
-        if (!isDue(tick, o.refId, r.every)) continue; // every `due` entity is due at MID_EVERY; at FAR_EVERY, some
-        const mask = CellSerializer.owes(o, r);
-        r.catchUp = false;
-        if (mask !== 0) (parts ??= [part]).push(duePart(o, mask));
+      for (const o of farDue) {
+        // Not shown here, or shown anew (whole, in the view's own part).
+        if (!cell.movers.has(o.tree) || (cell.added.size > 0 && cell.added.has(o.e))) continue;
+        (parts ??= [part]).push(duePart(o, o.far));
       }
       cellParts.set(cell, (p = { part: parts ? join(encoder, it, parts) : part, tiles: new Map() }));
       return p;
     };
-    /** The entities that owe more at FAR_EVERY than at MID_EVERY (found once, at the first cell change). */
-    let lagged: Owed[] | undefined;
-    const lagging = () => (lagged ??= [...this.owed.values()].filter((o) => (o.far & ~o.mid) !== 0));
-    /** Whether `c`'s changes of this tick are left out of `cell`'s part (to go out when it is due there). */
+    /** Whether `c`'s changes of this tick are left out of `cell`'s part (to go out when it is due at FAR_EVERY). */
     const heldBack = (cell: Cell, c: Changed) => {
       if (c.isNew || (cell.added.size > 0 && cell.added.has(c.e))) return false;
-      const r = cell.rates.get(c.tree);
-      return r !== undefined && !isDue(tick, c.refId, r.every);
+      return cell.movers.has(c.tree) && !isDue(tick, c.refId, FAR_EVERY);
     };
-    const near = new NearIndex(changed);
+    const near = new TileIndex(changed);
     const around: Changed[] = [];
     // Per entity held back from some cell this patch, encoded once: its changes, for the tiles it is near.
     const changes = new Map<Changed, Uint8Array>();
@@ -493,8 +467,19 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       let tile = ofCell.tiles.get(key);
       if (tile) return tile;
       const parts: Uint8Array[] = [];
-      const n = near.around(tx, tz, around);
+      const n = near.around(tx, tz, NEAR_BLOCKS, around);
       for (let i = 0; i < n; i++) if (heldBack(cell, around[i]!)) parts.push(changesOf(around[i]!));
+      // Mid: what the entities due at MID_EVERY (and not at FAR_EVERY: the cell part has those) owe, for those within
+      // MID_BLOCKS of the tile and beyond NEAR_BLOCKS (the near part keeps those current) that the cell shows.
+      if (midDue.length > 0) {
+        const m = (mid ??= new TileIndex(midDue)).around(tx, tz, MID_BLOCKS, aroundMid);
+        for (let i = 0; i < m; i++) {
+          const d = aroundMid[i]!;
+          if (tileDistance2(tx, tz, d.x, d.z) <= NEAR_BLOCKS * NEAR_BLOCKS) continue;
+          if (!cell.movers.has(d.o.tree) || (cell.added.size > 0 && cell.added.has(d.o.e))) continue;
+          parts.push(duePart(d.o, d.o.mid));
+        }
+      }
       ofCell.tiles.set(key, (tile = { part: parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : join(encoder, it, parts) }));
       return tile;
     };
@@ -528,7 +513,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
         else frame = sharedFrame ??= wsFrame([shared]);
       } else {
         const parts: Uint8Array[] = [shared];
-        if (next) parts.push(this.moveDiff(w!, next, sharedOffset, it, lagging));
+        if (next) parts.push(this.moveDiff(w!, next, sharedOffset, it));
         if (ofCell) parts.push(ofCell.part);
         if (tile && tile.part.length > 0) parts.push(tile.part);
         if (own) {
@@ -606,15 +591,15 @@ function changedEntities(state: RegionState): Changed[] {
 }
 
 /**
- * The characters and NPCs that changed this tick, by tile (TILE_BLOCKS squares): a tile's near zone, NEAR_BLOCKS
- * around it, lies in the 3 × 3 tiles around it (NEAR_BLOCKS ≤ TILE_BLOCKS), so few entities are checked that are
- * not in it.
+ * Entities (the characters and NPCs that changed this tick, or those due) by tile (TILE_BLOCKS squares), for the
+ * ones within some distance of a tile: within r of it lie the tiles ceil(r / TILE_BLOCKS) around it, so few
+ * entities are checked that are not in range.
  */
-class NearIndex {
-  private readonly tiles = new Map<number, Changed[]>();
+class TileIndex<T extends { x: number; z: number }> {
+  private readonly tiles = new Map<number, T[]>();
 
-  constructor(changed: Changed[]) {
-    for (const c of changed) {
+  constructor(items: T[]) {
+    for (const c of items) {
       const k = pairKey(Math.floor(c.x / TILE_BLOCKS), Math.floor(c.z / TILE_BLOCKS));
       const list = this.tiles.get(k);
       if (list) list.push(c);
@@ -623,19 +608,21 @@ class NearIndex {
   }
 
   /**
-   * The changed entities within NEAR_BLOCKS of tile (tx, tz), written into `out` from its start; returns how many
+   * The entities within `r` blocks of tile (tx, tz), written into `out` from its start; returns how many
    * (entries past that are stale: `out` is reused, not cleared, since truncating an array frees its store).
    */
-  around(tx: number, tz: number, out: Changed[]): number {
+  around(tx: number, tz: number, r: number, out: T[]): number {
     let n = 0;
     const x0 = tx * TILE_BLOCKS, z0 = tz * TILE_BLOCKS, x1 = x0 + TILE_BLOCKS, z1 = z0 + TILE_BLOCKS;
-    const r2 = NEAR_BLOCKS * NEAR_BLOCKS;
-    for (let sx = Math.floor((x0 - NEAR_BLOCKS) / TILE_BLOCKS); sx <= Math.floor((x1 + NEAR_BLOCKS) / TILE_BLOCKS); sx++) {
-      for (let sz = Math.floor((z0 - NEAR_BLOCKS) / TILE_BLOCKS); sz <= Math.floor((z1 + NEAR_BLOCKS) / TILE_BLOCKS); sz++) {
+    const r2 = r * r;
+    for (let sx = Math.floor((x0 - r) / TILE_BLOCKS); sx <= Math.floor((x1 + r) / TILE_BLOCKS); sx++) {
+      for (let sz = Math.floor((z0 - r) / TILE_BLOCKS); sz <= Math.floor((z1 + r) / TILE_BLOCKS); sz++) {
         const list = this.tiles.get(pairKey(sx, sz));
         if (!list) continue;
-        // Tiles wholly inside the zone (the 3 × 3 around, less their far corners) need no distance check.
-        const inside = Math.abs(sx - tx) + Math.abs(sz - tz) <= 1 && sx * TILE_BLOCKS >= x0 - NEAR_BLOCKS && (sx + 1) * TILE_BLOCKS <= x1 + NEAR_BLOCKS && sz * TILE_BLOCKS >= z0 - NEAR_BLOCKS && (sz + 1) * TILE_BLOCKS <= z1 + NEAR_BLOCKS;
+        // A tile wholly within r of this one's square needs no distance check: its farthest corner is within r.
+        const fx = Math.max(x0 - sx * TILE_BLOCKS, (sx + 1) * TILE_BLOCKS - x1, 0);
+        const fz = Math.max(z0 - sz * TILE_BLOCKS, (sz + 1) * TILE_BLOCKS - z1, 0);
+        const inside = fx * fx + fz * fz <= r2;
         for (const c of list) {
           if (inside) {
             out[n++] = c;
@@ -650,7 +637,6 @@ class NearIndex {
   }
 }
 
-if (NEAR_BLOCKS > TILE_BLOCKS) throw new Error('NEAR_BLOCKS must not exceed TILE_BLOCKS (rooms/patches.ts NearIndex)');
 
 /** Parts end to end, written at `it.offset` in the encoder's shared buffer (see `room`). */
 function join(encoder: Encoder, it: { offset: number }, parts: Uint8Array[]): Uint8Array {

@@ -168,14 +168,16 @@ describe('interest with shared cell views', function () {
 });
 
 describe('update rate by distance (rooms/patches.ts updateEvery, isDue)', () => {
-  it('through a cell: every MID_EVERY ticks within MID_BLOCKS of its chunk column, every FAR_EVERY beyond', () => {
-    // Column (2, 3) spans x 32..48, z 48..64.
-    assert.equal(updateEvery(2, 3, 40, 56), MID_EVERY, 'inside the column');
-    assert.equal(updateEvery(2, 3, 48 + MID_BLOCKS, 56), MID_EVERY, `${MID_BLOCKS} blocks east of it`);
-    assert.equal(updateEvery(2, 3, 48 + MID_BLOCKS + 1, 56), FAR_EVERY);
-    assert.equal(updateEvery(2, 3, 32 - MID_BLOCKS, 56), MID_EVERY, `${MID_BLOCKS} blocks west`);
-    assert.equal(updateEvery(2, 3, 48 + 6, 64 + 6), FAR_EVERY, 'diagonal, 8.5 blocks');
-    assert.equal(updateEvery(2, 3, 200, 56), FAR_EVERY);
+  it('by tile: every tick within NEAR_BLOCKS of it, every MID_EVERY within MID_BLOCKS, every FAR_EVERY beyond', () => {
+    // Tile (2, 3) spans x 8..12, z 12..16.
+    assert.equal(updateEvery(2, 3, 10, 14), 1, 'on the tile');
+    assert.equal(updateEvery(2, 3, 12 + NEAR_BLOCKS, 14), 1, `${NEAR_BLOCKS} blocks east of it`);
+    assert.equal(updateEvery(2, 3, 12 + NEAR_BLOCKS + 0.5, 14), MID_EVERY);
+    assert.equal(updateEvery(2, 3, 12 + MID_BLOCKS, 14), MID_EVERY, `${MID_BLOCKS} blocks east of it`);
+    assert.equal(updateEvery(2, 3, 12 + MID_BLOCKS + 1, 14), FAR_EVERY);
+    assert.equal(updateEvery(2, 3, 8 - MID_BLOCKS, 14), MID_EVERY, `${MID_BLOCKS} blocks west`);
+    assert.equal(updateEvery(2, 3, 12 + 6, 16 + 6), FAR_EVERY, 'diagonal, 8.5 blocks');
+    assert.equal(updateEvery(2, 3, 200, 14), FAR_EVERY);
   });
 
   it('an entity is due once in every `every` ticks, on DUE_PHASES phases by reference id', () => {

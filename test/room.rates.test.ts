@@ -1,9 +1,8 @@
 /**
- * Update rate by distance with what is owed kept per entity (rooms/patches.ts CellSerializer.due, rooms/interest.ts
- * Rate.catchUp): no server, the room's serializer and interest manager driven tick by tick, every client's patches
- * decoded as the SDK would. The cases are the ones where an entity's rate in a view changes from FAR_EVERY to
- * MID_EVERY: what it owes at MID_EVERY was settled on its last MID_EVERY due tick, so a view that got it at
- * FAR_EVERY until then must be sent what it owes at FAR_EVERY.
+ * Update rate by distance with what is owed kept per entity (rooms/patches.ts CellSerializer.due, updateEvery): no
+ * server, the room's serializer and interest manager driven tick by tick, every client's patches decoded as the SDK
+ * would. The rates go by the tile a client stands on (within MID_BLOCKS every MID_EVERY ticks, beyond every
+ * FAR_EVERY through its cell); what an entity owes is settled on its own due ticks, whichever cell a client is in.
  */
 import assert from 'node:assert/strict';
 import { ClientState, type Client } from '@colyseus/core';
@@ -57,36 +56,41 @@ function world() {
 }
 
 describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
-  // Column (0, 0) spans x, z 0..16: within MID_BLOCKS (8) of it up to x 24; column 3 (x 48..64) is beyond.
-  const FAR_X = 56, MID_X = 20;
+  // A watcher at (8, 8) stands on tile (2, 2), x and z 8..12: within MID_BLOCKS (8) of it up to x 20, within
+  // NEAR_BLOCKS (4) up to 16; x 56 (column 3) is beyond both and in view (RADIUS columns).
+  const FAR_X = 56, MID_X = 18;
 
-  it('a view that showed an entity at FAR_EVERY gets what it owes at FAR_EVERY once it shows it at MID_EVERY', () => {
+  it('an entity within MID_BLOCKS of a client\'s tile reaches it every MID_EVERY ticks, one beyond every FAR_EVERY', () => {
     const w = world();
     w.character('watcher', 8, 8);
-    const e = w.character('e', FAR_X, 8);
+    const m = w.character('m', MID_X, 8);
+    const f = w.character('f', FAR_X, 8);
     const view = w.join('watcher');
     for (let i = 0; i < FAR_EVERY; i++) w.step();
-    const refId = refIdOf(e);
-    // Just after a FAR_EVERY due tick: hp changes while the watcher's cell shows e at FAR_EVERY (held back).
-    w.stepTo((t) => isDue(t, refId, FAR_EVERY));
-    w.step();
-    e.hp = 7;
-    w.step();
-    assert.equal(view.characters.get('e')!.hp, 20, 'held back at FAR_EVERY');
-    // Past its next MID_EVERY due tick (not a FAR_EVERY one): what e owes at MID_EVERY is settled there.
-    w.stepTo((t) => isDue(t, refId, MID_EVERY) && !isDue(t, refId, FAR_EVERY));
-    w.step();
-    assert.equal(view.characters.get('e')!.hp, 20, 'still held back: not due at FAR_EVERY');
-    // It comes within MID_BLOCKS of the watcher's column: the cell shows it at MID_EVERY from its next refresh.
-    e.x = MID_X;
-    for (let i = 0; i < MID_EVERY + 4; i++) w.step();
-    assert.equal(view.characters.get('e')!.x, MID_X);
-    assert.equal(view.characters.get('e')!.hp, 7, 'the hp it owed at FAR_EVERY came with its first MID_EVERY part');
+    for (const [e, every] of [[m, MID_EVERY], [f, FAR_EVERY]] as const) {
+      const refId = refIdOf(e);
+      // Right after a due tick at its rate, it moves a little: the client has it on the next one, not before.
+      w.stepTo((t) => isDue(t, refId, every));
+      w.step();
+      e.z = 8.5;
+      const from = w.tick;
+      w.stepTo((t) => isDue(t, refId, every));
+      assert.equal(view.characters.get(e.id)!.z, 8, `${e.id}: held back until it is due`);
+      w.step();
+      assert.equal(view.characters.get(e.id)!.z, 8.5, `${e.id}: there on its due tick`);
+      assert.ok(w.tick - from <= every, `${e.id}: within ${every} ticks`);
+      if (every === FAR_EVERY) {
+        // A far entity's MID_EVERY due ticks that are not FAR_EVERY ones send this client nothing of it.
+        e.z = 9;
+        w.stepTo((t) => isDue(t, refId, MID_EVERY) && !isDue(t, refId, FAR_EVERY));
+        w.step();
+        assert.equal(view.characters.get(e.id)!.z, 8.5, 'not on a MID_EVERY due tick');
+      }
+    }
   });
 
-  it('a client that walks into a cell showing an entity at MID_EVERY, from one showing it at FAR_EVERY, gets what it lacked', () => {
+  it('a change made while an entity was far reaches a client on its FAR_EVERY due tick, whatever cell the client walked to', () => {
     const w = world();
-    // The mover's cell, column 0, shows e at FAR_EVERY; the stayer's cell, column 2, at MID_EVERY.
     w.character('stayer', 40, 8);
     const mover = w.character('mover', 8, 8);
     const e = w.character('e', FAR_X, 8);
@@ -99,15 +103,16 @@ describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
     e.hp = 7;
     w.stepTo((t) => isDue(t, refId, MID_EVERY) && !isDue(t, refId, FAR_EVERY));
     w.step();
-    assert.equal(seenByStayer.characters.get('e')!.hp, 7, 'the stayer got it at MID_EVERY');
-    assert.equal(seenByMover.characters.get('e')!.hp, 20, 'the mover not yet (FAR_EVERY)');
+    // x 40 → tile (10, 2), x 40..44: e at 56 is 12 blocks off, beyond MID_BLOCKS for both.
+    assert.equal(seenByStayer.characters.get('e')!.hp, 20, 'not yet: far for the stayer too');
+    assert.equal(seenByMover.characters.get('e')!.hp, 20);
     // The mover walks into the stayer's column before e's next FAR_EVERY due tick.
     mover.x = 40;
-    const moved = w.tick;
     w.step();
+    w.stepTo((t) => isDue(t, refId, FAR_EVERY));
     w.step();
-    for (let t = moved + 1; t <= w.tick; t++) assert.ok(!isDue(t, refId, FAR_EVERY), 'no FAR_EVERY due tick in between');
-    assert.equal(seenByMover.characters.get('e')!.hp, 7, 'its cell change brought what its old cell still owed');
+    assert.equal(seenByMover.characters.get('e')!.hp, 7, 'its new cell sent what e owed, on e\'s due tick');
+    assert.equal(seenByStayer.characters.get('e')!.hp, 7);
   });
 
   it('a tick on which nothing a client sees changed sends it no frame; a change goes out when due, `tick` with it', () => {
