@@ -25,7 +25,7 @@ import { ClientState, type Client } from '@colyseus/core';
 import { StateView, type ChangeTree, type Schema } from '@colyseus/schema';
 import { CHUNK_SIZE, pairKey, parseChunkKey } from '../src/world/index.js';
 import { OWNER, type RegionState } from '../schema/index.js';
-import { refIdOf, treeOf } from './fullstate.js';
+import { treeOf } from './fullstate.js';
 import { TILE_BLOCKS, unmarkDeep } from './patches.js';
 
 /** Characters and NPCs enter and leave views at most this many ticks late (200 ms at 20 Hz). */
@@ -90,10 +90,10 @@ export type Cell = {
 };
 
 /**
- * A character, NPC or chunk as a grid build placed it: its position read once per tick (for its column), its change
- * tree (the key of a cell's movers), and which build it was in.
+ * A character, NPC or chunk as a grid build placed it: its change tree (the key of a cell's movers), whether it is a
+ * mover, and which build it was in.
  */
-type Placed = { e: Schema; tree: ChangeTree; positioned: boolean; x: number; z: number; build: number };
+type Placed = { e: Schema; tree: ChangeTree; mover: boolean; build: number };
 
 /** Differences a cell keeps at most (its neighbours are 8; more means pairs with cells dropped since). */
 const MAX_DIFFS_PER_CELL = 32;
@@ -416,7 +416,7 @@ export class InterestManager {
     return Math.max(Math.abs(cx - cell.cx), Math.abs(cz - cell.cz)) <= this.radius;
   }
 
-  /** Entities by chunk column, rebuilt at most once per tick, each with its position read once (see Placed). */
+  /** Entities by chunk column, rebuilt at most once per tick (see Placed). */
   private gridNow(): Map<number, Placed[]> {
     if (this.gridTick === this.tick) return this.grid;
     const grid = new Map<number, Placed[]>();
@@ -425,26 +425,18 @@ export class InterestManager {
     if (this.placed.size > 2 * (state.characters.size + state.npcs.size + state.chunks.size) + 64) this.placed.clear();
     const build = ++this.builds;
     const placed = this.placed;
-    const put = (e: Schema, positioned: boolean, x: number, z: number, cx: number, cz: number) => {
+    const put = (e: Schema, cx: number, cz: number) => {
       let p = placed.get(e);
-      if (!p) placed.set(e, (p = { e, tree: treeOf(e), positioned, x, z, build }));
-      p.x = x;
-      p.z = z;
+      if (!p) placed.set(e, (p = { e, tree: treeOf(e), mover: isMover(e), build }));
       p.build = build;
       const k = pairKey(cx, cz);
       const list = grid.get(k);
       if (list) list.push(p);
       else grid.set(k, [p]);
     };
-    for (const c of state.characters.values()) {
-      const x = c.x, z = c.z;
-      put(c, true, x, z, chunkCol(x), chunkCol(z));
-    }
-    for (const n of state.npcs.values()) {
-      const x = n.x, z = n.z;
-      put(n, true, x, z, chunkCol(x), chunkCol(z));
-    }
-    for (const ch of state.chunks.values()) put(ch, false, 0, 0, ch.cx, ch.cz);
+    for (const c of state.characters.values()) put(c, chunkCol(c.x), chunkCol(c.z));
+    for (const n of state.npcs.values()) put(n, chunkCol(n.x), chunkCol(n.z));
+    for (const ch of state.chunks.values()) put(ch, ch.cx, ch.cz);
     this.grid = grid;
     this.gridTick = this.tick;
     return grid;
@@ -486,7 +478,7 @@ export class InterestManager {
         if (!list) continue;
         lists.push(list);
         for (const p of list) {
-          if (p.positioned ? movers.has(p.tree) : shown.has(p.e)) stillShown++;
+          if (p.mover ? movers.has(p.tree) : shown.has(p.e)) stillShown++;
           // Gone from the state since this tick's grid was built (a handoff late in the tick; prewarm uses that
           // grid after the tick rather than building another): not shown; the next tick's grid leaves it out.
           else if (p.tree.root !== undefined) toShow.push(p);

@@ -32,7 +32,7 @@
  */
 import { ClientState, Protocol, SchemaSerializer, type Client } from '@colyseus/core';
 import { $getByIndex, Encoder, OPERATION, StateView, encode as encodePrimitive, type ChangeTree, type Schema } from '@colyseus/schema';
-import { CHUNK_SIZE, pairKey } from '../src/world/index.js';
+import { pairKey } from '../src/world/index.js';
 import { CharacterState, NpcState, OWNER, RegionState } from '../schema/index.js';
 import { FullStateWriter, refIdOf, SWITCH_TO_STRUCTURE, treeOf } from './fullstate.js';
 import type { Cell, InterestManager, Watcher } from './interest.js';
@@ -58,7 +58,7 @@ export const MID_EVERY = 10;
 export const FAR_EVERY = 20;
 
 /** The squared horizontal distance from (x, z) to tile (tx, tz)'s square. */
-export function tileDistance2(tx: number, tz: number, x: number, z: number): number {
+function tileDistance2(tx: number, tz: number, x: number, z: number): number {
   const x0 = tx * TILE_BLOCKS, z0 = tz * TILE_BLOCKS;
   const dx = Math.max(x0 - x, 0, x - (x0 + TILE_BLOCKS));
   const dz = Math.max(z0 - z, 0, z - (z0 + TILE_BLOCKS));
@@ -475,7 +475,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
         const m = (mid ??= new TileIndex(midDue)).around(tx, tz, MID_BLOCKS, aroundMid);
         for (let i = 0; i < m; i++) {
           const d = aroundMid[i]!;
-          if (tileDistance2(tx, tz, d.x, d.z) <= NEAR_BLOCKS * NEAR_BLOCKS) continue;
+          if (updateEvery(tx, tz, d.x, d.z) !== MID_EVERY) continue; // near: the near part keeps it current
           if (!cell.movers.has(d.o.tree) || (cell.added.size > 0 && cell.added.has(d.o.e))) continue;
           parts.push(duePart(d.o, d.o.mid));
         }
@@ -628,8 +628,7 @@ class TileIndex<T extends { x: number; z: number }> {
             out[n++] = c;
             continue;
           }
-          const dx = Math.max(x0 - c.x, 0, c.x - x1), dz = Math.max(z0 - c.z, 0, c.z - z1);
-          if (dx * dx + dz * dz <= r2) out[n++] = c;
+          if (tileDistance2(tx, tz, c.x, c.z) <= r2) out[n++] = c;
         }
       }
     }
