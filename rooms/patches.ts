@@ -3,20 +3,23 @@
  * per-client view pass replaced by shared cell views (rooms/interest.ts).
  *
  * A client's patch frame is
- *   [shared part] [its move diff, when it changed cells] [its cell's part] [its tile's part] [its own part]
+ *   [shared part] [its move diff, when it changed cells] [its cell's part] [its band square's part] [its tile's part] [its own part]
  *  - shared part: fields nobody filters (region, time, leylines), encoded once;
  *  - move diff: a one-off view that starts from what the client holds and
  *    adds/removes the difference to its new cell (first, so that the cell's
  *    part never updates an object the client does not have yet);
  *  - cell part: what its cell shows changed in structure (entries added or
  *    removed, chunk edits, new entities), encoded once per cell, then what the
- *    characters and NPCs it shows owe on their FAR_EVERY due tick (see
- *    updateEvery), each entity's encoded once per patch and shared by every
- *    cell it is due in; all clients standing in that chunk column share it;
+ *    characters and NPCs it shows owe on their due tick in the last band (see
+ *    BANDS); all clients standing in that chunk column share it;
+ *  - band square part, shared by the clients on the same BAND_BLOCKS square of
+ *    the cell: what the entities due in bands 0 up to the last but one owe,
+ *    for those in such a band of the square and beyond NEAR_BLOCKS of it;
  *  - tile part, shared by the clients standing on the same tile of the cell:
  *    what changed this tick within NEAR_BLOCKS of the tile and its cell held
- *    back (near), and what the entities within MID_BLOCKS, beyond that, owe on
- *    their MID_EVERY due tick (mid); each entity's encoded once per patch;
+ *    back (near), and what the entities due within NEAR_BLOCKS of the band
+ *    square but not of the tile owe in band 0;
+ *    every entity's part is encoded once per patch (per band).
  *  - own part: its personal view (own character with the OWNER tag), only in
  *    patches where that character changed.
  * Each frame is made once as a whole WebSocket frame and written to the
@@ -39,63 +42,108 @@ import type { Cell, InterestManager, Watcher } from './interest.js';
 import { payloadOf, wsFrame, writeFrame } from './wsframes.js';
 
 /**
- * Update rate by distance (docs/protocol.md, "In view"), measured from the TILE_BLOCKS square a client stands on
- * (its tile), whose clients share their frames. A character or NPC within NEAR_BLOCKS of the tile (4 to 9.7
- * blocks from the client) reaches it in the patch of the tick it changed: the tile's near part. One within
- * MID_BLOCKS of the tile gets there at least every MID_EVERY ticks (500 ms at 20 Hz): the tile's mid part. Everything
- * else its cell shows updates through the cell's part every FAR_EVERY ticks (1 s), and so does everything within
- * those distances, which is then current already or gets nothing it lacked. A change left out is owed and sent
- * when the entity is due, so every client ends with the current values. Entities are due on DUE_PHASES phases of
- * ticks, so a tick where nothing near a client changed sends it nothing. Measured from the tile rather than from
- * the cell's chunk column, the 500 ms reach the same distance from every client (MID_BLOCKS from where it stands,
- * at least), and not up to 30 blocks from clients at a column's edge as well.
+ * Update rate by distance (docs/protocol.md, "In view"). A character or NPC within NEAR_BLOCKS of the TILE_BLOCKS
+ * square a client stands on (its tile, whose clients share their frames; 4 to 6.8 blocks from the client) reaches
+ * it in the patch of the tick it changed: the tile's near part. Beyond, BANDS say how often at least, measured from
+ * the BAND_BLOCKS square that holds the tile (its band square, whose tiles share what goes out in bands 1 and up):
+ * within `blocks` of it every `every` ticks; the last band, everything else the cell shows, through the cell's
+ * part. The intervals grow with the distance, so a walker's position is about as far off its last sent one, seen
+ * from the client, in every band (2 blocks at 8 blocks off, 4 at 16, 8 at 32 for a walker at 4.3 blocks/s). Within
+ * a band's reach an entity's changes go out at least that often: an entity due in a farther band is then current
+ * already or gets nothing it lacked. A change left out is owed and sent when the entity is due, so every client
+ * ends with the current values. Entities are due on DUE_PHASES phases of ticks, so a tick where nothing near a
+ * client changed sends it nothing.
  */
 export const NEAR_BLOCKS = 4;
-/** Clients share near and mid parts (and frames) per tile: the TILE_BLOCKS × TILE_BLOCKS square they stand on. */
-export const TILE_BLOCKS = 4;
-export const MID_BLOCKS = 8;
-export const MID_EVERY = 10;
-export const FAR_EVERY = 20;
+export const TILE_BLOCKS = 2;
+export const BAND_BLOCKS = 4;
+export const BANDS: readonly { readonly blocks: number; readonly every: number }[] = [
+  { blocks: 8, every: 10 },
+  { blocks: 16, every: 20 },
+  { blocks: 32, every: 40 },
+  { blocks: Infinity, every: 80 },
+];
+const LAST = BANDS.length - 1;
+/** The last band's: how often the cell's part sends what everything it shows owes. */
+export const CELL_EVERY = BANDS[LAST]!.every;
+const TILES_PER_BAND = BAND_BLOCKS / TILE_BLOCKS;
+if (!Number.isInteger(TILES_PER_BAND)) throw new Error('rooms/patches.ts: BAND_BLOCKS must be a multiple of TILE_BLOCKS');
 
-/** The squared horizontal distance from (x, z) to tile (tx, tz)'s square. */
-function tileDistance2(tx: number, tz: number, x: number, z: number): number {
-  const x0 = tx * TILE_BLOCKS, z0 = tz * TILE_BLOCKS;
-  const dx = Math.max(x0 - x, 0, x - (x0 + TILE_BLOCKS));
-  const dz = Math.max(z0 - z, 0, z - (z0 + TILE_BLOCKS));
+/** The squared horizontal distance from (x, z) to the `size` square with corner (x0, z0). */
+function squareDistance2(x0: number, z0: number, size: number, x: number, z: number): number {
+  const dx = Math.max(x0 - x, 0, x - (x0 + size));
+  const dz = Math.max(z0 - z, 0, z - (z0 + size));
   return dx * dx + dz * dz;
+}
+
+/** The band square of tile (tx, tz), in BAND_BLOCKS units. */
+const bandSquareOf = (t: number) => Math.floor(t / TILES_PER_BAND);
+
+/** The band (index into BANDS) of (x, z) from the band square (bx, bz): at least 0. */
+function bandFrom(bx: number, bz: number, x: number, z: number): number {
+  const d2 = squareDistance2(bx * BAND_BLOCKS, bz * BAND_BLOCKS, BAND_BLOCKS, x, z);
+  let b = 0;
+  while (d2 > BANDS[b]!.blocks * BANDS[b]!.blocks) b++;
+  return b;
+}
+
+/** The band (index into BANDS) of an entity at (x, z) for the clients on tile (tx, tz); -1 within NEAR_BLOCKS of the tile. */
+export function bandOf(tx: number, tz: number, x: number, z: number): number {
+  if (squareDistance2(tx * TILE_BLOCKS, tz * TILE_BLOCKS, TILE_BLOCKS, x, z) <= NEAR_BLOCKS * NEAR_BLOCKS) return -1;
+  return bandFrom(bandSquareOf(tx), bandSquareOf(tz), x, z);
 }
 
 /** At least every how many ticks an entity at (x, z) reaches the clients on tile (tx, tz). */
 export function updateEvery(tx: number, tz: number, x: number, z: number): number {
-  const d2 = tileDistance2(tx, tz, x, z);
-  return d2 <= NEAR_BLOCKS * NEAR_BLOCKS ? 1 : d2 <= MID_BLOCKS * MID_BLOCKS ? MID_EVERY : FAR_EVERY;
+  const b = bandOf(tx, tz, x, z);
+  return b < 0 ? 1 : BANDS[b]!.every;
 }
 
 /**
- * How many phases entities' due ticks are spread over (a divisor of MID_EVERY). Few, so that the ticks between
- * due ones, when nothing near anyone changed, owe no client anything and send no frame at all (applyPatches
- * `tickOnly`): a world where players stand still, or whose clients send their moves in bursts, goes quiet between
- * them. More than one, so that the encoding of what is owed is not all on one tick in MID_EVERY (the patch's
- * p99). Two: due ticks every MID_EVERY / 2 ticks, each for half of the entities.
+ * How many phases entities' due ticks are spread over (a divisor of the first band's `every`). Few, so that the
+ * ticks between due ones, when nothing near anyone changed, owe no client anything and send no frame at all
+ * (applyPatches `tickOnly`): a world where players stand still, or whose clients send their moves in bursts, goes
+ * quiet between them. More than one, so that the encoding of what is owed is not all on one tick in ten (the
+ * patch's p99). Two: due ticks every 5 ticks, each for half of the entities.
  */
-export const DUE_PHASES = 2;
-if (MID_EVERY % DUE_PHASES !== 0) throw new Error('DUE_PHASES must divide MID_EVERY');
-/** The phase (0 ≤ phase < FAR_EVERY) of the entity with reference id `refId`: its due ticks are those with (tick + phase) % every = 0. */
-export const phaseOf = (refId: number) => (refId % DUE_PHASES) * (MID_EVERY / DUE_PHASES);
+export const DUE_PHASES = 10;
+const FIRST_EVERY = BANDS[0]!.every;
+/** The phase (0 ≤ phase < BANDS[0].every) of the entity with reference id `refId`: its due ticks are those with (tick + phase) % every = 0. */
+export const phaseOf = (refId: number) => (refId % DUE_PHASES) * (FIRST_EVERY / DUE_PHASES);
 /** Whether an entity with reference id `refId` updating every `every` ticks is due at `tick`. */
 export const isDue = (tick: number, refId: number, every: number) => (tick + phaseOf(refId)) % every === 0;
-// Owed entities wait in FAR_EVERY buckets by phase (CellSerializer.due): both rates must fall on them, and an
-// entity's FAR_EVERY due ticks must be MID_EVERY due ticks too (what it owes at MID_EVERY is then part of what it
-// owes at FAR_EVERY).
-if (FAR_EVERY % MID_EVERY !== 0) throw new Error('FAR_EVERY must be a multiple of MID_EVERY');
+// An entity's due ticks in a band must be due ticks in every nearer band too (what it owes a band is then part of
+// what it owes each farther one), and a band must reach farther than the one before it.
+if (FIRST_EVERY % DUE_PHASES !== 0) throw new Error('DUE_PHASES must divide the first band\'s every');
+BANDS.forEach((b, i) => {
+  const prev = BANDS[i - 1];
+  if (prev && (b.every % prev.every !== 0 || b.blocks <= prev.blocks)) throw new Error('rooms/patches.ts BANDS: each band reaches farther, and its every is a multiple of the one before');
+  if (i === BANDS.length - 1 ? b.blocks !== Infinity : !Number.isFinite(b.blocks)) throw new Error('rooms/patches.ts BANDS: only the last band reaches everything');
+});
 
 /**
- * What one character or NPC owes the cells that show it: the public fields changed since its last MID_EVERY due
- * tick (`mid`) and since its last FAR_EVERY due tick (`far`; a superset, since every FAR_EVERY due tick is a
- * MID_EVERY one). A cell shows it at one of the two rates and gets, on the entity's due tick for that rate, what
- * it owes at that rate: the same bytes for every cell, encoded once. Kept only while something is owed.
+ * What one character or NPC owes the clients that show it: per band, the public fields changed since its last due
+ * tick in that band (`owes[b]`; each a superset of the nearer bands', since a band's due ticks are due ticks of the
+ * nearer ones too). A client shows it in one band and gets, on the entity's due tick for that band, what it owes
+ * there: the same bytes for every client, encoded once. Kept only while something is owed.
  */
-type Owed = { e: Schema; tree: ChangeTree; refId: number; mid: number; far: number };
+type Owed = {
+  e: Schema;
+  tree: ChangeTree;
+  refId: number;
+  owes: number[];
+  /** Its parts per band in the patch of tick `partsTick` (what it owes there, encoded once: see CellSerializer.duePart). */
+  parts: (Uint8Array | undefined)[];
+  partsTick: number;
+};
+
+/** The farthest band whose due ticks include `tick` for the entities due at it (they share a phase: see phaseOf). */
+function bandDueAt(tick: number): number {
+  const n = tick + ((FIRST_EVERY - (tick % FIRST_EVERY)) % FIRST_EVERY);
+  let k = 0;
+  while (k < LAST && n % BANDS[k + 1]!.every === 0) k++;
+  return k;
+}
 
 /** Field indexes a cell may be owed, as a bit mask: the untagged ones (owner-only fields never go through a cell). */
 const publicMasks = new WeakMap<object, number>();
@@ -286,25 +334,24 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
 
   /**
    * Update rate by distance: adds this patch's changes to what each changed entity owes (a tree new to the state
-   * goes out whole where it is shown, and owes nothing), and returns the entities due this tick at MID_EVERY (those
-   * whose phase falls on it; some at FAR_EVERY too) with something owed: their parts go into the parts of the cells that show them at the rate that
-   * is due. Work per tick: the changed entities, and the owed ones of the due phases; nothing per cell.
+   * goes out whole where it is shown, and owes nothing), and returns the entities due this tick in the first band
+   * (those whose phase falls on it; some in farther bands too) with something owed: their parts go into the parts
+   * of the tiles and cells that show them in a band that is due. Work per tick: the changed entities, and the owed
+   * ones of the due phase; nothing per cell.
    */
   private due(tick: number, changed: Changed[]): Owed[] {
     for (const c of changed) {
       if (c.tree.isNew) continue;
       let o = this.owed.get(c.tree);
       if (!o) {
-        this.owed.set(c.tree, (o = { e: c.e, tree: c.tree, refId: c.refId, mid: 0, far: 0 }));
+        this.owed.set(c.tree, (o = { e: c.e, tree: c.tree, refId: c.refId, owes: BANDS.map(() => 0), parts: [], partsTick: -1 }));
         (this.owedAt[phaseOf(c.refId)] ??= new Set()).add(o);
       }
-      o.mid |= c.mask;
-      o.far |= c.mask;
+      for (let b = 0; b < o.owes.length; b++) o.owes[b]! |= c.mask;
     }
     const out: Owed[] = [];
-    for (let b = (MID_EVERY - (tick % MID_EVERY)) % MID_EVERY; b < FAR_EVERY; b += MID_EVERY) {
-      const bucket = this.owedAt[b];
-      if (!bucket) continue;
+    const bucket = this.owedAt[(FIRST_EVERY - (tick % FIRST_EVERY)) % FIRST_EVERY];
+    if (bucket) {
       for (const o of bucket) {
         // Gone from the state (or re-added under another id): nobody is owed anything of it any more.
         if (o.tree.root === undefined || refIdOf(o.e) !== o.refId) {
@@ -317,12 +364,11 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     return out;
   }
 
-  /** After the patch: what went out on the due ticks is owed no more. */
+  /** After the patch: what went out in the bands due is owed there no more. */
   private paid(tick: number, due: Owed[]): void {
     for (const o of due) {
-      o.mid = 0;
-      if (isDue(tick, o.refId, FAR_EVERY)) o.far = 0;
-      if (o.far === 0) this.settle(o);
+      for (let b = 0; b < BANDS.length; b++) if (isDue(tick, o.refId, BANDS[b]!.every)) o.owes[b] = 0;
+      if (o.owes[LAST] === 0) this.settle(o);
     }
   }
 
@@ -395,20 +441,24 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     const tick = (state as RegionState).tick;
     const changed = changedEntities(state as RegionState);
     const due = this.due(tick, changed);
-    // Every `due` entity is due at MID_EVERY; some at FAR_EVERY too (their FAR_EVERY due ticks are MID_EVERY ones).
-    type MidDue = { o: Owed; x: number; z: number };
-    const farDue: Owed[] = [];
-    const midDue: MidDue[] = [];
+    // The entities due this tick share a phase, so the same bands are due for all of them: 0 to `k` (a band's due
+    // ticks are due ticks of the nearer bands). Due in the last band, they go out through the cells (what they owe
+    // there holds what they owe in every band); else through the band squares and tiles that have them in a band
+    // that is due.
+    const k = bandDueAt(tick);
+    type TileDue = { o: Owed; x: number; z: number };
+    const cellDue: Owed[] = [];
+    const tileDue: TileDue[] = [];
     for (const o of due) {
-      if (isDue(tick, o.refId, FAR_EVERY)) farDue.push(o);
-      else if (o.mid !== 0) {
+      if (k === LAST) cellDue.push(o);
+      else if (o.owes[k] !== 0) {
         const p = o.e as Positioned;
-        midDue.push({ o, x: p.x, z: p.z });
+        tileDue.push({ o, x: p.x, z: p.z });
       }
     }
-    /** The entities due at MID_EVERY only, by tile (made at the first tile that looks). */
-    let mid: TileIndex<MidDue> | undefined;
-    const aroundMid: MidDue[] = [];
+    /** `tileDue` by place (made at the first tile that looks): a fine index for what is near a band square, a coarse one for the bands' reach. */
+    let dueNear: TileIndex<TileDue> | undefined, dueFar: TileIndex<TileDue> | undefined;
+    const aroundDue: TileDue[] = [];
     // The shared part and the cells' parts walk only the trees whose changes are not owed per entity: structure
     // (maps, chunks, the region's own fields) and trees new to the state. Characters' and NPCs' changes reach the
     // cells through `due`, the near parts and the personal views (which walk everything).
@@ -422,38 +472,38 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     // `tick` is that of its last patch: docs/protocol.md): every client, on a tick that is not a due one (DUE_PHASES)
     // and where nothing near anyone changed.
     const tickOnly = onlyTick(structural, state as RegionState);
-    // Per cell, encoded once: its part; per tile of the cell, its near part and the frame of its clients that have nothing of their own.
+    // Per cell, encoded once: its part; per band square of the cell, what goes out in bands 1 and up; per tile, its
+    // near and band-0 part and the frame of its clients that have nothing of their own.
     type Tile = { part: Uint8Array; frame?: Buffer };
+    type OfCell = { part: Uint8Array; squares: Map<number, Uint8Array>; tiles: Map<number, Tile> };
     /** The frame of a client with nothing but the shared part (rooms/wsframes.ts). */
     let sharedFrame: Buffer | undefined;
-    const cellParts = new Map<Cell, { part: Uint8Array; tiles: Map<number, Tile> }>();
-    // Per entity due, encoded once per patch and what is owed: its part in every cell due to get it.
-    const dueParts = new Map<number, Uint8Array>();
-    const duePart = (o: Owed, mask: number) => {
-      const key = o.refId * 0x1_0000_0000 + mask;
-      let p = dueParts.get(key);
-      if (!p) dueParts.set(key, (p = encodeFields(encoder, o.tree, o.refId, mask, it)));
-      return p;
+    const cellParts = new Map<Cell, OfCell>();
+    // Per entity due, encoded once per patch and band: what it owes there, in every part due to get it.
+    const duePart = (o: Owed, b: number) => {
+      if (o.partsTick !== tick) {
+        o.partsTick = tick;
+        o.parts.fill(undefined);
+      }
+      return (o.parts[b] ??= encodeFields(encoder, o.tree, o.refId, o.owes[b]!, it));
     };
-    const cellPart = (cell: Cell) => {
+    /** Whether `cell` has `e` to update: shows it, and not anew (a new entry goes out whole, in the view's own part). */
+    const updates = (cell: Cell, o: Owed) => cell.movers.has(o.tree) && !(cell.added.size > 0 && cell.added.has(o.e));
+    const cellPart = (cell: Cell): OfCell => {
       let p = cellParts.get(cell);
       if (p) return p;
       const part = walking(encoder, structural, () => encoder.encodeView(cell.view, sharedOffset, it).subarray(sharedOffset));
       let parts: Uint8Array[] | undefined;
-      for (const o of farDue) {
-        // Not shown here, or shown anew (whole, in the view's own part).
-        if (!cell.movers.has(o.tree) || (cell.added.size > 0 && cell.added.has(o.e))) continue;
-        (parts ??= [part]).push(duePart(o, o.far));
-      }
-      cellParts.set(cell, (p = { part: parts ? join(encoder, it, parts) : part, tiles: new Map() }));
+      for (const o of cellDue) if (updates(cell, o)) (parts ??= [part]).push(duePart(o, LAST));
+      cellParts.set(cell, (p = { part: parts ? join(encoder, it, parts) : part, squares: new Map(), tiles: new Map() }));
       return p;
     };
-    /** Whether `c`'s changes of this tick are left out of `cell`'s part (to go out when it is due at FAR_EVERY). */
+    /** Whether `c`'s changes of this tick are left out of `cell`'s part (to go out when it is due in the last band). */
     const heldBack = (cell: Cell, c: Changed) => {
       if (c.isNew || (cell.added.size > 0 && cell.added.has(c.e))) return false;
-      return cell.movers.has(c.tree) && !isDue(tick, c.refId, FAR_EVERY);
+      return cell.movers.has(c.tree) && !isDue(tick, c.refId, CELL_EVERY);
     };
-    const near = new TileIndex(changed);
+    const near = new TileIndex(changed, BAND_BLOCKS);
     const around: Changed[] = [];
     // Per entity held back from some cell this patch, encoded once: its changes, for the tiles it is near.
     const changes = new Map<Changed, Uint8Array>();
@@ -462,25 +512,54 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       if (!p) changes.set(c, (p = encodeFields(encoder, c.tree, c.refId, c.mask, it)));
       return p;
     };
-    const tileOf = (cell: Cell, ofCell: { tiles: Map<number, Tile> }, tx: number, tz: number): Tile => {
+    const partOf = (parts: Uint8Array[]) => (parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : join(encoder, it, parts));
+    /**
+     * Band square (bx, bz) of `cell`: what the entities due there owe in bands 0 to `k`, for those farther than
+     * NEAR_BLOCKS from the square (nearer ones are near some of its tiles: each tile has those, tileOf).
+     */
+    const squareOf = (cell: Cell, ofCell: OfCell, bx: number, bz: number): Uint8Array => {
+      if (tileDue.length === 0) return EMPTY;
+      const key = pairKey(bx, bz);
+      let part = ofCell.squares.get(key);
+      if (part) return part;
+      const parts: Uint8Array[] = [];
+      const x0 = bx * BAND_BLOCKS, z0 = bz * BAND_BLOCKS;
+      const n = (dueFar ??= new TileIndex(tileDue, 16)).around(x0, z0, BAND_BLOCKS, BANDS[k]!.blocks, aroundDue);
+      for (let i = 0; i < n; i++) {
+        const d = aroundDue[i]!;
+        const d2 = squareDistance2(x0, z0, BAND_BLOCKS, d.x, d.z);
+        if (d2 <= NEAR_BLOCKS * NEAR_BLOCKS) continue;
+        let b = 0;
+        while (d2 > BANDS[b]!.blocks * BANDS[b]!.blocks) b++;
+        if (b > k || d.o.owes[b] === 0 || !updates(cell, d.o)) continue;
+        parts.push(duePart(d.o, b));
+      }
+      ofCell.squares.set(key, (part = partOf(parts)));
+      return part;
+    };
+    /**
+     * Tile (tx, tz) of `cell`: the changes of this tick near it, and what the entities due that are within
+     * NEAR_BLOCKS of its band square but not of the tile owe in band 0.
+     */
+    const tileOf = (cell: Cell, ofCell: OfCell, tx: number, tz: number): Tile => {
       const key = pairKey(tx, tz);
       let tile = ofCell.tiles.get(key);
       if (tile) return tile;
       const parts: Uint8Array[] = [];
-      const n = near.around(tx, tz, NEAR_BLOCKS, around);
+      const x0 = tx * TILE_BLOCKS, z0 = tz * TILE_BLOCKS;
+      const n = near.around(x0, z0, TILE_BLOCKS, NEAR_BLOCKS, around);
       for (let i = 0; i < n; i++) if (heldBack(cell, around[i]!)) parts.push(changesOf(around[i]!));
-      // Mid: what the entities due at MID_EVERY (and not at FAR_EVERY: the cell part has those) owe, for those within
-      // MID_BLOCKS of the tile and beyond NEAR_BLOCKS (the near part keeps those current) that the cell shows.
-      if (midDue.length > 0) {
-        const m = (mid ??= new TileIndex(midDue)).around(tx, tz, MID_BLOCKS, aroundMid);
+      if (tileDue.length > 0) {
+        const bx = bandSquareOf(tx) * BAND_BLOCKS, bz = bandSquareOf(tz) * BAND_BLOCKS;
+        const m = (dueNear ??= new TileIndex(tileDue, BAND_BLOCKS)).around(bx, bz, BAND_BLOCKS, NEAR_BLOCKS, aroundDue);
         for (let i = 0; i < m; i++) {
-          const d = aroundMid[i]!;
-          if (updateEvery(tx, tz, d.x, d.z) !== MID_EVERY) continue; // near: the near part keeps it current
-          if (!cell.movers.has(d.o.tree) || (cell.added.size > 0 && cell.added.has(d.o.e))) continue;
-          parts.push(duePart(d.o, d.o.mid));
+          const d = aroundDue[i]!;
+          // Near the tile: the near part keeps it current.
+          if (squareDistance2(x0, z0, TILE_BLOCKS, d.x, d.z) <= NEAR_BLOCKS * NEAR_BLOCKS || d.o.owes[0] === 0 || !updates(cell, d.o)) continue;
+          parts.push(duePart(d.o, 0));
         }
       }
-      ofCell.tiles.set(key, (tile = { part: parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : join(encoder, it, parts) }));
+      ofCell.tiles.set(key, (tile = { part: partOf(parts) }));
       return tile;
     };
     const characters = (state as RegionState).characters;
@@ -491,12 +570,17 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       const cell = next ?? w?.cell;
       const ofCell = cell && cellPart(cell);
       // Its tile as of this tick's interest update (positions do not change between it and the patch).
-      let tile: Tile | undefined;
+      let tile: Tile | undefined, square: Uint8Array = EMPTY;
       if (ofCell && w) {
-        if (w.tileTick === tick) tile = tileOf(cell, ofCell, w.tx, w.tz);
-        else {
-          const me = characters.get(w.characterId);
-          if (me) tile = tileOf(cell, ofCell, Math.floor(me.x / TILE_BLOCKS), Math.floor(me.z / TILE_BLOCKS));
+        let tx = w.tx, tz = w.tz;
+        const me = w.tileTick === tick ? undefined : characters.get(w.characterId);
+        if (me) {
+          tx = Math.floor(me.x / TILE_BLOCKS);
+          tz = Math.floor(me.z / TILE_BLOCKS);
+        }
+        if (w.tileTick === tick || me) {
+          tile = tileOf(cell, ofCell, tx, tz);
+          square = squareOf(cell, ofCell, bandSquareOf(tx), bandSquareOf(tz));
         }
       }
       const own = w !== undefined && ((personal.size > 0 && personal.has(w)) || (ownerChanged.size > 0 && ownerChanged.has(w.characterId)));
@@ -504,17 +588,18 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       if (!next && !own) {
         // Nothing of its own: the frame of its tile, shared by the clients on it (the socket does not modify it),
         // or, with nothing for it in its cell and tile on a tick where only `tick` changed, none at all.
-        if (tickOnly && (!ofCell || ofCell.part.length === 0) && (!tile || tile.part.length === 0)) {
+        if (tickOnly && (!ofCell || ofCell.part.length === 0) && square.length === 0 && (!tile || tile.part.length === 0)) {
           this.quietSkipped++;
           continue;
         }
-        if (tile) frame = tile.frame ??= wsFrame(tile.part.length > 0 ? [shared, ofCell!.part, tile.part] : [shared, ofCell!.part]);
+        if (tile) frame = tile.frame ??= wsFrame([shared, ofCell!.part, square, tile.part].filter((p) => p.length > 0));
         else if (ofCell) frame = wsFrame([shared, ofCell.part]);
         else frame = sharedFrame ??= wsFrame([shared]);
       } else {
         const parts: Uint8Array[] = [shared];
         if (next) parts.push(this.moveDiff(w!, next, sharedOffset, it));
         if (ofCell) parts.push(ofCell.part);
+        if (square.length > 0) parts.push(square);
         if (tile && tile.part.length > 0) parts.push(tile.part);
         if (own) {
           const part = personalPart(encoder, w!.personal, characters.get(w!.characterId), sharedOffset, it);
@@ -591,51 +676,50 @@ function changedEntities(state: RegionState): Changed[] {
 }
 
 /**
- * Entities (the characters and NPCs that changed this tick, or those due) by tile (TILE_BLOCKS squares), for the
- * ones within some distance of a tile: within r of it lie the tiles ceil(r / TILE_BLOCKS) around it, so few
- * entities are checked that are not in range.
+ * Entities (the characters and NPCs that changed this tick, or those due) by `bucket`-block squares, for the ones
+ * within some distance of a square: within r of it lie the buckets ceil(r / bucket) around it, so few entities are
+ * checked that are not in range.
  */
 class TileIndex<T extends { x: number; z: number }> {
-  private readonly tiles = new Map<number, T[]>();
+  private readonly buckets = new Map<number, T[]>();
 
-  constructor(items: T[]) {
+  constructor(
+    items: T[],
+    private readonly bucket: number,
+  ) {
     for (const c of items) {
-      const k = pairKey(Math.floor(c.x / TILE_BLOCKS), Math.floor(c.z / TILE_BLOCKS));
-      const list = this.tiles.get(k);
+      const k = pairKey(Math.floor(c.x / bucket), Math.floor(c.z / bucket));
+      const list = this.buckets.get(k);
       if (list) list.push(c);
-      else this.tiles.set(k, [c]);
+      else this.buckets.set(k, [c]);
     }
   }
 
   /**
-   * The entities within `r` blocks of tile (tx, tz), written into `out` from its start; returns how many
-   * (entries past that are stale: `out` is reused, not cleared, since truncating an array frees its store).
+   * The entities within `r` blocks of the `size` square with corner (x0, z0), written into `out` from its start;
+   * returns how many (entries past that are stale: `out` is reused, not cleared, since truncating an array frees
+   * its store).
    */
-  around(tx: number, tz: number, r: number, out: T[]): number {
+  around(x0: number, z0: number, size: number, r: number, out: T[]): number {
     let n = 0;
-    const x0 = tx * TILE_BLOCKS, z0 = tz * TILE_BLOCKS, x1 = x0 + TILE_BLOCKS, z1 = z0 + TILE_BLOCKS;
+    const B = this.bucket, x1 = x0 + size, z1 = z0 + size;
     const r2 = r * r;
-    for (let sx = Math.floor((x0 - r) / TILE_BLOCKS); sx <= Math.floor((x1 + r) / TILE_BLOCKS); sx++) {
-      for (let sz = Math.floor((z0 - r) / TILE_BLOCKS); sz <= Math.floor((z1 + r) / TILE_BLOCKS); sz++) {
-        const list = this.tiles.get(pairKey(sx, sz));
+    for (let sx = Math.floor((x0 - r) / B); sx <= Math.floor((x1 + r) / B); sx++) {
+      for (let sz = Math.floor((z0 - r) / B); sz <= Math.floor((z1 + r) / B); sz++) {
+        const list = this.buckets.get(pairKey(sx, sz));
         if (!list) continue;
-        // A tile wholly within r of this one's square needs no distance check: its farthest corner is within r.
-        const fx = Math.max(x0 - sx * TILE_BLOCKS, (sx + 1) * TILE_BLOCKS - x1, 0);
-        const fz = Math.max(z0 - sz * TILE_BLOCKS, (sz + 1) * TILE_BLOCKS - z1, 0);
+        // A bucket wholly within r of the square needs no distance check: its farthest corner is within r.
+        const fx = Math.max(x0 - sx * B, (sx + 1) * B - x1, 0);
+        const fz = Math.max(z0 - sz * B, (sz + 1) * B - z1, 0);
         const inside = fx * fx + fz * fz <= r2;
         for (const c of list) {
-          if (inside) {
-            out[n++] = c;
-            continue;
-          }
-          if (tileDistance2(tx, tz, c.x, c.z) <= r2) out[n++] = c;
+          if (inside || squareDistance2(x0, z0, size, c.x, c.z) <= r2) out[n++] = c;
         }
       }
     }
     return n;
   }
 }
-
 
 /** Parts end to end, written at `it.offset` in the encoder's shared buffer (see `room`). */
 function join(encoder: Encoder, it: { offset: number }, parts: Uint8Array[]): Uint8Array {

@@ -12,7 +12,7 @@ import type { Room } from '@colyseus/sdk';
 import { bootTestServer, type TestServer } from './support/server.js';
 import { ClientState, matchMaker, type Client } from '@colyseus/core';
 import { $changes, Encoder, StateView, type Schema } from '@colyseus/schema';
-import { DUE_PHASES, FAR_EVERY, isDue, MID_BLOCKS, MID_EVERY, NEAR_BLOCKS, personalPart, updateEvery } from '../rooms/patches.js';
+import { BAND_BLOCKS, BANDS, DUE_PHASES, isDue, NEAR_BLOCKS, personalPart, TILE_BLOCKS, updateEvery } from '../rooms/patches.js';
 import { InterestManager } from '../rooms/interest.js';
 import { CharacterState, NpcState, OWNER, RegionState } from '../schema/index.js';
 import { me, newPlayer, placeCharacter, roomSession, ticks, until, walkableStrip, walkX, WIRE_EPS, type Player } from './support/game.js';
@@ -168,27 +168,35 @@ describe('interest with shared cell views', function () {
 });
 
 describe('update rate by distance (rooms/patches.ts updateEvery, isDue)', () => {
-  it('by tile: every tick within NEAR_BLOCKS of it, every MID_EVERY within MID_BLOCKS, every FAR_EVERY beyond', () => {
-    // Tile (2, 3) spans x 8..12, z 12..16.
-    assert.equal(updateEvery(2, 3, 10, 14), 1, 'on the tile');
-    assert.equal(updateEvery(2, 3, 12 + NEAR_BLOCKS, 14), 1, `${NEAR_BLOCKS} blocks east of it`);
-    assert.equal(updateEvery(2, 3, 12 + NEAR_BLOCKS + 0.5, 14), MID_EVERY);
-    assert.equal(updateEvery(2, 3, 12 + MID_BLOCKS, 14), MID_EVERY, `${MID_BLOCKS} blocks east of it`);
-    assert.equal(updateEvery(2, 3, 12 + MID_BLOCKS + 1, 14), FAR_EVERY);
-    assert.equal(updateEvery(2, 3, 8 - MID_BLOCKS, 14), MID_EVERY, `${MID_BLOCKS} blocks west`);
-    assert.equal(updateEvery(2, 3, 12 + 6, 16 + 6), FAR_EVERY, 'diagonal, 8.5 blocks');
-    assert.equal(updateEvery(2, 3, 200, 14), FAR_EVERY);
+  it('every tick within NEAR_BLOCKS of the tile, then by BANDS from the band square', () => {
+    // Tile (5, 6) spans x 10..12, z 12..14 (TILE_BLOCKS 2); its band square (2, 3) x 8..12, z 12..16 (BAND_BLOCKS 4).
+    assert.deepEqual([TILE_BLOCKS, BAND_BLOCKS], [2, 4], 'the geometry below');
+    const last = BANDS[BANDS.length - 1]!.every;
+    assert.equal(updateEvery(5, 6, 11, 13), 1, 'on the tile');
+    assert.equal(updateEvery(5, 6, 12 + NEAR_BLOCKS, 13), 1, `${NEAR_BLOCKS} blocks east of it`);
+    assert.equal(updateEvery(5, 6, 10 - NEAR_BLOCKS, 13), 1, `${NEAR_BLOCKS} blocks west of it`);
+    assert.equal(updateEvery(5, 6, 12 + NEAR_BLOCKS + 0.5, 13), BANDS[0]!.every);
+    assert.equal(updateEvery(5, 6, 10 - NEAR_BLOCKS - 0.5, 13), BANDS[0]!.every, 'west: 2.5 blocks off the band square');
+    for (const [b, band] of BANDS.entries()) {
+      if (band.blocks === Infinity) break;
+      assert.equal(updateEvery(5, 6, 12 + band.blocks, 13), band.every, `${band.blocks} blocks east of the square`);
+      assert.equal(updateEvery(5, 6, 8 - band.blocks, 13), band.every, `${band.blocks} blocks west of it`);
+      assert.equal(updateEvery(5, 6, 12 + band.blocks + 0.5, 13), BANDS[b + 1]!.every);
+    }
+    assert.equal(updateEvery(5, 6, 12 + 6, 16 + 6), BANDS[1]!.every, 'diagonal, 8.5 blocks off the square');
+    assert.equal(updateEvery(5, 6, 500, 13), last);
   });
 
   it('an entity is due once in every `every` ticks, on DUE_PHASES phases by reference id', () => {
-    for (const every of [MID_EVERY, FAR_EVERY]) {
+    for (const { every } of BANDS) {
       for (const refId of [0, 1, 7, 123]) {
         const due = Array.from({ length: every * 3 }, (_, tick) => tick).filter((tick) => isDue(tick, refId, every));
         assert.equal(due.length, 3, `refId ${refId}, every ${every}`);
         assert.deepEqual([due[1]! - due[0]!, due[2]! - due[1]!], [every, every]);
       }
     }
-    const phases = new Set(Array.from({ length: 64 }, (_, refId) => [...Array(MID_EVERY).keys()].find((t) => isDue(t, refId, MID_EVERY))));
+    const first = BANDS[0]!.every;
+    const phases = new Set(Array.from({ length: 64 }, (_, refId) => [...Array(first).keys()].find((t) => isDue(t, refId, first))));
     assert.equal(phases.size, DUE_PHASES, 'ids fall on DUE_PHASES phases');
   });
 });

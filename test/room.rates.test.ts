@@ -1,13 +1,14 @@
 /**
  * Update rate by distance with what is owed kept per entity (rooms/patches.ts CellSerializer.due, updateEvery): no
  * server, the room's serializer and interest manager driven tick by tick, every client's patches decoded as the SDK
- * would. The rates go by the tile a client stands on (within MID_BLOCKS every MID_EVERY ticks, beyond every
- * FAR_EVERY through its cell); what an entity owes is settled on its own due ticks, whichever cell a client is in.
+ * would. The rates go by the tile a client stands on (within NEAR_BLOCKS every tick, then by BANDS from its band
+ * square, the last one through its cell); what an entity owes is settled on its own due ticks, whichever cell a
+ * client is in.
  */
 import assert from 'node:assert/strict';
 import { ClientState, type Client } from '@colyseus/core';
 import { Decoder } from '@colyseus/schema';
-import { CellSerializer, FAR_EVERY, isDue, MID_EVERY } from '../rooms/patches.js';
+import { BANDS, CELL_EVERY, CellSerializer, isDue, NEAR_BLOCKS, TILE_BLOCKS, updateEvery } from '../rooms/patches.js';
 import { EMPTY_CELL_TICKS, InterestManager, PREWARM_SHOWN } from '../rooms/interest.js';
 import { payloadOf } from '../rooms/wsframes.js';
 import { refIdOf } from '../rooms/fullstate.js';
@@ -47,27 +48,47 @@ function world() {
     interest.update(tick);
     serializer.applyPatches(clients, state);
   };
-  /** Steps until the next tick for which `due` holds (at most two FAR_EVERY periods). */
+  /** Steps until the next tick for which `due` holds (at most two CELL_EVERY periods). */
   const stepTo = (due: (t: number) => boolean) => {
-    for (let n = 0; n < 2 * FAR_EVERY && !due(tick + 1); n++) step();
+    for (let n = 0; n < 2 * CELL_EVERY && !due(tick + 1); n++) step();
     assert.ok(due(tick + 1));
   };
   return { state, interest, serializer, frames, character, join, step, stepTo, get tick() { return tick; } };
 }
 
 describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
-  // A watcher at (8, 8) stands on tile (2, 2), x and z 8..12: within MID_BLOCKS (8) of it up to x 20, within
-  // NEAR_BLOCKS (4) up to 16; x 56 (column 3) is beyond both and in view (RADIUS columns).
-  const FAR_X = 56, MID_X = 18;
+  // A watcher at (8, 8) stands on tile (4, 4), x and z 8..10 (TILE_BLOCKS 2), in band square (2, 2), x and z 8..12
+  // (BAND_BLOCKS 4): NEAR_BLOCKS (4) of the tile reach x 14; band b of the square reaches x 12 + BANDS[b].blocks.
+  // Within RADIUS columns of column 0: x below 80.
+  const TILE = Math.floor(8 / TILE_BLOCKS);
+  /** An x in the middle of band b for that watcher (z 8). */
+  const bandX = (b: number) => 12 + ((BANDS[b - 1]?.blocks ?? NEAR_BLOCKS) + Math.min(BANDS[b]!.blocks, 44)) / 2;
+  const FAR_X = 78; // beyond the last tile band for watchers at x 8 and at x 40 (x 40..44: 34 blocks off), in view of both
 
-  it('an entity within MID_BLOCKS of a client\'s tile reaches it every MID_EVERY ticks, one beyond every FAR_EVERY', () => {
+  it('an entity within NEAR_BLOCKS of a client\'s tile reaches it in the patch of every tick it changes in', () => {
     const w = world();
     w.character('watcher', 8, 8);
-    const m = w.character('m', MID_X, 8);
-    const f = w.character('f', FAR_X, 8);
+    // Others on every phase, so that every tick is some entity's due tick in some band, the last one included.
+    for (let i = 0; i < 12; i++) w.character(`o${i}`, 30 + i * 3, 40);
+    const e = w.character('e', 8 + TILE_BLOCKS + NEAR_BLOCKS - 1, 8);
     const view = w.join('watcher');
-    for (let i = 0; i < FAR_EVERY; i++) w.step();
-    for (const [e, every] of [[m, MID_EVERY], [f, FAR_EVERY]] as const) {
+    for (let t = 0; t < 2 * CELL_EVERY; t++) {
+      e.z = 8 + (t % 2) / 2;
+      for (const [i, o] of [...w.state.characters.values()].entries()) if (o.id.startsWith('o')) o.z = 40 + ((t + i) % 3) / 4;
+      w.step();
+      assert.equal(view.characters.get('e')!.z, e.z, `tick ${w.tick}`);
+    }
+  });
+
+  it('an entity in band b of a client reaches it every BANDS[b].every ticks, and not on the due ticks of nearer bands', () => {
+    const w = world();
+    w.character('watcher', 8, 8);
+    const es = BANDS.map((_, b) => w.character(`b${b}`, bandX(b), 8));
+    const view = w.join('watcher');
+    for (let i = 0; i < CELL_EVERY; i++) w.step();
+    for (const [b, e] of es.entries()) {
+      const every = BANDS[b]!.every;
+      assert.equal(updateEvery(TILE, TILE, e.x, e.z), every, `${e.id} at x ${e.x} is in band ${b}`);
       const refId = refIdOf(e);
       // Right after a due tick at its rate, it moves a little: the client has it on the next one, not before.
       w.stepTo((t) => isDue(t, refId, every));
@@ -79,37 +100,41 @@ describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
       w.step();
       assert.equal(view.characters.get(e.id)!.z, 8.5, `${e.id}: there on its due tick`);
       assert.ok(w.tick - from <= every, `${e.id}: within ${every} ticks`);
-      if (every === FAR_EVERY) {
-        // A far entity's MID_EVERY due ticks that are not FAR_EVERY ones send this client nothing of it.
+      if (b > 0) {
+        // Its due ticks in the nearer band that are not its own band's send this client nothing of it.
+        const nearer = BANDS[b - 1]!.every;
         e.z = 9;
-        w.stepTo((t) => isDue(t, refId, MID_EVERY) && !isDue(t, refId, FAR_EVERY));
+        w.stepTo((t) => isDue(t, refId, nearer) && !isDue(t, refId, every));
         w.step();
-        assert.equal(view.characters.get(e.id)!.z, 8.5, 'not on a MID_EVERY due tick');
+        assert.equal(view.characters.get(e.id)!.z, 8.5, `${e.id}: not on a due tick of band ${b - 1}`);
+        w.stepTo((t) => isDue(t, refId, every));
+        w.step();
+        assert.equal(view.characters.get(e.id)!.z, 9, `${e.id}: on its own`);
       }
     }
   });
 
-  it('a change made while an entity was far reaches a client on its FAR_EVERY due tick, whatever cell the client walked to', () => {
+  it('a change made while an entity was far reaches a client on its CELL_EVERY due tick, whatever cell the client walked to', () => {
     const w = world();
     w.character('stayer', 40, 8);
     const mover = w.character('mover', 8, 8);
     const e = w.character('e', FAR_X, 8);
     const seenByMover = w.join('mover');
     const seenByStayer = w.join('stayer');
-    for (let i = 0; i < FAR_EVERY; i++) w.step();
+    for (let i = 0; i < CELL_EVERY; i++) w.step();
     const refId = refIdOf(e);
-    w.stepTo((t) => isDue(t, refId, FAR_EVERY));
+    const nearer = BANDS[BANDS.length - 2]!.every;
+    w.stepTo((t) => isDue(t, refId, CELL_EVERY));
     w.step();
     e.hp = 7;
-    w.stepTo((t) => isDue(t, refId, MID_EVERY) && !isDue(t, refId, FAR_EVERY));
+    w.stepTo((t) => isDue(t, refId, nearer) && !isDue(t, refId, CELL_EVERY));
     w.step();
-    // x 40 → tile (10, 2), x 40..44: e at 56 is 12 blocks off, beyond MID_BLOCKS for both.
-    assert.equal(seenByStayer.characters.get('e')!.hp, 20, 'not yet: far for the stayer too');
+    assert.equal(seenByStayer.characters.get('e')!.hp, 20, 'not yet: in the last band for the stayer too');
     assert.equal(seenByMover.characters.get('e')!.hp, 20);
-    // The mover walks into the stayer's column before e's next FAR_EVERY due tick.
+    // The mover walks into the stayer's column before e's next CELL_EVERY due tick.
     mover.x = 40;
     w.step();
-    w.stepTo((t) => isDue(t, refId, FAR_EVERY));
+    w.stepTo((t) => isDue(t, refId, CELL_EVERY));
     w.step();
     assert.equal(seenByMover.characters.get('e')!.hp, 7, 'its new cell sent what e owed, on e\'s due tick');
     assert.equal(seenByStayer.characters.get('e')!.hp, 7);
@@ -120,23 +145,23 @@ describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
     w.character('watcher', 8, 8);
     const e = w.character('e', FAR_X, 8);
     const view = w.join('watcher');
-    for (let i = 0; i < FAR_EVERY; i++) w.step(); // the view filled
+    for (let i = 0; i < CELL_EVERY; i++) w.step(); // the view filled
     const sent = () => w.frames.get('watcher') ?? 0;
     const quiet0 = w.serializer.quietSkipped;
     const before = sent();
-    for (let i = 0; i < 2 * FAR_EVERY; i++) w.step();
+    for (let i = 0; i < 2 * CELL_EVERY; i++) w.step();
     assert.equal(sent(), before, 'nothing changed: no frame at all');
-    assert.equal(w.serializer.quietSkipped - quiet0, 2 * FAR_EVERY);
+    assert.equal(w.serializer.quietSkipped - quiet0, 2 * CELL_EVERY);
     assert.ok(view.tick < w.tick, 'its tick is that of its last patch');
     // A far change waits for the entity's due tick, and only that tick sends a frame.
-    w.stepTo((t) => isDue(t, refIdOf(e), FAR_EVERY));
+    w.stepTo((t) => isDue(t, refIdOf(e), CELL_EVERY));
     w.step();
     e.hp = 3;
     const at = sent();
-    for (let i = 0; i < FAR_EVERY; i++) w.step();
+    for (let i = 0; i < CELL_EVERY; i++) w.step();
     assert.equal(sent(), at + 1, 'one frame, on the due tick');
     assert.equal(view.characters.get('e')!.hp, 3);
-    assert.ok(view.tick > w.tick - FAR_EVERY, 'tick came with it');
+    assert.ok(view.tick > w.tick - CELL_EVERY, 'tick came with it');
   });
 
   it('every view ends with every entity’s last values, whatever the rates (a crowd walking in and out of range)', () => {
@@ -146,7 +171,7 @@ describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
     const crowd = Array.from({ length: 30 }, (_, i) => w.character(`n${i}`, (i * 7) % 90, (i * 13) % 90));
     let seed = 7;
     const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
-    for (let t = 0; t < 6 * FAR_EVERY; t++) {
+    for (let t = 0; t < 3 * CELL_EVERY; t++) {
       for (const c of crowd) {
         // On the wire's 1/32-block grid, as the room's positions are.
         if (random() < 0.5) c.x = Math.round(Math.max(0, Math.min(100, c.x + (random() - 0.5) * 6)) * 32) / 32;
@@ -154,9 +179,10 @@ describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
         if (random() < 0.05) c.hp = Math.round(random() * 20);
       }
       if (t % 17 === 0) watchers[0]!.x = watchers[0]!.x < 50 ? 60 : 8; // a watcher changing cells now and then
+      if (t % 7 === 0) watchers[1]!.z = watchers[1]!.z < 12 ? 13.5 : 8; // one changing tiles and band squares
       w.step();
     }
-    for (let t = 0; t < 2 * FAR_EVERY; t++) w.step(); // everything owed is due at least once
+    for (let t = 0; t < CELL_EVERY; t++) w.step(); // everything owed is due at least once
     for (const [i, view] of views.entries()) {
       const me = watchers[i]!;
       for (const c of crowd) {
