@@ -474,8 +474,9 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     const tickOnly = onlyTick(structural, state as RegionState);
     // Per cell, encoded once: its part; per band square of the cell, what goes out in bands 1 and up; per tile, its
     // near and band-0 part and the frame of its clients that have nothing of their own.
-    type Tile = { part: Uint8Array; frame?: Buffer };
-    type OfCell = { part: Uint8Array; squares: Map<number, Uint8Array>; tiles: Map<number, Tile> };
+    // A square's and a tile's parts stay a list (each a view of the shared buffer): their frames copy them out once.
+    type Tile = { parts: Parts; frame?: Buffer };
+    type OfCell = { part: Uint8Array; squares: Map<number, Parts>; tiles: Map<number, Tile> };
     /** The frame of a client with nothing but the shared part (rooms/wsframes.ts). */
     let sharedFrame: Buffer | undefined;
     const cellParts = new Map<Cell, OfCell>();
@@ -512,13 +513,12 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       if (!p) changes.set(c, (p = encodeFields(encoder, c.tree, c.refId, c.mask, it)));
       return p;
     };
-    const partOf = (parts: Uint8Array[]) => (parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : join(encoder, it, parts));
     /**
      * Band square (bx, bz) of `cell`: what the entities due there owe in bands 0 to `k`, for those farther than
      * NEAR_BLOCKS from the square (nearer ones are near some of its tiles: each tile has those, tileOf).
      */
-    const squareOf = (cell: Cell, ofCell: OfCell, bx: number, bz: number): Uint8Array => {
-      if (tileDue.length === 0) return EMPTY;
+    const squareOf = (cell: Cell, ofCell: OfCell, bx: number, bz: number): Parts => {
+      if (tileDue.length === 0) return NONE;
       const key = pairKey(bx, bz);
       let part = ofCell.squares.get(key);
       if (part) return part;
@@ -534,7 +534,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
         if (b > k || d.o.owes[b] === 0 || !updates(cell, d.o)) continue;
         parts.push(duePart(d.o, b));
       }
-      ofCell.squares.set(key, (part = partOf(parts)));
+      ofCell.squares.set(key, (part = partsOf(parts)));
       return part;
     };
     /**
@@ -559,7 +559,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
           parts.push(duePart(d.o, 0));
         }
       }
-      ofCell.tiles.set(key, (tile = { part: partOf(parts) }));
+      ofCell.tiles.set(key, (tile = { parts: partsOf(parts) }));
       return tile;
     };
     const characters = (state as RegionState).characters;
@@ -570,7 +570,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       const cell = next ?? w?.cell;
       const ofCell = cell && cellPart(cell);
       // Its tile as of this tick's interest update (positions do not change between it and the patch).
-      let tile: Tile | undefined, square: Uint8Array = EMPTY;
+      let tile: Tile | undefined, square = NONE;
       if (ofCell && w) {
         let tx = w.tx, tz = w.tz;
         const me = w.tileTick === tick ? undefined : characters.get(w.characterId);
@@ -588,19 +588,19 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       if (!next && !own) {
         // Nothing of its own: the frame of its tile, shared by the clients on it (the socket does not modify it),
         // or, with nothing for it in its cell and tile on a tick where only `tick` changed, none at all.
-        if (tickOnly && (!ofCell || ofCell.part.length === 0) && square.length === 0 && (!tile || tile.part.length === 0)) {
+        if (tickOnly && (!ofCell || ofCell.part.length === 0) && square.size === 0 && (!tile || tile.parts.size === 0)) {
           this.quietSkipped++;
           continue;
         }
-        if (tile) frame = tile.frame ??= wsFrame([shared, ofCell!.part, square, tile.part].filter((p) => p.length > 0));
+        if (tile) frame = tile.frame ??= wsFrame([shared, ofCell!.part, ...square.list, ...tile.parts.list]);
         else if (ofCell) frame = wsFrame([shared, ofCell.part]);
         else frame = sharedFrame ??= wsFrame([shared]);
       } else {
         const parts: Uint8Array[] = [shared];
         if (next) parts.push(this.moveDiff(w!, next, sharedOffset, it));
         if (ofCell) parts.push(ofCell.part);
-        if (square.length > 0) parts.push(square);
-        if (tile && tile.part.length > 0) parts.push(tile.part);
+        parts.push(...square.list);
+        if (tile) parts.push(...tile.parts.list);
         if (own) {
           const part = personalPart(encoder, w!.personal, characters.get(w!.characterId), sharedOffset, it);
           if (part.length) parts.push(part);
@@ -618,6 +618,16 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Parts to go out one after another, and their total length. */
+type Parts = { readonly list: readonly Uint8Array[]; readonly size: number };
+const NONE: Parts = { list: [], size: 0 };
+function partsOf(list: Uint8Array[]): Parts {
+  if (list.length === 0) return NONE;
+  let size = 0;
+  for (const p of list) size += p.length;
+  return { list, size };
+}
 
 /**
  * A client's personal part: what its personal view (own character, OWNER tag) holds of this tick's changes. The
@@ -681,17 +691,36 @@ function changedEntities(state: RegionState): Changed[] {
  * checked that are not in range.
  */
 class TileIndex<T extends { x: number; z: number }> {
-  private readonly buckets = new Map<number, T[]>();
+  /** The buckets of the rectangle the items span, row by row (a dense array: a Map keyed by pairs hashed doubles). */
+  private readonly buckets: (T[] | undefined)[] = [];
+  private readonly x0: number;
+  private readonly z0: number;
+  private readonly width: number;
+  private readonly depth: number;
 
   constructor(
     items: T[],
     private readonly bucket: number,
   ) {
+    let minX = Infinity, minZ = Infinity, maxX = -Infinity, maxZ = -Infinity;
     for (const c of items) {
-      const k = pairKey(Math.floor(c.x / bucket), Math.floor(c.z / bucket));
-      const list = this.buckets.get(k);
+      const bx = Math.floor(c.x / bucket), bz = Math.floor(c.z / bucket);
+      if (bx < minX) minX = bx;
+      if (bx > maxX) maxX = bx;
+      if (bz < minZ) minZ = bz;
+      if (bz > maxZ) maxZ = bz;
+    }
+    this.x0 = minX;
+    this.z0 = minZ;
+    this.width = items.length === 0 ? 0 : maxX - minX + 1;
+    this.depth = items.length === 0 ? 0 : maxZ - minZ + 1;
+    // Items span one region and the view around it: (128 + 2 × 80) / bucket buckets a side at most, in practice.
+    if (this.width * this.depth > 1 << 20) throw new Error(`TileIndex: items span ${this.width} × ${this.depth} buckets`);
+    for (const c of items) {
+      const i = (Math.floor(c.z / bucket) - minZ) * this.width + (Math.floor(c.x / bucket) - minX);
+      const list = this.buckets[i];
       if (list) list.push(c);
-      else this.buckets.set(k, [c]);
+      else this.buckets[i] = [c];
     }
   }
 
@@ -704,9 +733,12 @@ class TileIndex<T extends { x: number; z: number }> {
     let n = 0;
     const B = this.bucket, x1 = x0 + size, z1 = z0 + size;
     const r2 = r * r;
-    for (let sx = Math.floor((x0 - r) / B); sx <= Math.floor((x1 + r) / B); sx++) {
-      for (let sz = Math.floor((z0 - r) / B); sz <= Math.floor((z1 + r) / B); sz++) {
-        const list = this.buckets.get(pairKey(sx, sz));
+    const fromX = Math.max(Math.floor((x0 - r) / B), this.x0), toX = Math.min(Math.floor((x1 + r) / B), this.x0 + this.width - 1);
+    const fromZ = Math.max(Math.floor((z0 - r) / B), this.z0), toZ = Math.min(Math.floor((z1 + r) / B), this.z0 + this.depth - 1);
+    for (let sz = fromZ; sz <= toZ; sz++) {
+      const row = (sz - this.z0) * this.width - this.x0;
+      for (let sx = fromX; sx <= toX; sx++) {
+        const list = this.buckets[row + sx];
         if (!list) continue;
         // A bucket wholly within r of the square needs no distance check: its farthest corner is within r.
         const fx = Math.max(x0 - sx * B, (sx + 1) * B - x1, 0);
