@@ -771,6 +771,7 @@ function ratioRows(pairs: [RunResult, RunResult][]): string[][] {
     `${pct(l.completeness.share)} vs ${pct(n.completeness.share)}`,
     ratio(l.bytesPerClientS, n.bytesPerClientS),
     ratio(neighbourBytes(l), neighbourBytes(n)),
+    ratio(bytesPerMove(l), bytesPerMove(n)),
     ratio(l.serverCpuPct, n.serverCpuPct),
     ratio(cpuPerMove(l), cpuPerMove(n)),
     `${ratio(l.moveToPatchMs.p50, n.moveToPatchMs.p50)} / ${ratio(l.moveToPatchMs.p99, n.moveToPatchMs.p99)}`,
@@ -783,7 +784,9 @@ function ratioRows(pairs: [RunResult, RunResult][]): string[][] {
  * rates for the two peers, and a server's CPU follows the moves it gets.
  */
 const cpuPerMove = (r: RunResult) => r.serverCpuPct / Math.max(1e-9, r.movesPerBotS * r.bots);
-const RATIO_HEAD = ['scenario', 'bots', 'sees: Leyline vs naive', 'bytes/client/s', 'bytes per neighbour shown', 'server CPU', 'CPU per move', 'move→patch p50 / p99', 'tick + patch p99', 'RSS'];
+/** The same for bytes: a client's bytes per second follow how often the others move (moves per bot per second). */
+const bytesPerMove = (r: RunResult) => r.bytesPerClientS / Math.max(1e-9, r.movesPerBotS);
+const RATIO_HEAD = ['scenario', 'bots', 'sees: Leyline vs naive', 'bytes/client/s', 'bytes per neighbour shown', 'bytes per move', 'server CPU', 'CPU per move', 'move→patch p50 / p99', 'tick + patch p99', 'RSS'];
 
 function detailRows(l: RunResult | undefined, n: RunResult | undefined): string[][] {
   const rs = [l, n];
@@ -807,6 +810,7 @@ function detailRows(l: RunResult | undefined, n: RunResult | undefined): string[
     ['bytes / client / s (read on the sockets)', ...cell((r) => f(r.bytesPerClientS)), rat((r) => r.bytesPerClientS)],
     ['  of which frames (WebSocket payload + header)', ...cell((r) => f(r.frameBytesPerClientS)), ''],
     ['bytes / s per neighbour shown', ...cell((r) => f(neighbourBytes(r))), rat(neighbourBytes)],
+    ['bytes / client / s per move / bot / s (at equal walking rates)', ...cell((r) => f(bytesPerMove(r))), rat(bytesPerMove)],
     ['move → own position in a patch p50 / p99, ms', ...cell((r) => pair(r.moveToPatchMs, 1)), l && n ? `${ratio(l.moveToPatchMs.p50, n.moveToPatchMs.p50)} / ${ratio(l.moveToPatchMs.p99, n.moveToPatchMs.p99)}` : ''],
     ['  at the server: move in → its client\'s next frames written, p50 / p99, ms', ...cell((r) => pair(r.moveToFrameMs, 1)), l && n ? `${ratio(l.moveToFrameMs.p50, n.moveToFrameMs.p50)} / ${ratio(l.moveToFrameMs.p99, n.moveToFrameMs.p99)}` : ''],
     ['server CPU, % of one core (all server processes)', ...cell((r) => f(r.serverCpuPct, 1)), rat((r) => r.serverCpuPct)],
