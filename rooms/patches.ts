@@ -690,34 +690,38 @@ function changedEntities(state: RegionState): Changed[] {
  * within some distance of a square: within r of it lie the buckets ceil(r / bucket) around it, so few entities are
  * checked that are not in range.
  */
+/** Buckets a TileIndex keeps at most. */
+const MAX_BUCKETS = 1 << 16;
+
 class TileIndex<T extends { x: number; z: number }> {
   /** The buckets of the rectangle the items span, row by row (a dense array: a Map keyed by pairs hashed doubles). */
   private readonly buckets: (T[] | undefined)[] = [];
+  private readonly bucket: number;
   private readonly x0: number;
   private readonly z0: number;
   private readonly width: number;
   private readonly depth: number;
 
-  constructor(
-    items: T[],
-    private readonly bucket: number,
-  ) {
+  /** Items `bucket` blocks apart or closer share buckets; items spread farther than MAX_BUCKETS allow get larger ones. */
+  constructor(items: T[], bucket: number) {
     let minX = Infinity, minZ = Infinity, maxX = -Infinity, maxZ = -Infinity;
     for (const c of items) {
-      const bx = Math.floor(c.x / bucket), bz = Math.floor(c.z / bucket);
-      if (bx < minX) minX = bx;
-      if (bx > maxX) maxX = bx;
-      if (bz < minZ) minZ = bz;
-      if (bz > maxZ) maxZ = bz;
+      if (c.x < minX) minX = c.x;
+      if (c.x > maxX) maxX = c.x;
+      if (c.z < minZ) minZ = c.z;
+      if (c.z > maxZ) maxZ = c.z;
     }
-    this.x0 = minX;
-    this.z0 = minZ;
-    this.width = items.length === 0 ? 0 : maxX - minX + 1;
-    this.depth = items.length === 0 ? 0 : maxZ - minZ + 1;
-    // Items span one region and the view around it: (128 + 2 × 80) / bucket buckets a side at most, in practice.
-    if (this.width * this.depth > 1 << 20) throw new Error(`TileIndex: items span ${this.width} × ${this.depth} buckets`);
+    // Items span one region and the view around it, (128 + 2 × 80) / bucket buckets a side; a room whose entities
+    // are spread wider (none should be) gets coarser buckets rather than a huge array.
+    const span = (b: number) => (Math.floor(maxX / b) - Math.floor(minX / b) + 1) * (Math.floor(maxZ / b) - Math.floor(minZ / b) + 1);
+    while (items.length > 0 && span(bucket) > MAX_BUCKETS) bucket *= 2;
+    this.bucket = bucket;
+    this.x0 = Math.floor(minX / bucket);
+    this.z0 = Math.floor(minZ / bucket);
+    this.width = items.length === 0 ? 0 : Math.floor(maxX / bucket) - this.x0 + 1;
+    this.depth = items.length === 0 ? 0 : Math.floor(maxZ / bucket) - this.z0 + 1;
     for (const c of items) {
-      const i = (Math.floor(c.z / bucket) - minZ) * this.width + (Math.floor(c.x / bucket) - minX);
+      const i = (Math.floor(c.z / bucket) - this.z0) * this.width + (Math.floor(c.x / bucket) - this.x0);
       const list = this.buckets[i];
       if (list) list.push(c);
       else this.buckets[i] = [c];

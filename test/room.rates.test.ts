@@ -80,6 +80,18 @@ describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
     }
   });
 
+  it('entities spread far apart in one state (the near indexes coarsen) still reach the clients near them every tick', () => {
+    const w = world();
+    const spots = [[8, 8], [200_000, 200_000], [-150_000, 90_000]] as const;
+    const walkers = spots.map(([x, z], i) => (w.character(`watcher${i}`, x, z), w.character(`walker${i}`, x + 2, z)));
+    const pairs = walkers.map((e, i) => ({ e, view: w.join(`watcher${i}`) }));
+    for (let t = 0; t < 2 * BANDS[0]!.every; t++) {
+      for (const { e } of pairs) e.z += 0.25;
+      w.step();
+      for (const { e, view } of pairs) assert.equal(view.characters.get(e.id)?.z, e.z, `${e.id}, tick ${w.tick}`);
+    }
+  });
+
   it('an entity in band b of a client reaches it every BANDS[b].every ticks, and not on the due ticks of nearer bands', () => {
     const w = world();
     w.character('watcher', 8, 8);
