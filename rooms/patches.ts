@@ -45,14 +45,15 @@ import { payloadOf, wsFrame, writeFrame } from './wsframes.js';
  * Update rate by distance (docs/protocol.md, "In view"). A character or NPC within NEAR_BLOCKS of the TILE_BLOCKS
  * square a client stands on (its tile, whose clients share their frames; 4 to 6.8 blocks from the client) reaches
  * it in the patch of the tick it changed: the tile's near part. Beyond, BANDS say how often at least, measured from
- * the BAND_BLOCKS square that holds the tile (its band square, whose tiles share what goes out in bands 1 and up):
+ * the BAND_BLOCKS square that holds the tile (its band square, whose tiles share what goes out for the entities
+ * beyond NEAR_BLOCKS of it):
  * within `blocks` of it every `every` ticks; the last band, everything else the cell shows, through the cell's
  * part. The intervals grow with the distance, so a walker's position is about as far off its last sent one, seen
  * from the client, in every band (2 blocks at 8 blocks off, 4 at 16, 8 at 32 for a walker at 4.3 blocks/s). Within
  * a band's reach an entity's changes go out at least that often: an entity due in a farther band is then current
  * already or gets nothing it lacked. A change left out is owed and sent when the entity is due, so every client
- * ends with the current values. Entities are due on DUE_PHASES phases of ticks, so a tick where nothing near a
- * client changed sends it nothing.
+ * ends with the current values. What is owed goes out on the entities' due ticks (DUE_PHASES phases); a tick on
+ * which nothing near a client changed and nothing it shows is due sends it nothing.
  */
 export const NEAR_BLOCKS = 4;
 export const TILE_BLOCKS = 2;
@@ -100,11 +101,12 @@ export function updateEvery(tx: number, tz: number, x: number, z: number): numbe
 }
 
 /**
- * How many phases entities' due ticks are spread over (a divisor of the first band's `every`). Few, so that the
- * ticks between due ones, when nothing near anyone changed, owe no client anything and send no frame at all
- * (applyPatches `tickOnly`): a world where players stand still, or whose clients send their moves in bursts, goes
- * quiet between them. More than one, so that the encoding of what is owed is not all on one tick in ten (the
- * patch's p99). Two: due ticks every 5 ticks, each for half of the entities.
+ * How many phases entities' due ticks are spread over (a divisor of the first band's `every`): all of them, a
+ * tenth of the entities due on each tick, so that what is owed is encoded evenly over the ticks (the patch's p99).
+ * With two phases (due ticks every 5 ticks, each for half of the entities) the ticks between due ones could be
+ * quiet in a moving crowd, but the ticks where half of the entities were due in the 2 s band carried every band
+ * square's part at once: patch p99 8–12 ms in `npm run bench:tick` against ~5 with ten. Nothing is owed by what
+ * stands still, so a world standing still still sends nothing (applyPatches `tickOnly`).
  */
 export const DUE_PHASES = 10;
 const FIRST_EVERY = BANDS[0]!.every;
