@@ -394,8 +394,8 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     diff.changes.clear(); // the client holds these: only their removal goes out
     for (const e of gone) diff.remove(e);
     for (const e of fresh) diff.add(e);
-    // What it keeps needs nothing more: every cell sends what an entity owes on the same FAR_EVERY due ticks (the
-    // entity's), and near and mid parts go by the tile it stands on, whichever cell that is in.
+    // What it keeps needs nothing more: every cell sends what an entity owes on the same due ticks of the last band
+    // (the entity's), and the band square and tile parts go by where it stands, whichever cell that is in.
     // Only its queued entries: the tick's own changes to what it shows come in the new cell's part, right after.
     const part = encodeQueued(this.encoder, diff, sharedOffset, it);
     // Back to empty without a walk over every tree: unmark what this change marked visible (`add`/`remove` mark an
