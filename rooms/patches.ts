@@ -80,9 +80,8 @@ function squareDistance2(x0: number, z0: number, size: number, x: number, z: num
 /** The band square of tile (tx, tz), in BAND_BLOCKS units. */
 const bandSquareOf = (t: number) => Math.floor(t / TILES_PER_BAND);
 
-/** The band (index into BANDS) of (x, z) from the band square (bx, bz): at least 0. */
-function bandFrom(bx: number, bz: number, x: number, z: number): number {
-  const d2 = squareDistance2(bx * BAND_BLOCKS, bz * BAND_BLOCKS, BAND_BLOCKS, x, z);
+/** The band (index into BANDS) of what lies at squared distance `d2` from a band square: at least 0. */
+function bandAt(d2: number): number {
   let b = 0;
   while (d2 > BANDS[b]!.blocks * BANDS[b]!.blocks) b++;
   return b;
@@ -91,7 +90,7 @@ function bandFrom(bx: number, bz: number, x: number, z: number): number {
 /** The band (index into BANDS) of an entity at (x, z) for the clients on tile (tx, tz); -1 within NEAR_BLOCKS of the tile. */
 export function bandOf(tx: number, tz: number, x: number, z: number): number {
   if (squareDistance2(tx * TILE_BLOCKS, tz * TILE_BLOCKS, TILE_BLOCKS, x, z) <= NEAR_BLOCKS * NEAR_BLOCKS) return -1;
-  return bandFrom(bandSquareOf(tx), bandSquareOf(tz), x, z);
+  return bandAt(squareDistance2(bandSquareOf(tx) * BAND_BLOCKS, bandSquareOf(tz) * BAND_BLOCKS, BAND_BLOCKS, x, z));
 }
 
 /** At least every how many ticks an entity at (x, z) reaches the clients on tile (tx, tz). */
@@ -366,10 +365,10 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     return out;
   }
 
-  /** After the patch: what went out in the bands due is owed there no more. */
-  private paid(tick: number, due: Owed[]): void {
+  /** After the patch: what went out in bands 0 to `k` (those due this tick, bandDueAt) is owed there no more. */
+  private paid(k: number, due: Owed[]): void {
     for (const o of due) {
-      for (let b = 0; b < BANDS.length; b++) if (isDue(tick, o.refId, BANDS[b]!.every)) o.owes[b] = 0;
+      for (let b = 0; b <= k; b++) o.owes[b] = 0;
       if (o.owes[LAST] === 0) this.settle(o);
     }
   }
@@ -471,11 +470,12 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     const shared = walking(encoder, structural, () => encoder.encode(it)); // a view of the shared buffer, as every part (see `room`)
     const sharedOffset = it.offset;
     // Nothing but `tick` changed outside the entities: a client with nothing else in this patch gets no frame (its
-    // `tick` is that of its last patch: docs/protocol.md): every client, on a tick that is not a due one (DUE_PHASES)
-    // and where nothing near anyone changed.
+    // `tick` is that of its last patch: docs/protocol.md): one for which nothing near changed and nothing it shows
+    // is due; every client, in a world standing still.
     const tickOnly = onlyTick(structural, state as RegionState);
-    // Per cell, encoded once: its part; per band square of the cell, what goes out in bands 1 and up; per tile, its
-    // near and band-0 part and the frame of its clients that have nothing of their own.
+    // Per cell, encoded once: its part; per band square of the cell, what goes out in the bands due for the entities
+    // beyond NEAR_BLOCKS of it; per tile, its near part, band 0 for the rest, and the frame of its clients that have
+    // nothing of their own.
     // A square's and a tile's parts stay a list (each a view of the shared buffer): their frames copy them out once.
     type Tile = { parts: Parts; frame?: Buffer };
     type OfCell = { part: Uint8Array; squares: Map<number, Parts>; tiles: Map<number, Tile> };
@@ -531,8 +531,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
         const d = aroundDue[i]!;
         const d2 = squareDistance2(x0, z0, BAND_BLOCKS, d.x, d.z);
         if (d2 <= NEAR_BLOCKS * NEAR_BLOCKS) continue;
-        let b = 0;
-        while (d2 > BANDS[b]!.blocks * BANDS[b]!.blocks) b++;
+        const b = bandAt(d2);
         if (b > k || d.o.owes[b] === 0 || !updates(cell, d.o)) continue;
         parts.push(duePart(d.o, b));
       }
@@ -574,13 +573,16 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       // Its tile as of this tick's interest update (positions do not change between it and the patch).
       let tile: Tile | undefined, square = NONE;
       if (ofCell && w) {
-        let tx = w.tx, tz = w.tz;
-        const me = w.tileTick === tick ? undefined : characters.get(w.characterId);
-        if (me) {
-          tx = Math.floor(me.x / TILE_BLOCKS);
-          tz = Math.floor(me.z / TILE_BLOCKS);
+        let tx = w.tx, tz = w.tz, placed = w.tileTick === tick;
+        if (!placed) {
+          const me = characters.get(w.characterId);
+          if (me) {
+            tx = Math.floor(me.x / TILE_BLOCKS);
+            tz = Math.floor(me.z / TILE_BLOCKS);
+            placed = true;
+          }
         }
-        if (w.tileTick === tick || me) {
+        if (placed) {
           tile = tileOf(cell, ofCell, tx, tz);
           square = squareOf(cell, ofCell, bandSquareOf(tx), bandSquareOf(tz));
         }
@@ -611,7 +613,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       }
       if (!writeFrame(client, frame)) client.raw(payloadOf(frame));
     }
-    this.paid(tick, due);
+    this.paid(k, due);
     encoder.discardChanges();
     this.interest.patched();
     ownerChanged.clear();
@@ -687,14 +689,14 @@ function changedEntities(state: RegionState): Changed[] {
   return out;
 }
 
+/** Buckets a TileIndex keeps at most. */
+const MAX_BUCKETS = 1 << 16;
+
 /**
  * Entities (the characters and NPCs that changed this tick, or those due) by `bucket`-block squares, for the ones
  * within some distance of a square: within r of it lie the buckets ceil(r / bucket) around it, so few entities are
  * checked that are not in range.
  */
-/** Buckets a TileIndex keeps at most. */
-const MAX_BUCKETS = 1 << 16;
-
 class TileIndex<T extends { x: number; z: number }> {
   /** The buckets of the rectangle the items span, row by row (a dense array: a Map keyed by pairs hashed doubles). */
   private readonly buckets: (T[] | undefined)[] = [];
