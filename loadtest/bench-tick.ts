@@ -1,6 +1,6 @@
 // The region room's whole tick, in one process, without the network (a script, not a test):
 //
-//   npm run bench:tick [-- --clients 500 --ticks 600 --warmup 200 --roam 24 --seed 1 --runs 3 --home x,z]
+//   npm run bench:tick [-- --clients 500 --ticks 600 --warmup 200 --roam 24 --seed 1 --runs 3 --home x,z --move-every 2]
 //
 // What the room does on each tick (rooms/RegionRoom.ts `tick`), phase by phase, over a crowd wandering from the world
 // spawn: the simulation with the content catalogue and the region's NPCs (src/game/region), fed each character's
@@ -25,7 +25,8 @@ import { quantile, rng } from './children.js';
 import { countingClient, offlineArgs, seat } from './offline.js';
 import { Stepper, Terrain, type Pos } from './steering.js';
 
-const { N, TICKS, WARMUP, ROAM, RADIUS, SEED, RUNS, HOME } = offlineArgs();
+const { N, TICKS, WARMUP, ROAM, RADIUS, SEED, RUNS, HOME, MOVE_EVERY } = offlineArgs();
+if (!Number.isInteger(MOVE_EVERY) || MOVE_EVERY < 1) throw new Error('--move-every must be a whole number of ticks, at least 1');
 const WORLD_SEED = 1337; // the bench's world (loadtest/bench.ts)
 const SPEED = 4.3, MOVE_MS = 100, TICK_MS = 50, DAY_MS = 20 * 60_000;
 const PHASES = ['step', 'sync', 'interest', 'patch'] as const;
@@ -70,8 +71,9 @@ function run(seed: number) {
   for (let tick = 1; tick <= WARMUP + TICKS; tick++) {
     const measured = tick > WARMUP;
     now += TICK_MS;
-    // Half the walkers move on each tick (10 moves/s at 20 ticks/s), each from where it last asked to be.
-    for (let i = tick % 2; i < N; i += 2) {
+    // A walker moves every MOVE_EVERY ticks (by default half of them on each tick: 10 moves/s at 20 ticks/s), each
+    // from where it last asked to be.
+    for (let i = tick % MOVE_EVERY; i < N; i += MOVE_EVERY) {
       const w = walkers[i]!;
       const to = w.stepper.next(w.pos, now);
       if (!to) continue;

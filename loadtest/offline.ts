@@ -18,6 +18,9 @@ export function offlineArgs() {
       radius: { type: 'string', default: '4' },
       seed: { type: 'string', default: '1' },
       runs: { type: 'string', default: '3' },
+      // Ticks between a walker's moves (bench-tick): 2 is 10 moves/s at 20 Hz (walking speed); 3 or 4 are the 6.7
+      // or 5 moves/s of bots short of CPU (their steps stay as long, so they walk slower).
+      'move-every': { type: 'string', default: '2' },
       // Where the crowd wanders, "x,z" in blocks (default: the world spawn, a region's centre); e.g. "0.5,0.5" for a
       // crowd at a four-region corner held by region (0,0)'s room, as after it gathered (src/game/region/crowd.ts).
       home: { type: 'string' },
@@ -27,7 +30,7 @@ export function offlineArgs() {
   if (home && (home.length !== 2 || !home.every(Number.isFinite))) throw new Error(`--home must be "x,z", got ${args.home}`);
   return {
     N: Number(args.clients), TICKS: Number(args.ticks), WARMUP: Number(args.warmup), ROAM: Number(args.roam),
-    RADIUS: Number(args.radius), SEED: Number(args.seed), RUNS: Number(args.runs), HOME: home && { x: home[0]!, z: home[1]! },
+    RADIUS: Number(args.radius), SEED: Number(args.seed), RUNS: Number(args.runs), MOVE_EVERY: Number(args['move-every']), HOME: home && { x: home[0]!, z: home[1]! },
   };
 }
 
