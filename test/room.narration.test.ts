@@ -120,23 +120,30 @@ describe('game master in region rooms (built-in narrator)', function () {
     assert.equal(refused[0].code, 'NARRATION_LIMIT');
     await final;
 
-    // One at a time: the window's count runs out (a minute boundary may reset it once in between).
-    const perWindow = new Map<number, number>([[narrationWindow(Date.now()), 1]]);
+    // One at a time: the window's count runs out. A minute boundary starts the server's count over; a request that
+    // straddled one may have been counted in either minute, so it counts as "maybe" in the new one.
+    let win = narrationWindow(Date.now()), counted = 1, maybe = 0, straddled = false;
     let limited: any;
     for (let i = 0; i < 2 * NARRATIONS_PER_MINUTE + 2 && !limited; i++) {
-      const w = narrationWindow(Date.now());
+      const sentIn = narrationWindow(Date.now());
       const next = nextMessage(room, 'narration');
       const r = await room.request('act', { text: `I count to ${i}` });
-      if (r.ok) {
-        perWindow.set(w, (perWindow.get(w) ?? 0) + 1);
-        await next;
-      } else limited = r;
+      const answeredIn = narrationWindow(Date.now());
+      straddled = sentIn !== answeredIn;
+      if (answeredIn !== win) {
+        win = answeredIn;
+        counted = r.ok && sentIn === answeredIn ? 1 : 0;
+        maybe = r.ok && sentIn !== answeredIn ? 1 : 0;
+      } else if (r.ok) counted++;
+      assert.ok(counted <= NARRATIONS_PER_MINUTE, `${counted} in one minute`);
+      if (r.ok) await next;
+      else limited = r;
     }
     assert.ok(limited, 'refused at last');
     assert.equal(limited.code, 'NARRATION_LIMIT');
     assert.match(limited.message, /a minute/);
-    assert.ok([...perWindow.values()].every((n) => n <= NARRATIONS_PER_MINUTE), JSON.stringify([...perWindow]));
-    assert.equal(perWindow.get(narrationWindow(Date.now())), NARRATIONS_PER_MINUTE);
+    // (A refusal that straddled a boundary was decided in either minute.)
+    assert.ok(straddled || counted + maybe >= NARRATIONS_PER_MINUTE, `refused after ${counted} (+${maybe}) in its minute`);
   });
 
   it('talk in range: an answer in the NPC’s persona, the relationship moves within the step, GET relationships shows it with its history', async () => {
