@@ -10,15 +10,15 @@
  *    part never updates an object the client does not have yet);
  *  - cell part: what its cell shows changed in structure (entries added or
  *    removed, chunk edits, new entities), encoded once per cell, then what the
- *    characters and NPCs it shows owe on their due tick in the last band (see
+ *    characters and NPCs it shows owe when they go out in the last band (see
  *    BANDS); all clients standing in that chunk column share it;
  *  - band square part, shared by the clients on the same BAND_BLOCKS square of
- *    the cell: what the entities due in bands 0 up to the last but one owe,
- *    for those in such a band of the square and beyond NEAR_BLOCKS of it;
+ *    the cell: what the entities going out in bands 0 up to the last but one
+ *    owe, for those in such a band of the square and beyond NEAR_BLOCKS of it;
  *  - tile part, shared by the clients standing on the same tile of the cell:
  *    what changed this tick within NEAR_BLOCKS of the tile and its cell held
- *    back (near), and what the entities due within NEAR_BLOCKS of the band
- *    square but not of the tile owe in band 0;
+ *    back (near), and what the entities going out in band 0 within
+ *    NEAR_BLOCKS of the band square but not of the tile owe there;
  *    every entity's part is encoded once per patch (per band).
  *  - own part: its personal view (own character with the OWNER tag), only in
  *    patches where that character changed.
@@ -44,31 +44,42 @@ import { payloadOf, wsFrame, writeFrame } from './wsframes.js';
 /**
  * Update rate by distance (docs/protocol.md, "In view"). A character or NPC within NEAR_BLOCKS of the TILE_BLOCKS
  * square a client stands on (its tile, whose clients share their frames; 4 to 6.8 blocks from the client) reaches
- * it in the patch of the tick it changed: the tile's near part. Beyond, BANDS say how often at least, measured from
- * the BAND_BLOCKS square that holds the tile (its band square, whose tiles share what goes out for the entities
- * beyond NEAR_BLOCKS of it):
- * within `blocks` of it every `every` ticks; the last band, everything else the cell shows, through the cell's
- * part. The intervals grow with the distance, so a walker's position is about as far off its last sent one, seen
- * from the client, in every band (2 blocks at 8 blocks off, 4 at 16, 8 at 32 for a walker at 4.3 blocks/s). Within
- * a band's reach an entity's changes go out at least that often: an entity due in a farther band is then current
- * already or gets nothing it lacked. A change left out is owed and sent when the entity is due, so every client
- * ends with the current values. What is owed goes out on the entities' due ticks (DUE_PHASES phases); a tick on
- * which nothing near a client changed and nothing it shows is due sends it nothing.
+ * it in the patch of the tick it changed: the tile's near part. Beyond, BANDS by the distance from the BAND_BLOCKS
+ * square that holds the tile (its band square, whose tiles share what goes out for the entities beyond NEAR_BLOCKS
+ * of it), the last band, everything else the cell shows, through the cell's part. In band b an entity goes out
+ * at most once every `every` ticks, and then only once what the clients there show of it is worth correcting:
+ *  - it has moved `moved` blocks from where it stood when it last went out in that band, or
+ *  - something other than its place and facing changed (hp …), or
+ *  - it stands still (STILL_TICKS without a move): its last values, exact, or
+ *  - it has not gone out for twice `every` (a slow drift, a turn on the spot).
+ * `moved` is what a walker (4.3 blocks/s) covers in `every`, rounded down: a walker goes out every `every`, as with
+ * a fixed rate, and anything slower once it has moved as far, so what a client shows of an entity is off by at
+ * most about a walker's `every` (2 blocks 8 blocks off, 4 at 16, 8 at 32) at any speed up to a walker's, and by
+ * speed × `every` above it, while bytes follow how far things move, not the clock (a crowd milling about or
+ * walking slowly costs less than one walking off). A change left out is owed and sent when the entity goes out, so
+ * every client ends with the current values; a tick on which nothing near a client changed and nothing it shows
+ * goes out sends it nothing.
  */
 export const NEAR_BLOCKS = 4;
 export const TILE_BLOCKS = 2;
 export const BAND_BLOCKS = 4;
-export const BANDS: readonly { readonly blocks: number; readonly every: number }[] = [
-  { blocks: 8, every: 10 },
-  { blocks: 16, every: 20 },
-  { blocks: 32, every: 40 },
-  { blocks: Infinity, every: 80 },
+export const BANDS: readonly { readonly blocks: number; readonly every: number; readonly moved: number }[] = [
+  { blocks: 8, every: 10, moved: 2 },
+  { blocks: 16, every: 20, moved: 4 },
+  { blocks: 32, every: 40, moved: 8 },
+  { blocks: Infinity, every: 80, moved: 16 },
 ];
 const LAST = BANDS.length - 1;
-/** The last band's: how often the cell's part sends what everything it shows owes. */
-export const CELL_EVERY = BANDS[LAST]!.every;
+/** Ticks without a move after which an entity stands still: what it owes goes out as soon as its bands allow. */
+export const STILL_TICKS = 10;
 const TILES_PER_BAND = BAND_BLOCKS / TILE_BLOCKS;
 if (!Number.isInteger(TILES_PER_BAND)) throw new Error('rooms/patches.ts: BAND_BLOCKS must be a multiple of TILE_BLOCKS');
+// A band reaches farther than the one before it (bandAt), the last one everything.
+BANDS.forEach((b, i) => {
+  const prev = BANDS[i - 1];
+  if (prev && b.blocks <= prev.blocks) throw new Error('rooms/patches.ts BANDS: each band reaches farther than the one before');
+  if (i === BANDS.length - 1 ? b.blocks !== Infinity : !Number.isFinite(b.blocks)) throw new Error('rooms/patches.ts BANDS: only the last band reaches everything');
+});
 
 /** The squared horizontal distance from (x, z) to the `size` square with corner (x0, z0). */
 function squareDistance2(x0: number, z0: number, size: number, x: number, z: number): number {
@@ -93,75 +104,60 @@ export function bandOf(tx: number, tz: number, x: number, z: number): number {
   return bandAt(squareDistance2(bandSquareOf(tx) * BAND_BLOCKS, bandSquareOf(tz) * BAND_BLOCKS, BAND_BLOCKS, x, z));
 }
 
-/** At least every how many ticks an entity at (x, z) reaches the clients on tile (tx, tz). */
+/** At most how often (every how many ticks) an entity at (x, z) reaches the clients on tile (tx, tz): 1 near it. */
 export function updateEvery(tx: number, tz: number, x: number, z: number): number {
   const b = bandOf(tx, tz, x, z);
   return b < 0 ? 1 : BANDS[b]!.every;
 }
 
 /**
- * How many phases entities' due ticks are spread over (a divisor of the first band's `every`): all of them, a
- * tenth of the entities due on each tick, so that what is owed is encoded evenly over the ticks (the patch's p99).
- * With two phases (due ticks every 5 ticks, each for half of the entities) the ticks between due ones could be
- * quiet in a moving crowd, but the ticks where half of the entities were due in the 2 s band carried every band
- * square's part at once: patch p99 8–12 ms in `npm run bench:tick` against ~5 with ten. Nothing is owed by what
- * stands still, so a world standing still still sends nothing (applyPatches `tickOnly`).
- */
-export const DUE_PHASES = 10;
-const FIRST_EVERY = BANDS[0]!.every;
-/** The phase (0 ≤ phase < BANDS[0].every) of the entity with reference id `refId`: its due ticks are those with (tick + phase) % every = 0. */
-export const phaseOf = (refId: number) => (refId % DUE_PHASES) * (FIRST_EVERY / DUE_PHASES);
-/** Whether an entity with reference id `refId` updating every `every` ticks is due at `tick`. */
-export const isDue = (tick: number, refId: number, every: number) => (tick + phaseOf(refId)) % every === 0;
-// An entity's due ticks in a band must be due ticks in every nearer band too (what it owes a band is then part of
-// what it owes each farther one), and a band must reach farther than the one before it.
-if (FIRST_EVERY % DUE_PHASES !== 0) throw new Error('DUE_PHASES must divide the first band\'s every');
-BANDS.forEach((b, i) => {
-  const prev = BANDS[i - 1];
-  if (prev && (b.every % prev.every !== 0 || b.blocks <= prev.blocks)) throw new Error('rooms/patches.ts BANDS: each band reaches farther, and its every is a multiple of the one before');
-  if (i === BANDS.length - 1 ? b.blocks !== Infinity : !Number.isFinite(b.blocks)) throw new Error('rooms/patches.ts BANDS: only the last band reaches everything');
-});
-
-/**
- * What one character or NPC owes the clients that show it: per band, the public fields changed since its last due
- * tick in that band (`owes[b]`; each a superset of the nearer bands', since a band's due ticks are due ticks of the
- * nearer ones too). A client shows it in one band and gets, on the entity's due tick for that band, what it owes
- * there: the same bytes for every client, encoded once. Kept only while something is owed.
+ * What one character or NPC owes the clients that show it: per band, the public fields changed since it last went
+ * out in that band (`owes[b]`; each a superset of the nearer band's: see CellSerializer.paid). A client shows it in
+ * one band and gets, when it goes out there, what it owes there: the same bytes for every client, encoded once.
+ * Kept only while something is owed.
  */
 type Owed = {
   e: Schema;
   tree: ChangeTree;
   refId: number;
   owes: number[];
+  /** The bands it goes out in this patch, a bit each (CellSerializer.due); the last band's bit stands for them all. */
+  goes: number;
   /** Its parts per band in the patch of tick `partsTick` (what it owes there, encoded once: see CellSerializer.duePart). */
   parts: (Uint8Array | undefined)[];
   partsTick: number;
 };
 
-/** The farthest band whose due ticks include `tick` for the entities due at it (they share a phase: see phaseOf). */
-function bandDueAt(tick: number): number {
-  const n = tick + ((FIRST_EVERY - (tick % FIRST_EVERY)) % FIRST_EVERY);
-  let k = 0;
-  while (k < LAST && n % BANDS[k + 1]!.every === 0) k++;
-  return k;
-}
+/**
+ * Where an entity stood, per band, when it last went out there, and when; when it last moved. Kept for as long as
+ * the entity is (a WeakMap by its change tree), owed or not.
+ */
+type Track = { x: number[]; y: number[]; z: number[]; sentAt: number[]; movedAt: number };
 
-/** Field indexes a cell may be owed, as a bit mask: the untagged ones (owner-only fields never go through a cell). */
-const publicMasks = new WeakMap<object, number>();
-function publicMaskOf(e: Schema): number {
+type FieldInfo = { name: string; tag?: number };
+/** The fields of `e`'s class that `pick` takes, as a bit mask by field index; kept per class in `cache`. */
+function fieldMask(e: Schema, cache: WeakMap<object, number>, pick: (f: FieldInfo) => boolean): number {
   const klass = e.constructor;
-  let mask = publicMasks.get(klass);
+  let mask = cache.get(klass);
   if (mask === undefined) {
     mask = 0;
-    const md = (klass as unknown as Record<symbol, Record<number, { tag?: number } | undefined>>)[Symbol.metadata]!;
+    const md = (klass as unknown as Record<symbol, Record<number, FieldInfo | undefined>>)[Symbol.metadata]!;
     for (let i = 0; md[i] !== undefined; i++) {
       if (i > 30) throw new Error(`${klass.name}: more fields than an owed mask holds`);
-      if (md[i]!.tag === undefined) mask |= 1 << i;
+      if (pick(md[i]!)) mask |= 1 << i;
     }
-    publicMasks.set(klass, mask);
+    cache.set(klass, mask);
   }
   return mask;
 }
+
+/** Field indexes a cell may be owed: the untagged ones (owner-only fields never go through a cell). */
+const publicMasks = new WeakMap<object, number>();
+const publicMaskOf = (e: Schema) => fieldMask(e, publicMasks, (f) => f.tag === undefined);
+/** The fields of place and facing: they go out by distance moved (BANDS). */
+const MOTION_FIELDS = new Set(['x', 'y', 'z', 'yaw']);
+const motionMasks = new WeakMap<object, number>();
+const motionMaskOf = (e: Schema) => fieldMask(e, motionMasks, (f) => MOTION_FIELDS.has(f.name));
 
 /** The public fields of `e` changed since the last patch, as a bit mask. */
 function changedMaskOf(e: Schema): number {
@@ -329,53 +325,87 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
   /** Patch frames not sent because they held nothing for their client but `tick` (see applyPatches). */
   quietSkipped = 0;
 
-  /** Entities with fields owed to some rate, and the same by phase (phaseOf): a tick visits only the due ones. */
+  /** Entities with fields owed to some band. */
   private readonly owed = new Map<ChangeTree, Owed>();
-  private readonly owedAt: Set<Owed>[] = [];
+  /** Per entity, where and when it last went out in each band (see Track). */
+  private readonly tracks = new WeakMap<ChangeTree, Track>();
 
   /**
    * Update rate by distance: adds this patch's changes to what each changed entity owes (a tree new to the state
-   * goes out whole where it is shown, and owes nothing), and returns the entities due this tick in the first band
-   * (those whose phase falls on it; some in farther bands too) with something owed: their parts go into the parts
-   * of the tiles and cells that show them in a band that is due. Work per tick: the changed entities, and the owed
-   * ones of the due phase; nothing per cell.
+   * goes out whole where it is shown, and owes nothing), and returns the entities that go out in this patch, each
+   * with the bands it goes out in (`goes`), by the rules at BANDS: their parts go into the parts of the cells, band
+   * squares and tiles that show them in those bands. Work per tick: the changed entities and the owed ones (a check
+   * per band each); nothing per cell.
    */
   private due(tick: number, changed: Changed[]): Owed[] {
     for (const c of changed) {
-      if (c.tree.isNew) continue;
-      let o = this.owed.get(c.tree);
-      if (!o) {
-        this.owed.set(c.tree, (o = { e: c.e, tree: c.tree, refId: c.refId, owes: BANDS.map(() => 0), parts: [], partsTick: -1 }));
-        (this.owedAt[phaseOf(c.refId)] ??= new Set()).add(o);
+      let track = this.tracks.get(c.tree);
+      if (c.tree.isNew || !track) {
+        // New: it goes out whole, current. (An entity changed before it was ever tracked starts from here too: off
+        // by that one change at most.) Each band's first interval is staggered by its reference id, so that entities
+        // that appeared together do not go out together ever after.
+        const e = c.e as Placed;
+        track = { x: BANDS.map(() => e.x), y: BANDS.map(() => e.y), z: BANDS.map(() => e.z), sentAt: BANDS.map((b) => tick - (c.refId % b.every)), movedAt: tick };
+        this.tracks.set(c.tree, track);
+        if (c.tree.isNew) continue;
       }
+      if ((c.mask & motionMaskOf(c.e)) !== 0) track.movedAt = tick;
+      let o = this.owed.get(c.tree);
+      if (!o) this.owed.set(c.tree, (o = { e: c.e, tree: c.tree, refId: c.refId, owes: BANDS.map(() => 0), goes: 0, parts: [], partsTick: -1 }));
       for (let b = 0; b < o.owes.length; b++) o.owes[b]! |= c.mask;
     }
     const out: Owed[] = [];
-    const bucket = this.owedAt[(FIRST_EVERY - (tick % FIRST_EVERY)) % FIRST_EVERY];
-    if (bucket) {
-      for (const o of bucket) {
-        // Gone from the state (or re-added under another id): nobody is owed anything of it any more.
-        if (o.tree.root === undefined || refIdOf(o.e) !== o.refId) {
-          this.settle(o);
-          continue;
-        }
-        out.push(o);
+    for (const o of this.owed.values()) {
+      // Gone from the state (or re-added under another id): nobody is owed anything of it any more.
+      if (o.tree.root === undefined || refIdOf(o.e) !== o.refId) {
+        this.owed.delete(o.tree);
+        continue;
       }
+      const track = this.tracks.get(o.tree)!;
+      const e = o.e as Placed;
+      const motion = motionMaskOf(e);
+      const still = tick - track.movedAt >= STILL_TICKS;
+      o.goes = 0;
+      for (let b = LAST; b >= 0; b--) {
+        const owes = o.owes[b]!;
+        if (owes === 0) break; // owes[b] holds owes[b - 1]
+        const band = BANDS[b]!;
+        const since = tick - track.sentAt[b]!;
+        if (since < band.every) continue;
+        const dx = e.x - track.x[b]!, dy = e.y - track.y[b]!, dz = e.z - track.z[b]!;
+        if ((owes & ~motion) !== 0 || still || since >= 2 * band.every || dx * dx + dy * dy + dz * dz >= band.moved * band.moved) {
+          // Through the cells, the last band reaches every client that shows it: it goes out in every band.
+          if (b === LAST) {
+            o.goes = (1 << BANDS.length) - 1;
+            break;
+          }
+          o.goes |= 1 << b;
+        }
+      }
+      if (o.goes !== 0) out.push(o);
     }
     return out;
   }
 
-  /** After the patch: what went out in bands 0 to `k` (those due this tick, bandDueAt) is owed there no more. */
-  private paid(k: number, due: Owed[]): void {
+  /**
+   * After the patch: a band an entity went out in starts again from here, and owes what the nearer band still owes
+   * (nothing if that went out too), so that each band owes a superset of what the nearer one does: a client that
+   * moves from the nearer band into it holds what that band had, and still gets every field it lacks.
+   */
+  private paid(tick: number, due: Owed[]): void {
     for (const o of due) {
-      for (let b = 0; b <= k; b++) o.owes[b] = 0;
-      if (o.owes[LAST] === 0) this.settle(o);
+      const track = this.tracks.get(o.tree)!;
+      const e = o.e as Placed;
+      for (let b = 0; b <= LAST; b++) {
+        if ((o.goes & (1 << b)) === 0) continue;
+        o.owes[b] = b === 0 ? 0 : o.owes[b - 1]!;
+        track.sentAt[b] = tick;
+        track.x[b] = e.x;
+        track.y[b] = e.y;
+        track.z[b] = e.z;
+      }
+      if (o.owes[LAST] === 0) this.owed.delete(o.tree);
     }
-  }
-
-  private settle(o: Owed): void {
-    this.owed.delete(o.tree);
-    this.owedAt[phaseOf(o.refId)]?.delete(o);
   }
 
   /** One view, reused for every cell change (a new view per change costs a walk over every tree when disposed). */
@@ -393,8 +423,8 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     diff.changes.clear(); // the client holds these: only their removal goes out
     for (const e of gone) diff.remove(e);
     for (const e of fresh) diff.add(e);
-    // What it keeps needs nothing more: every cell sends what an entity owes on the same due ticks of the last band
-    // (the entity's), and the band square and tile parts go by where it stands, whichever cell that is in.
+    // What it keeps needs nothing more: every cell sends what an entity owes when it goes out in the last band, and
+    // the band square and tile parts go by where it stands, whichever cell that is in.
     // Only its queued entries: the tick's own changes to what it shows come in the new cell's part, right after.
     const part = encodeQueued(this.encoder, diff, sharedOffset, it);
     // Back to empty without a walk over every tree: unmark what this change marked visible (`add`/`remove` mark an
@@ -442,23 +472,33 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     const tick = (state as RegionState).tick;
     const changed = changedEntities(state as RegionState);
     const due = this.due(tick, changed);
-    // The entities due this tick share a phase, so the same bands are due for all of them: 0 to `k` (a band's due
-    // ticks are due ticks of the nearer bands). Due in the last band, they go out through the cells (what they owe
-    // there holds what they owe in every band); else through the band squares and tiles that have them in a band
-    // that is due.
-    const k = bandDueAt(tick);
+    // Going out in the last band, an entity goes out through the cells that show it (what it owes there holds what
+    // it owes in every band); else through the band squares and tiles that have it in a band it goes out in.
     type TileDue = { o: Owed; x: number; z: number };
     const cellDue: Owed[] = [];
+    /** The trees of `cellDue`: their changes of this tick go out in the cells' parts, not held back for the near ones. */
+    const viaCells = new Set<ChangeTree>();
+    /** The others, and the same by the farthest band they go out in. */
     const tileDue: TileDue[] = [];
+    const tileDueUpTo: TileDue[][] = BANDS.map(() => []);
     for (const o of due) {
-      if (k === LAST) cellDue.push(o);
-      else if (o.owes[k] !== 0) {
+      if ((o.goes & (1 << LAST)) !== 0) {
+        cellDue.push(o);
+        viaCells.add(o.tree);
+      } else {
         const p = o.e as Positioned;
-        tileDue.push({ o, x: p.x, z: p.z });
+        const d = { o, x: p.x, z: p.z };
+        tileDue.push(d);
+        tileDueUpTo[31 - Math.clz32(o.goes)]!.push(d);
       }
     }
-    /** `tileDue` by place (made at the first tile that looks): a fine index for what is near a band square, a coarse one for the bands' reach. */
-    let dueNear: TileIndex<TileDue> | undefined, dueFar: TileIndex<TileDue> | undefined;
+    /**
+     * `tileDue` by place (made at the first tile that looks): a fine index of them all for what is near a band
+     * square, and one per farthest band they go out in, as coarse as that band's reach (the reach, not the farthest
+     * band of all, bounds the search: most go out in band 0 alone).
+     */
+    let dueNear: TileIndex<TileDue> | undefined;
+    const dueFar: (TileIndex<TileDue> | undefined)[] = [];
     const aroundDue: TileDue[] = [];
     // The shared part and the cells' parts walk only the trees whose changes are not owed per entity: structure
     // (maps, chunks, the region's own fields) and trees new to the state. Characters' and NPCs' changes reach the
@@ -471,9 +511,9 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     const sharedOffset = it.offset;
     // Nothing but `tick` changed outside the entities: a client with nothing else in this patch gets no frame (its
     // `tick` is that of its last patch: docs/protocol.md): one for which nothing near changed and nothing it shows
-    // is due; every client, in a world standing still.
+    // goes out; every client, in a world standing still.
     const tickOnly = onlyTick(structural, state as RegionState);
-    // Per cell, encoded once: its part; per band square of the cell, what goes out in the bands due for the entities
+    // Per cell, encoded once: its part; per band square of the cell, what goes out in the bands of the entities
     // beyond NEAR_BLOCKS of it; per tile, its near part, band 0 for the rest, and the frame of its clients that have
     // nothing of their own.
     // A square's and a tile's parts stay a list (each a view of the shared buffer): their frames copy them out once.
@@ -501,10 +541,10 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       cellParts.set(cell, (p = { part: parts ? join(encoder, it, parts) : part, squares: new Map(), tiles: new Map() }));
       return p;
     };
-    /** Whether `c`'s changes of this tick are left out of `cell`'s part (to go out when it is due in the last band). */
+    /** Whether `c`'s changes of this tick are left out of `cell`'s part (to go out when it goes out in the last band). */
     const heldBack = (cell: Cell, c: Changed) => {
       if (c.isNew || (cell.added.size > 0 && cell.added.has(c.e))) return false;
-      return cell.movers.has(c.tree) && !isDue(tick, c.refId, CELL_EVERY);
+      return cell.movers.has(c.tree) && !viaCells.has(c.tree);
     };
     const near = new TileIndex(changed, BAND_BLOCKS);
     const around: Changed[] = [];
@@ -516,8 +556,9 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       return p;
     };
     /**
-     * Band square (bx, bz) of `cell`: what the entities due there owe in bands 0 to `k`, for those farther than
-     * NEAR_BLOCKS from the square (nearer ones are near some of its tiles: each tile has those, tileOf).
+     * Band square (bx, bz) of `cell`: what the entities going out through the squares owe in their band of it, for
+     * those in a band they go out in and farther than NEAR_BLOCKS from the square (nearer ones are near some of its
+     * tiles: each tile has those, tileOf).
      */
     const squareOf = (cell: Cell, ofCell: OfCell, bx: number, bz: number): Parts => {
       if (tileDue.length === 0) return NONE;
@@ -526,21 +567,27 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       if (part) return part;
       const parts: Uint8Array[] = [];
       const x0 = bx * BAND_BLOCKS, z0 = bz * BAND_BLOCKS;
-      const n = (dueFar ??= new TileIndex(tileDue, 16)).around(x0, z0, BAND_BLOCKS, BANDS[k]!.blocks, aroundDue);
-      for (let i = 0; i < n; i++) {
-        const d = aroundDue[i]!;
-        const d2 = squareDistance2(x0, z0, BAND_BLOCKS, d.x, d.z);
-        if (d2 <= NEAR_BLOCKS * NEAR_BLOCKS) continue;
-        const b = bandAt(d2);
-        if (b > k || d.o.owes[b] === 0 || !updates(cell, d.o)) continue;
-        parts.push(duePart(d.o, b));
+      for (let upTo = 0; upTo < LAST; upTo++) {
+        const list = tileDueUpTo[upTo]!;
+        if (list.length === 0) continue;
+        // Within the reach of band `upTo`, the farthest they go out in.
+        const reach = BANDS[upTo]!.blocks;
+        const n = (dueFar[upTo] ??= new TileIndex(list, Math.min(16, reach))).around(x0, z0, BAND_BLOCKS, reach, aroundDue);
+        for (let i = 0; i < n; i++) {
+          const d = aroundDue[i]!;
+          const d2 = squareDistance2(x0, z0, BAND_BLOCKS, d.x, d.z);
+          if (d2 <= NEAR_BLOCKS * NEAR_BLOCKS) continue;
+          const b = bandAt(d2);
+          if ((d.o.goes & (1 << b)) === 0 || !updates(cell, d.o)) continue;
+          parts.push(duePart(d.o, b));
+        }
       }
       ofCell.squares.set(key, (part = partsOf(parts)));
       return part;
     };
     /**
-     * Tile (tx, tz) of `cell`: the changes of this tick near it, and what the entities due that are within
-     * NEAR_BLOCKS of its band square but not of the tile owe in band 0.
+     * Tile (tx, tz) of `cell`: the changes of this tick near it, and what the entities going out in band 0 that
+     * are within NEAR_BLOCKS of its band square but not of the tile owe there.
      */
     const tileOf = (cell: Cell, ofCell: OfCell, tx: number, tz: number): Tile => {
       const key = pairKey(tx, tz);
@@ -556,7 +603,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
         for (let i = 0; i < m; i++) {
           const d = aroundDue[i]!;
           // Near the tile: the near part keeps it current.
-          if (squareDistance2(x0, z0, TILE_BLOCKS, d.x, d.z) <= NEAR_BLOCKS * NEAR_BLOCKS || d.o.owes[0] === 0 || !updates(cell, d.o)) continue;
+          if (squareDistance2(x0, z0, TILE_BLOCKS, d.x, d.z) <= NEAR_BLOCKS * NEAR_BLOCKS || (d.o.goes & 1) === 0 || !updates(cell, d.o)) continue;
           parts.push(duePart(d.o, 0));
         }
       }
@@ -613,7 +660,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       }
       if (!writeFrame(client, frame)) client.raw(payloadOf(frame));
     }
-    this.paid(k, due);
+    this.paid(tick, due);
     encoder.discardChanges();
     this.interest.patched();
     ownerChanged.clear();
@@ -669,6 +716,7 @@ export function personalPart(encoder: Encoder, view: StateView, me: Schema | und
 }
 
 type Positioned = Schema & { x: number; z: number };
+type Placed = Positioned & { y: number };
 
 /**
  * A character or NPC with public fields changed since the last patch, and which (bit mask); with its change

@@ -12,7 +12,7 @@ import type { Room } from '@colyseus/sdk';
 import { bootTestServer, type TestServer } from './support/server.js';
 import { ClientState, matchMaker, type Client } from '@colyseus/core';
 import { $changes, Encoder, StateView, type Schema } from '@colyseus/schema';
-import { BAND_BLOCKS, BANDS, DUE_PHASES, isDue, NEAR_BLOCKS, personalPart, TILE_BLOCKS, updateEvery } from '../rooms/patches.js';
+import { BAND_BLOCKS, BANDS, NEAR_BLOCKS, personalPart, TILE_BLOCKS, updateEvery } from '../rooms/patches.js';
 import { InterestManager } from '../rooms/interest.js';
 import { CharacterState, NpcState, OWNER, RegionState } from '../schema/index.js';
 import { me, newPlayer, placeCharacter, roomSession, ticks, until, walkableStrip, walkX, WIRE_EPS, type Player } from './support/game.js';
@@ -167,7 +167,7 @@ describe('interest with shared cell views', function () {
   });
 });
 
-describe('update rate by distance (rooms/patches.ts updateEvery, isDue)', () => {
+describe('update rate by distance (rooms/patches.ts updateEvery)', () => {
   it('every tick within NEAR_BLOCKS of the tile, then by BANDS from the band square', () => {
     // Tile (5, 6) spans x 10..12, z 12..14 (TILE_BLOCKS 2); its band square (2, 3) x 8..12, z 12..16 (BAND_BLOCKS 4).
     assert.deepEqual([TILE_BLOCKS, BAND_BLOCKS], [2, 4], 'the geometry below');
@@ -185,19 +185,6 @@ describe('update rate by distance (rooms/patches.ts updateEvery, isDue)', () => 
     }
     assert.equal(updateEvery(5, 6, 12 + 6, 16 + 6), BANDS[1]!.every, 'diagonal, 8.5 blocks off the square');
     assert.equal(updateEvery(5, 6, 500, 13), last);
-  });
-
-  it('an entity is due once in every `every` ticks, on DUE_PHASES phases by reference id', () => {
-    for (const { every } of BANDS) {
-      for (const refId of [0, 1, 7, 123]) {
-        const due = Array.from({ length: every * 3 }, (_, tick) => tick).filter((tick) => isDue(tick, refId, every));
-        assert.equal(due.length, 3, `refId ${refId}, every ${every}`);
-        assert.deepEqual([due[1]! - due[0]!, due[2]! - due[1]!], [every, every]);
-      }
-    }
-    const first = BANDS[0]!.every;
-    const phases = new Set(Array.from({ length: 64 }, (_, refId) => [...Array(first).keys()].find((t) => isDue(t, refId, first))));
-    assert.equal(phases.size, DUE_PHASES, 'ids fall on DUE_PHASES phases');
   });
 });
 

@@ -1,20 +1,22 @@
 /**
- * Update rate by distance with what is owed kept per entity (rooms/patches.ts CellSerializer.due, updateEvery): no
+ * Update rate by distance with what is owed kept per entity (rooms/patches.ts CellSerializer.due, BANDS): no
  * server, the room's serializer and interest manager driven tick by tick, every client's patches decoded as the SDK
  * would. The rates go by the tile a client stands on (within NEAR_BLOCKS every tick, then by BANDS from its band
- * square, the last one through its cell); what an entity owes is settled on its own due ticks, whichever cell a
- * client is in.
+ * square, the last one through its cell): in band b at most every BANDS[b].every ticks, and a move only once it
+ * is BANDS[b].moved blocks long, the entity stands still or twice `every` has passed; what an entity owes is
+ * settled when it goes out, whichever cell a client is in.
  */
 import assert from 'node:assert/strict';
 import { ClientState, type Client } from '@colyseus/core';
 import { Decoder } from '@colyseus/schema';
-import { BANDS, CELL_EVERY, CellSerializer, isDue, NEAR_BLOCKS, TILE_BLOCKS, updateEvery } from '../rooms/patches.js';
+import { BANDS, CellSerializer, NEAR_BLOCKS, STILL_TICKS, TILE_BLOCKS, updateEvery } from '../rooms/patches.js';
 import { EMPTY_CELL_TICKS, InterestManager, PREWARM_SHOWN } from '../rooms/interest.js';
 import { payloadOf } from '../rooms/wsframes.js';
-import { refIdOf } from '../rooms/fullstate.js';
 import { CharacterState, RegionState } from '../schema/index.js';
 
 const RADIUS = 4;
+/** The last band's interval: the longest. */
+const LONGEST = BANDS[BANDS.length - 1]!.every;
 
 function world() {
   const state = new RegionState();
@@ -48,12 +50,15 @@ function world() {
     interest.update(tick);
     serializer.applyPatches(clients, state);
   };
-  /** Steps until the next tick for which `due` holds (at most two CELL_EVERY periods). */
-  const stepTo = (due: (t: number) => boolean) => {
-    for (let n = 0; n < 2 * CELL_EVERY && !due(tick + 1); n++) step();
-    assert.ok(due(tick + 1));
+  /** Steps until `seen` holds (at most two LONGEST periods); the ticks it took. */
+  const stepUntil = (seen: () => boolean, what: string) => {
+    for (let n = 1; n <= 2 * LONGEST; n++) {
+      step();
+      if (seen()) return n;
+    }
+    assert.fail(`never: ${what}`);
   };
-  return { state, interest, serializer, frames, character, join, step, stepTo, get tick() { return tick; } };
+  return { state, interest, serializer, frames, character, join, step, stepUntil, get tick() { return tick; } };
 }
 
 describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
@@ -72,7 +77,7 @@ describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
     for (let i = 0; i < 12; i++) w.character(`o${i}`, 30 + i * 3, 40);
     const e = w.character('e', 8 + TILE_BLOCKS + NEAR_BLOCKS - 1, 8);
     const view = w.join('watcher');
-    for (let t = 0; t < 2 * CELL_EVERY; t++) {
+    for (let t = 0; t < 2 * LONGEST; t++) {
       e.z = 8 + (t % 2) / 2;
       for (const [i, o] of [...w.state.characters.values()].entries()) if (o.id.startsWith('o')) o.z = 40 + ((t + i) % 3) / 4;
       w.step();
@@ -92,64 +97,117 @@ describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
     }
   });
 
-  it('an entity in band b of a client reaches it every BANDS[b].every ticks, and not on the due ticks of nearer bands', () => {
+  /**
+   * Band b's entity walking along z by `step` blocks a tick (from where its walk stays in the band) while a watcher at
+   * (8, 8) looks: the ticks between the patches that showed it moved, after the first (the first interval is
+   * staggered by its reference id), and how far behind its copy was at most.
+   */
+  function walk(b: number, step: number, intervals: number) {
+    const w = world();
+    w.character('watcher', 8, 8);
+    const span = step * (intervals + 2) * Math.max(BANDS[b]!.every, BANDS[b]!.moved / step);
+    // Just past the band's inner edge, where a walk along z stays in it longest.
+    const x = 12 + (b === 0 ? NEAR_BLOCKS - 2 : BANDS[b - 1]!.blocks) + 0.5;
+    const e = w.character('e', x, 10 - span / 2);
+    const view = w.join('watcher');
+    w.step();
+    const shown = () => view.characters.get('e')!.z;
+    let last = shown(), at = -1, behind = 0;
+    const gaps: number[] = [];
+    while (gaps.length < intervals) {
+      e.z += step;
+      assert.equal(updateEvery(TILE, TILE, e.x, e.z), BANDS[b]!.every, `still in band ${b} at z ${e.z}`);
+      behind = Math.max(behind, e.z - shown());
+      w.step();
+      if (shown() === last) continue;
+      last = shown();
+      assert.equal(last, e.z, 'what went out is where it is');
+      if (at >= 0) gaps.push(w.tick - at);
+      at = w.tick;
+    }
+    return { gaps, behind };
+  }
+
+  /**
+   * Every gap is `every`, but for the ones cut short by the entity going out in the last band (through the cells,
+   * to every client that shows it: once per LONGEST ticks).
+   */
+  function assertGaps(gaps: number[], every: number, b: number) {
+    assert.ok(gaps.every((g) => g <= every), `band ${b}: ${gaps} at most ${every} apart`);
+    const total = gaps.reduce((a, g) => a + g, 0);
+    const cut = b === BANDS.length - 1 ? 0 : Math.ceil(total / LONGEST);
+    assert.ok(gaps.filter((g) => g < every).length <= cut, `band ${b}: ${gaps} ${every} apart but for the last band's`);
+  }
+
+  it('an entity in band b of a client walking at least as fast as a walker reaches it every BANDS[b].every ticks', () => {
+    for (const [b, band] of BANDS.entries()) {
+      const step = 0.25; // 5 blocks/s: more than `moved` in every band's `every`
+      assert.ok(step * band.every >= band.moved);
+      const { gaps, behind } = walk(b, step, 3);
+      assertGaps(gaps, band.every, b);
+      assert.ok(behind <= step * band.every, `band ${b}: at most ${band.every} ticks of walking behind (${behind})`);
+    }
+  });
+
+  it('a slower one reaches it once it has moved BANDS[b].moved blocks: never farther behind than that', () => {
+    for (const [b, band] of BANDS.entries()) {
+      const step = 0.125; // 2.5 blocks/s
+      const ticks = band.moved / step;
+      assert.ok(ticks > band.every && ticks < 2 * band.every, 'between its interval and twice it');
+      const { gaps, behind } = walk(b, step, 3);
+      assertGaps(gaps, ticks, b);
+      assert.ok(behind <= band.moved, `band ${b}: at most ${band.moved} blocks behind (${behind})`);
+    }
+  });
+
+  it('standing still, an entity reaches it exactly within STILL_TICKS or its interval; turning on the spot, every twice its interval', () => {
     const w = world();
     w.character('watcher', 8, 8);
     const es = BANDS.map((_, b) => w.character(`b${b}`, bandX(b), 8));
     const view = w.join('watcher');
-    for (let i = 0; i < CELL_EVERY; i++) w.step();
-    for (const [b, e] of es.entries()) {
-      const every = BANDS[b]!.every;
-      assert.equal(updateEvery(TILE, TILE, e.x, e.z), every, `${e.id} at x ${e.x} is in band ${b}`);
-      const refId = refIdOf(e);
-      // Right after a due tick at its rate, it moves a little: the client has it on the next one, not before.
-      w.stepTo((t) => isDue(t, refId, every));
-      w.step();
+    for (let i = 0; i < LONGEST; i++) w.step();
+    for (const [b, band] of BANDS.entries()) {
+      const e = es[b]!;
+      // Half a block: less than any band's `moved`. It stops at once: out as soon as it is still and its interval is over.
       e.z = 8.5;
-      const from = w.tick;
-      w.stepTo((t) => isDue(t, refId, every));
-      assert.equal(view.characters.get(e.id)!.z, 8, `${e.id}: held back until it is due`);
-      w.step();
-      assert.equal(view.characters.get(e.id)!.z, 8.5, `${e.id}: there on its due tick`);
-      assert.ok(w.tick - from <= every, `${e.id}: within ${every} ticks`);
-      if (b > 0) {
-        // Its due ticks in the nearer band that are not its own band's send this client nothing of it.
-        const nearer = BANDS[b - 1]!.every;
-        e.z = 9;
-        w.stepTo((t) => isDue(t, refId, nearer) && !isDue(t, refId, every));
+      const took = w.stepUntil(() => view.characters.get(e.id)!.z === 8.5, `${e.id} stopped`);
+      assert.ok(took <= Math.max(STILL_TICKS, band.every), `band ${b}: ${took} ticks`);
+      // Turning a little every tick: its facing goes out every twice its interval.
+      const seen: number[] = [];
+      let yaw = view.characters.get(e.id)!.yaw;
+      for (let t = 0; t < 4 * band.every + 1; t++) {
+        e.yaw += 1 / 64;
         w.step();
-        assert.equal(view.characters.get(e.id)!.z, 8.5, `${e.id}: not on a due tick of band ${b - 1}`);
-        w.stepTo((t) => isDue(t, refId, every));
-        w.step();
-        assert.equal(view.characters.get(e.id)!.z, 9, `${e.id}: on its own`);
+        if (view.characters.get(e.id)!.yaw !== yaw) (yaw = view.characters.get(e.id)!.yaw), seen.push(w.tick);
       }
+      assert.ok(seen.length >= 2, `band ${b}: its facing went out`);
+      assert.equal(seen[1]! - seen[0]!, 2 * band.every, `band ${b}: every ${2 * band.every} ticks`);
+      e.yaw = 0;
+      w.stepUntil(() => view.characters.get(e.id)!.yaw === 0, 'still again');
     }
   });
 
-  it('a change made while an entity was far reaches a client on its CELL_EVERY due tick, whatever cell the client walked to', () => {
+  it('a change other than a move goes out at its interval; one made while an entity was far reaches a client whatever cell it walked to', () => {
     const w = world();
     w.character('stayer', 40, 8);
     const mover = w.character('mover', 8, 8);
     const e = w.character('e', FAR_X, 8);
     const seenByMover = w.join('mover');
     const seenByStayer = w.join('stayer');
-    for (let i = 0; i < CELL_EVERY; i++) w.step();
-    const refId = refIdOf(e);
-    const nearer = BANDS[BANDS.length - 2]!.every;
-    w.stepTo((t) => isDue(t, refId, CELL_EVERY));
-    w.step();
+    for (let i = 0; i < LONGEST; i++) w.step();
+    // In the last band for both: a change goes out at once (its interval is over), the next one an interval later.
+    assert.equal(updateEvery(Math.floor(40 / TILE_BLOCKS), TILE, e.x, e.z), LONGEST);
+    e.hp = 9;
+    assert.equal(w.stepUntil(() => seenByStayer.characters.get('e')!.hp === 9, 'hp 9'), 1);
     e.hp = 7;
-    w.stepTo((t) => isDue(t, refId, nearer) && !isDue(t, refId, CELL_EVERY));
     w.step();
-    assert.equal(seenByStayer.characters.get('e')!.hp, 20, 'not yet: in the last band for the stayer too');
-    assert.equal(seenByMover.characters.get('e')!.hp, 20);
-    // The mover walks into the stayer's column before e's next CELL_EVERY due tick.
+    assert.equal(seenByStayer.characters.get('e')!.hp, 9, 'not yet: in the last band for the stayer');
+    assert.equal(seenByMover.characters.get('e')!.hp, 9);
+    // The mover walks into the stayer's column before e goes out again.
     mover.x = 40;
-    w.step();
-    w.stepTo((t) => isDue(t, refId, CELL_EVERY));
-    w.step();
-    assert.equal(seenByMover.characters.get('e')!.hp, 7, 'its new cell sent what e owed, on e\'s due tick');
-    assert.equal(seenByStayer.characters.get('e')!.hp, 7);
+    const took = 1 + w.stepUntil(() => seenByStayer.characters.get('e')!.hp === 7, 'hp 7');
+    assert.equal(took, LONGEST, 'an interval after the first');
+    assert.equal(seenByMover.characters.get('e')!.hp, 7, 'its new cell sent what e owed');
   });
 
   it('a tick on which nothing a client sees changed sends it no frame; a change goes out when due, `tick` with it', () => {
@@ -157,23 +215,23 @@ describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
     w.character('watcher', 8, 8);
     const e = w.character('e', FAR_X, 8);
     const view = w.join('watcher');
-    for (let i = 0; i < CELL_EVERY; i++) w.step(); // the view filled
+    for (let i = 0; i < LONGEST; i++) w.step(); // the view filled
     const sent = () => w.frames.get('watcher') ?? 0;
     const quiet0 = w.serializer.quietSkipped;
     const before = sent();
-    for (let i = 0; i < 2 * CELL_EVERY; i++) w.step();
+    for (let i = 0; i < 2 * LONGEST; i++) w.step();
     assert.equal(sent(), before, 'nothing changed: no frame at all');
-    assert.equal(w.serializer.quietSkipped - quiet0, 2 * CELL_EVERY);
+    assert.equal(w.serializer.quietSkipped - quiet0, 2 * LONGEST);
     assert.ok(view.tick < w.tick, 'its tick is that of its last patch');
-    // A far change waits for the entity's due tick, and only that tick sends a frame.
-    w.stepTo((t) => isDue(t, refIdOf(e), CELL_EVERY));
-    w.step();
+    // Two far changes an interval apart: a frame for each, none between.
     e.hp = 3;
     const at = sent();
-    for (let i = 0; i < CELL_EVERY; i++) w.step();
-    assert.equal(sent(), at + 1, 'one frame, on the due tick');
-    assert.equal(view.characters.get('e')!.hp, 3);
-    assert.ok(view.tick > w.tick - CELL_EVERY, 'tick came with it');
+    w.stepUntil(() => view.characters.get('e')!.hp === 3, 'hp 3');
+    e.hp = 4;
+    for (let i = 0; i < LONGEST; i++) w.step();
+    assert.equal(sent(), at + 2, 'one frame for each');
+    assert.equal(view.characters.get('e')!.hp, 4);
+    assert.ok(view.tick > w.tick - LONGEST, 'tick came with it');
   });
 
   it('every view ends with every entity’s last values, whatever the rates (a crowd walking in and out of range)', () => {
@@ -183,7 +241,7 @@ describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
     const crowd = Array.from({ length: 30 }, (_, i) => w.character(`n${i}`, (i * 7) % 90, (i * 13) % 90));
     let seed = 7;
     const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
-    for (let t = 0; t < 3 * CELL_EVERY; t++) {
+    for (let t = 0; t < 3 * LONGEST; t++) {
       for (const c of crowd) {
         // On the wire's 1/32-block grid, as the room's positions are.
         if (random() < 0.5) c.x = Math.round(Math.max(0, Math.min(100, c.x + (random() - 0.5) * 6)) * 32) / 32;
@@ -194,7 +252,7 @@ describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
       if (t % 7 === 0) watchers[1]!.z = watchers[1]!.z < 12 ? 13.5 : 8; // one changing tiles and band squares
       w.step();
     }
-    for (let t = 0; t < CELL_EVERY; t++) w.step(); // everything owed is due at least once
+    for (let t = 0; t < 2 * LONGEST; t++) w.step(); // everything owed has gone out: all stand still
     for (const [i, view] of views.entries()) {
       const me = watchers[i]!;
       for (const c of crowd) {
