@@ -30,7 +30,8 @@
 // The capacity curve is the crowd stepped up: its --crowd sizes always, the --capacity sizes in between and beyond
 // only while the variant held 20 Hz at the size before.
 // Figures: view completeness (of the other players within 32 blocks, by the bots' own authoritative positions, the
-// share in each client's state, sampled every --sample-ms), bytes/client/s read on the sockets, server CPU (the
+// share in each client's state, sampled every --sample-ms) and how far off their positions each client shows them
+// (p50 / p99 by distance band: what the update rates cost in what a player sees), bytes/client/s read on the sockets, server CPU (the
 // child's process.cpuUsage) and RSS, tick and patch p50/p99 (room seams), move → own position in a patch (and its part at
 // the server: the move's arrival → its client's next frames written, room seams), handoffs.
 // Writes loadtest/results.md, loadtest/bench-*.svg and one JSON line (prefix "BENCH ") on stdout.
@@ -52,7 +53,7 @@ import type { BotReply, BotRequest, BotSpec, Collected, Judged } from './bot-pro
 import type { Account, Plan, Pos } from './walker.js';
 import { barChart, lineChart } from './svg.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
-import { ROOT, ServerChild, benchRun, serverNodeFlags, children, childEnv, collectLines, quantile, quantiles as q, rng, serverEnv, sleep, stopChild, type Quant } from './children.js';
+import { ERROR_BIN, ERROR_BINS, ROOT, ServerChild, benchRun, serverNodeFlags, children, childEnv, collectLines, quantile, quantiles as q, rng, serverEnv, sleep, stopChild, type Quant } from './children.js';
 
 /** Where the corner crowd gathers: (8.5, 8.5), 8.5 blocks from the corner of four regions. */
 const CORNER = { x: 8.5, z: 8.5 };
@@ -356,7 +357,21 @@ type Completeness = {
   expectedMean: number;
   seenMean: number;
   bands: { upTo: number; share: number; expected: number }[];
+  /**
+   * Per band, how far off its authoritative position (the last move the server accepted from it) each player seen
+   * was shown, p50 / p99, blocks (to ERROR_BIN): what the rates by distance cost in what a client sees.
+   */
+  off: { upTo: number; p50: number; p99: number }[];
 };
+
+/** The q quantile of a histogram of ERROR_BIN-block bins, as the upper edge of its bin. */
+function histQuantile(bins: number[], q: number): number {
+  const total = bins.reduce((a, n) => a + n, 0);
+  if (total === 0) return NaN;
+  let cum = 0;
+  for (let i = 0; i < bins.length; i++) if ((cum += bins[i]!) >= q * total) return (i + 1) * ERROR_BIN;
+  return bins.length * ERROR_BIN;
+}
 
 type RunResult = {
   scenario: Scenario;
@@ -633,6 +648,11 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
         const e = sumJ((j) => j.bands[b]!.expected);
         return { upTo, expected: e, share: sumJ((j) => j.bands[b]!.seen) / e };
       }),
+      off: BANDS.map((upTo, b) => {
+        const bins = new Array<number>(ERROR_BINS).fill(0);
+        for (const j of judged) j.errors[b]!.forEach((n, i) => (bins[i]! += n));
+        return { upTo, p50: histQuantile(bins, 0.5), p99: histQuantile(bins, 0.99) };
+      }),
     };
     const total = <K extends keyof Collected>(k: K) => collected.reduce((a, c) => a + (c[k] as number), 0);
     const merged = (k: 'framesByCode' | 'messagesByCode' | 'refusals' | 'closes' | 'fieldChanges') => {
@@ -722,7 +742,7 @@ async function run(scenario: Scenario, variant: VariantName, specs: RunSpec[], c
     const c = result.completeness;
     const perProc = result.processes ? ` (${result.processes.map((x) => `${x.name} ${f(x.cpuPct, 0)} %`).join(' + ')})` : '';
     process.stderr.write(
-      `  sees ${pct(c.share)}, ${f(result.bytesPerClientS)} B/client/s, move→patch ${pair(result.moveToPatchMs, 0)} ms (at the server ${pair(result.moveToFrameMs, 0)}), server CPU ${f(result.serverCpuPct, 0)} %${perProc}${result.serverWaitPct !== undefined ? ` (waited for a CPU ${f(result.serverWaitPct, 0)} % of the time)` : ''}, tick p50 / p99 ${pair(tickMs, 1)} ms (CPU time ${pair(result.tickCpuMs, 1)}), ${f(result.handoffsPerS, 1)} handoffs/s (${result.handoffFailures} failed), bots CPU ${f(result.botsCpuPct, 0)} %, others ${f(othersCpuPct, 0)} %${result.redis ? `; Redis db ${result.redis.db}: ${result.redis.keysLeft} keys left after shutdown, removed` : ''}\n`,
+      `  sees ${pct(c.share)} (shown off p99 ${offs(result)} blocks within 8 / 16 / 32), ${f(result.bytesPerClientS)} B/client/s, move→patch ${pair(result.moveToPatchMs, 0)} ms (at the server ${pair(result.moveToFrameMs, 0)}), server CPU ${f(result.serverCpuPct, 0)} %${perProc}${result.serverWaitPct !== undefined ? ` (waited for a CPU ${f(result.serverWaitPct, 0)} % of the time)` : ''}, tick p50 / p99 ${pair(tickMs, 1)} ms (CPU time ${pair(result.tickCpuMs, 1)}), ${f(result.handoffsPerS, 1)} handoffs/s (${result.handoffFailures} failed), bots CPU ${f(result.botsCpuPct, 0)} %, others ${f(othersCpuPct, 0)} %${result.redis ? `; Redis db ${result.redis.db}: ${result.redis.keysLeft} keys left after shutdown, removed` : ''}\n`,
     );
     return result;
   } finally {
@@ -748,6 +768,8 @@ function textTable(head: string[], body: string[][]): string {
 }
 const TITLES: Record<Scenario, string> = { crowd: 'crowd at the four-region corner', gather: 'crowd gathering at the corner from all four regions', spawn: 'crowd at the world spawn (a region centre)', decoding: 'the spawn crowd, every bot decoding', spread: 'spread over 64 regions', border: 'border walkers', corner2: 'crowd at the corner, regions on two processes' };
 const neighbourBytes = (r: RunResult) => r.bytesPerClientS / r.completeness.seenMean;
+/** How far off the players seen were shown, p99 per distance band (blocks). */
+const offs = (r: RunResult, q: 'p50' | 'p99' = 'p99') => r.completeness.off?.map((o) => f(o[q], 1)).join(' / ') ?? 'n/a';
 
 /** leyline | naive, and how: on two processes (A + B CPU), or another scenario's run reused. */
 const variantName = (r: RunResult) =>
@@ -769,6 +791,7 @@ function ratioRows(pairs: [RunResult, RunResult][]): string[][] {
   return pairs.map(([l, n]) => [
     TITLES[l.scenario], String(l.bots),
     `${pct(l.completeness.share)} vs ${pct(n.completeness.share)}`,
+    `${offs(l)} vs ${offs(n)}`,
     ratio(l.bytesPerClientS, n.bytesPerClientS),
     ratio(neighbourBytes(l), neighbourBytes(n)),
     ratio(bytesPerMove(l), bytesPerMove(n)),
@@ -786,7 +809,7 @@ function ratioRows(pairs: [RunResult, RunResult][]): string[][] {
 const cpuPerMove = (r: RunResult) => r.serverCpuPct / Math.max(1e-9, r.movesPerBotS * r.bots);
 /** The same for bytes: a client's bytes per second follow how often the others move (moves per bot per second). */
 const bytesPerMove = (r: RunResult) => r.bytesPerClientS / Math.max(1e-9, r.movesPerBotS);
-const RATIO_HEAD = ['scenario', 'bots', 'sees: Leyline vs naive', 'bytes/client/s', 'bytes per neighbour shown', 'bytes per move', 'server CPU', 'CPU per move', 'move→patch p50 / p99', 'tick + patch p99', 'RSS'];
+const RATIO_HEAD = ['scenario', 'bots', 'sees: Leyline vs naive', 'shown off p99 within 8 / 16 / 32 blocks: Leyline vs naive', 'bytes/client/s', 'bytes per neighbour shown', 'bytes per move', 'server CPU', 'CPU per move', 'move→patch p50 / p99', 'tick + patch p99', 'RSS'];
 
 function detailRows(l: RunResult | undefined, n: RunResult | undefined): string[][] {
   const rs = [l, n];
@@ -807,6 +830,7 @@ function detailRows(l: RunResult | undefined, n: RunResult | undefined): string[
     ['  within 8 / 16 / 32 blocks', ...cell((r) => r.completeness.bands.map((b) => pct(b.share, 0)).join(' / ')), ''],
     ['  per client and sample: p10 / p50 share, all seen', ...cell((r) => `${pct(r.completeness.clientP10, 0)} / ${pct(r.completeness.clientP50, 0)}, ${pct(r.completeness.allSeenShare, 0)}`), ''],
     ['  players within 32 blocks / of them shown, mean per client', ...cell((r) => `${f(r.completeness.expectedMean, 1)} / ${f(r.completeness.seenMean, 1)}`), ''],
+    ['  shown off their accepted position, p50 / p99 within 8, 16, 32 blocks (blocks)', ...cell((r) => r.completeness.off?.map((o) => `${f(o.p50, 1)} / ${f(o.p99, 1)}`).join(', ') ?? 'n/a'), ''],
     ['bytes / client / s (read on the sockets)', ...cell((r) => f(r.bytesPerClientS)), rat((r) => r.bytesPerClientS)],
     ['  of which frames (WebSocket payload + header)', ...cell((r) => f(r.frameBytesPerClientS)), ''],
     ['bytes / s per neighbour shown', ...cell((r) => f(neighbourBytes(r))), rat(neighbourBytes)],

@@ -7,7 +7,7 @@
 import './use-ws.js'; // first: the SDK must pick the `ws` package (bytes on the socket)
 import { CODE_NAMES, Terrain, Walker, recordFrames, registerAccount, saveRecorded, type Account, type Plan, type Variant } from './walker.js';
 import path from 'node:path';
-import { pool } from './children.js';
+import { ERROR_BIN, ERROR_BINS, pool } from './children.js';
 
 export type BotSpec = { account: Account; plan: Plan; observer: boolean; probe: boolean };
 export type BotRequest =
@@ -29,7 +29,13 @@ export type Judged = {
   bands: { expected: number; seen: number }[];
   /** Per observer with someone in range: seen ÷ expected. */
   shares: number[];
+  /**
+   * How far off its authoritative position each player seen was shown, per distance band: counts by ERROR_BIN-block
+   * bins (the last one holds everything beyond).
+   */
+  errors: number[][];
 };
+
 
 export type Collected = {
   bots: number;
@@ -61,7 +67,7 @@ if (!process.send) throw new Error('loadtest/bot-proc.ts is forked by loadtest/b
 
 let walkers: Walker[] = [];
 let terrain: Terrain | undefined;
-let snaps = new Map<string, { x: number; z: number; visible: Set<string> }>();
+let snaps = new Map<string, { x: number; z: number; visible: Map<string, [number, number]> }>();
 let base = new Map<Walker, { socket: number; frames: Map<number, number>; counts: Map<number, number> }>();
 let cpu0 = process.cpuUsage();
 let t0 = performance.now();
@@ -112,26 +118,34 @@ async function handle(m: BotRequest): Promise<Record<string, unknown>> {
       // Every bot is a target at its authoritative position; observers also keep what their state holds now.
       for (const w of walkers) {
         if (!w.own) continue;
-        if (w.opts.observer) snaps.set(w.id, { x: w.own.x, z: w.own.z, visible: w.visibleIds() });
+        if (w.opts.observer) snaps.set(w.id, { x: w.own.x, z: w.own.z, visible: w.visible() });
         positions.push([w.id, w.own.x, w.own.z]);
       }
       return { positions };
     }
     case 'judge': {
-      const out: Judged = { observers: snaps.size, expected: 0, seen: 0, bands: m.bands.map(() => ({ expected: 0, seen: 0 })), shares: [] };
+      const out: Judged = {
+        observers: snaps.size, expected: 0, seen: 0, bands: m.bands.map(() => ({ expected: 0, seen: 0 })), shares: [],
+        errors: m.bands.map(() => new Array<number>(ERROR_BINS).fill(0)),
+      };
       for (const [id, me] of snaps) {
         let expected = 0, seen = 0;
         for (const [other, x, z] of m.positions) {
           if (other === id) continue;
           const d = Math.hypot(x - me.x, z - me.z);
           if (d > m.radius) continue;
-          const has = me.visible.has(other);
+          const shown = me.visible.get(other);
+          const has = shown !== undefined;
           expected++;
           if (has) seen++;
           const b = m.bands.findIndex((upper) => d <= upper);
           if (b >= 0) {
             out.bands[b]!.expected++;
-            if (has) out.bands[b]!.seen++;
+            if (has) {
+              out.bands[b]!.seen++;
+              const off = Math.hypot(shown[0] - x, shown[1] - z);
+              out.errors[b]![Math.min(ERROR_BINS - 1, Math.floor(off / ERROR_BIN))]!++;
+            }
           }
         }
         out.expected += expected;

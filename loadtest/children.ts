@@ -2,7 +2,7 @@
  * What the benchmark scripts (loadtest/bench.ts, loadtest/bench-rooms.ts) share
  * to run server children: the environment they get, starting and stopping
  * them (loadtest/server.ts over IPC), the throw-away database they use, the
- * quantiles they report, a seeded PRNG, a JSON call to the side-API and a
+ * quantiles they report (and the bins of the position error histogram), a seeded PRNG, a JSON call to the side-API and a
  * bounded pool of async work (also used by loadtest/narration.ts,
  * loadtest/bot-proc.ts and loadtest/bench-patch.ts).
  */
@@ -34,6 +34,9 @@ export function rng(seed: number): () => number {
 }
 
 export type Quant = { p50: number; p99: number; n: number };
+/** The bench's histogram of how far off a player was shown (loadtest/bot-proc.ts Judged.errors): ERROR_BINS bins of ERROR_BIN blocks. */
+export const ERROR_BIN = 0.125;
+export const ERROR_BINS = 512;
 /** The q-quantile of an ascending array (nearest rank); NaN when empty. */
 export const quantile = (sorted: ArrayLike<number>, q: number): number =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]! : NaN;

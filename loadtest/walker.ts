@@ -367,10 +367,10 @@ export class Walker {
   }
 
   /** What a completeness sample needs from this bot: the ids in its state now (itself excluded). */
-  visibleIds(): Set<string> {
-    const m = this.map(this.room);
-    const out = new Set<string>(m ? m.keys() : []);
-    out.delete(this.id);
+  /** The other players its state holds, where it shows them (x, z). */
+  visible(): Map<string, [number, number]> {
+    const out = new Map<string, [number, number]>();
+    for (const [id, p] of this.map(this.room) ?? []) if (id !== this.id) out.set(id, [p.x, p.z]);
     return out;
   }
 
