@@ -52,11 +52,13 @@ import { payloadOf, wsFrame, writeFrame } from './wsframes.js';
  *  - something other than its place and facing changed (hp …), or
  *  - it stands still (STILL_TICKS without a move): its last values, exact, or
  *  - it has not gone out for twice `every` (a slow drift, a turn on the spot).
- * `moved` is what a walker (4.3 blocks/s) covers in `every`, rounded down: a walker goes out every `every`, as with
- * a fixed rate, and anything slower once it has moved as far, so what a client shows of an entity is off by at
- * most about a walker's `every` (2 blocks 8 blocks off, 4 at 16, 8 at 32) at any speed up to a walker's, and by
- * speed × `every` above it, while bytes follow how far things move, not the clock (a crowd milling about or
- * walking slowly costs less than one walking off). A change left out is owed and sent when the entity goes out, so
+ * `moved` is half of what a walker (4.3 blocks/s) covers in `every`, rounded down: anything moving at half a
+ * walker's pace or faster goes out every `every`, exactly as with a fixed rate (off by at most speed × `every`: a
+ * walker's 2 blocks 8 blocks off, 4 at 16, 8 at 32), and anything slower once it has moved `moved` (off by at most
+ * that and a step, half a walker's), instead of every `every` because it moved at all: a crowd milling about or
+ * shuffling slowly costs less, and what clients see of it is no farther off than of walkers. (`moved` at a whole
+ * walker's travel saved another 10 % of the bytes at the spawn crowd, but showed players 33 % farther off, p99, 8
+ * to 16 blocks away: `npm run bench`'s "shown off" figure.) A change left out is owed and sent when the entity goes out, so
  * every client ends with the current values; a tick on which nothing near a client changed and nothing it shows
  * goes out sends it nothing.
  */
@@ -64,10 +66,10 @@ export const NEAR_BLOCKS = 4;
 export const TILE_BLOCKS = 2;
 export const BAND_BLOCKS = 4;
 export const BANDS: readonly { readonly blocks: number; readonly every: number; readonly moved: number }[] = [
-  { blocks: 8, every: 10, moved: 2 },
-  { blocks: 16, every: 20, moved: 4 },
-  { blocks: 32, every: 40, moved: 8 },
-  { blocks: Infinity, every: 80, moved: 16 },
+  { blocks: 8, every: 10, moved: 1 },
+  { blocks: 16, every: 20, moved: 2 },
+  { blocks: 32, every: 40, moved: 4 },
+  { blocks: Infinity, every: 80, moved: 8 },
 ];
 const LAST = BANDS.length - 1;
 /** Ticks without a move after which an entity stands still: what it owes goes out as soon as its bands allow. */
