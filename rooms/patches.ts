@@ -125,6 +125,8 @@ type Owed = {
   owes: number[];
   /** The bands it goes out in this patch, a bit each (CellSerializer.due); the last band's bit stands for them all. */
   goes: number;
+  /** Where and when it last went out, per band. */
+  track: Track;
   /** Its parts per band in the patch of tick `partsTick` (what it owes there, encoded once: see CellSerializer.duePart). */
   parts: (Uint8Array | undefined)[];
   partsTick: number;
@@ -349,11 +351,14 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
         const e = c.e as Placed;
         track = { x: BANDS.map(() => e.x), y: BANDS.map(() => e.y), z: BANDS.map(() => e.z), sentAt: BANDS.map((b) => tick - (c.refId % b.every)), movedAt: tick };
         this.tracks.set(c.tree, track);
-        if (c.tree.isNew) continue;
+        if (c.tree.isNew) {
+          this.owed.delete(c.tree); // (re-added: it goes out whole, owing nothing)
+          continue;
+        }
       }
       if ((c.mask & motionMaskOf(c.e)) !== 0) track.movedAt = tick;
       let o = this.owed.get(c.tree);
-      if (!o) this.owed.set(c.tree, (o = { e: c.e, tree: c.tree, refId: c.refId, owes: BANDS.map(() => 0), goes: 0, parts: [], partsTick: -1 }));
+      if (!o) this.owed.set(c.tree, (o = { e: c.e, tree: c.tree, refId: c.refId, owes: BANDS.map(() => 0), goes: 0, track, parts: [], partsTick: -1 }));
       for (let b = 0; b < o.owes.length; b++) o.owes[b]! |= c.mask;
     }
     const out: Owed[] = [];
@@ -363,7 +368,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
         this.owed.delete(o.tree);
         continue;
       }
-      const track = this.tracks.get(o.tree)!;
+      const track = o.track;
       const e = o.e as Placed;
       const motion = motionMaskOf(e);
       const still = tick - track.movedAt >= STILL_TICKS;
@@ -396,7 +401,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
    */
   private paid(tick: number, due: Owed[]): void {
     for (const o of due) {
-      const track = this.tracks.get(o.tree)!;
+      const track = o.track;
       const e = o.e as Placed;
       for (let b = 0; b <= LAST; b++) {
         if ((o.goes & (1 << b)) === 0) continue;
@@ -548,15 +553,21 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       if (c.isNew || (cell.added.size > 0 && cell.added.has(c.e))) return false;
       return cell.movers.has(c.tree) && !viaCells.has(c.tree);
     };
+    /** Per cell, `heldBack` of every changed entity by its index: worked out once per cell, read by each of its tiles. */
+    const heldBackBy = new Map<Cell, Uint8Array>();
+    const heldBackIn = (cell: Cell) => {
+      let flags = heldBackBy.get(cell);
+      if (!flags) {
+        flags = new Uint8Array(changed.length);
+        for (const c of changed) if (heldBack(cell, c)) flags[c.i] = 1;
+        heldBackBy.set(cell, flags);
+      }
+      return flags;
+    };
     const near = new TileIndex(changed, BAND_BLOCKS);
     const around: Changed[] = [];
     // Per entity held back from some cell this patch, encoded once: its changes, for the tiles it is near.
-    const changes = new Map<Changed, Uint8Array>();
-    const changesOf = (c: Changed) => {
-      let p = changes.get(c);
-      if (!p) changes.set(c, (p = encodeFields(encoder, c.tree, c.refId, c.mask, it)));
-      return p;
-    };
+    const changesOf = (c: Changed) => (c.part ??= encodeFields(encoder, c.tree, c.refId, c.mask, it));
     /**
      * Band square (bx, bz) of `cell`: what the entities going out through the squares owe in their band of it, for
      * those in a band they go out in and farther than NEAR_BLOCKS from the square (nearer ones are near some of its
@@ -598,7 +609,8 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       const parts: Uint8Array[] = [];
       const x0 = tx * TILE_BLOCKS, z0 = tz * TILE_BLOCKS;
       const n = near.around(x0, z0, TILE_BLOCKS, NEAR_BLOCKS, around);
-      for (let i = 0; i < n; i++) if (heldBack(cell, around[i]!)) parts.push(changesOf(around[i]!));
+      const held = heldBackIn(cell);
+      for (let i = 0; i < n; i++) if (held[around[i]!.i] === 1) parts.push(changesOf(around[i]!));
       if (tileDue.length > 0) {
         const bx = bandSquareOf(tx) * BAND_BLOCKS, bz = bandSquareOf(tz) * BAND_BLOCKS;
         const m = (dueNear ??= new TileIndex(tileDue, BAND_BLOCKS)).around(bx, bz, BAND_BLOCKS, NEAR_BLOCKS, aroundDue);
@@ -724,7 +736,12 @@ type Placed = Positioned & { y: number };
  * A character or NPC with public fields changed since the last patch, and which (bit mask); with its change
  * tree, reference id and position read once (symbol and schema accessor reads, repeated per cell and tile).
  */
-type Changed = { e: Positioned; mask: number; tree: ChangeTree; refId: number; x: number; z: number; isNew: boolean };
+type Changed = {
+  e: Positioned; mask: number; tree: ChangeTree; refId: number; x: number; z: number; isNew: boolean;
+  /** Its index in the patch's list (a cell's held-back flags go by it), and its changes encoded once (CellSerializer.applyPatches). */
+  i: number;
+  part: Uint8Array | undefined;
+};
 
 function changedEntities(state: RegionState): Changed[] {
   const out: Changed[] = [];
@@ -732,7 +749,7 @@ function changedEntities(state: RegionState): Changed[] {
     const mask = changedMaskOf(e);
     if (mask === 0) return;
     const tree = treeOf(e);
-    out.push({ e, mask, tree, refId: refIdOf(e), x: e.x, z: e.z, isNew: tree.isNew });
+    out.push({ e, mask, tree, refId: refIdOf(e), x: e.x, z: e.z, isNew: tree.isNew, i: out.length, part: undefined });
   };
   for (const c of state.characters.values()) add(c);
   for (const n of state.npcs.values()) add(n);
