@@ -363,11 +363,6 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
     }
     const out: Owed[] = [];
     for (const o of this.owed.values()) {
-      // Gone from the state (or re-added under another id): nobody is owed anything of it any more.
-      if (o.tree.root === undefined || refIdOf(o.e) !== o.refId) {
-        this.owed.delete(o.tree);
-        continue;
-      }
       const track = o.track;
       const e = o.e as Placed;
       const motion = motionMaskOf(e);
@@ -389,7 +384,11 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
           o.goes |= 1 << b;
         }
       }
-      if (o.goes !== 0) out.push(o);
+      if (o.goes === 0) continue;
+      // Gone from the state (or re-added under another id): nobody is owed anything of it any more. (Looked at only
+      // when it would go out: one that left stands still from then on, and so goes out within its interval.)
+      if (o.tree.root === undefined || refIdOf(o.e) !== o.refId) this.owed.delete(o.tree);
+      else out.push(o);
     }
     return out;
   }
