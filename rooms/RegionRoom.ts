@@ -114,6 +114,9 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
           if (verdict) return verdict;
           const parsed = m.schema.safeParse(payload);
           if (!parsed.success) return refuse('BAD_MESSAGE', parsed.error.issues[0]?.message ?? 'invalid payload');
+          // Handed over (or being): refused now, not in the next tick, whose answer a client that follows its
+          // `handoff` and leaves at once would never get.
+          if (!this.sim.isActive(sessionOf(client)!.characterId)) return refuse('NOT_IN_REGION', 'your character is not in this region');
           if (type === 'block') {
             const forwarded = this.forwardEdit(client, parsed.data as BlockEdit);
             if (forwarded) return forwarded;

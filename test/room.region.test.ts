@@ -279,7 +279,11 @@ describe('region room', function () {
     assert.ok(reservation, 'a seat reservation in the neighbour room');
     const next: Room<any, any> = await new Client(t.url).consumeSeatReservation(reservation);
     rooms.track(next);
+    // A move still sent to the old room, which it leaves at once: answered (refused), not lost with the room.
+    const late = room.request('move', { x: to.x, y: to.y, z: to.z });
     await room.leave();
+    const refused = await late;
+    assert.equal(!refused.ok && refused.code, 'NOT_IN_REGION', JSON.stringify(refused));
     const c = await until(next, (s) => s.characters?.get(p.characterId), 'character in the neighbour room');
     assert.deepEqual([next.state.rx, next.state.rz], [10, 0]);
     assert.ok(Math.abs(c.x - to.x) <= WIRE_EPS, 'the live record arrived, at the new position');
