@@ -165,7 +165,7 @@ class BotProc {
   private seq = 0;
   private readonly waiting = new Map<number, { resolve(v: any): void; reject(e: Error): void }>();
   private readonly exited: Promise<unknown>;
-  private constructor(readonly child: ChildProcess, private readonly lines: string[]) {
+  private constructor(readonly child: ChildProcess, lines: string[]) {
     this.exited = new Promise((resolve) => child.once('exit', resolve));
     child.on('message', (m: BotReply) => {
       const w = this.waiting.get(m.seq);

@@ -142,7 +142,7 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
   }
 
   override async onCreate(options: JoinOptions): Promise<void> {
-    const { loader, log } = this.deps;
+    const { loader } = this.deps;
     const opts = joinOptions.parse(options);
     const world = await loader.loadWorld(opts.worldId);
     if (!world) throw new ServerError(404, 'unknown world');

@@ -560,7 +560,6 @@ describe('faults (real processes, no mocks)', function () {
 
     it('SIGTERM under load saves every acknowledged write; the next process has them all', async function () {
       assert.ok(server && server.child.exitCode === null, 'the server from the kill -9 case');
-      const base = `http://127.0.0.1:${server.port}`;
       // PERSIST_INTERVAL_MS is 10 minutes on this process: every write since the join is unsaved at the signal.
       for (const b of bots) b.reset(); // what the kill -9 lost stays lost: count from here
       for (const b of bots) b.play();

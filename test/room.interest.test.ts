@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import type { Room } from '@colyseus/sdk';
 import { bootTestServer, type TestServer } from './support/server.js';
 import { ClientState, matchMaker, type Client } from '@colyseus/core';
-import { $changes, Encoder, StateView, type Schema } from '@colyseus/schema';
+import { $changes, Encoder, StateView } from '@colyseus/schema';
 import { BAND_BLOCKS, BANDS, NEAR_BLOCKS, personalPart, TILE_BLOCKS, updateEvery } from '../rooms/patches.js';
 import { InterestManager } from '../rooms/interest.js';
 import { CharacterState, NpcState, OWNER, RegionState } from '../schema/index.js';

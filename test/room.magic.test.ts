@@ -4,7 +4,6 @@
  * kills with XP and loot persisted, rituals, and magic_events rows.
  */
 import assert from 'node:assert/strict';
-import type { Room } from '@colyseus/sdk';
 import { loadContent } from '../src/content/index.js';
 import { Character } from '../src/db/entities/index.js';
 import { NPCS_PER_REGION } from '../src/game/region/index.js';

@@ -11,7 +11,7 @@ import { items } from './items.js';
 import { recipes } from './recipes.js';
 import { npcs } from './npcs.js';
 import { lootTables } from './loot.js';
-import type { CharacterClassDef, ItemDef, ItemStack, LootTable, NpcDef, RecipeDef, SpellDef } from './types.js';
+import type { CharacterClassDef, ItemDef, LootTable, NpcDef, RecipeDef, SpellDef } from './types.js';
 
 export type * from './types.js';
 

@@ -353,7 +353,6 @@ function worldEventRecord(e: WorldEventRow): Record<string, unknown> {
   };
 }
 
-const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
 const int32 = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= INT32_MIN && (n as number) <= INT32_MAX;
 
 /** The record's own checks (src/game/character.ts) plus the id the UPDATE joins on. */
