@@ -127,6 +127,8 @@ type Owed = {
   goes: number;
   /** Where and when it last went out, per band. */
   track: Track;
+  /** Its class's fields of place and facing (motionMaskOf), read once. */
+  motion: number;
   /** Its parts per band in the patch of tick `partsTick` (what it owes there, encoded once: see CellSerializer.duePart). */
   parts: (Uint8Array | undefined)[];
   partsTick: number;
@@ -356,16 +358,18 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
           continue;
         }
       }
-      if ((c.mask & motionMaskOf(c.e)) !== 0) track.movedAt = tick;
       let o = this.owed.get(c.tree);
-      if (!o) this.owed.set(c.tree, (o = { e: c.e, tree: c.tree, refId: c.refId, owes: BANDS.map(() => 0), goes: 0, track, parts: [], partsTick: -1 }));
+      if (!o) {
+        o = { e: c.e, tree: c.tree, refId: c.refId, owes: BANDS.map(() => 0), goes: 0, track, motion: motionMaskOf(c.e), parts: [], partsTick: -1 };
+        this.owed.set(c.tree, o);
+      }
+      if ((c.mask & o.motion) !== 0) track.movedAt = tick;
       for (let b = 0; b < o.owes.length; b++) o.owes[b]! |= c.mask;
     }
     const out: Owed[] = [];
     for (const o of this.owed.values()) {
       const track = o.track;
       const e = o.e as Placed;
-      const motion = motionMaskOf(e);
       const still = tick - track.movedAt >= STILL_TICKS;
       o.goes = 0;
       for (let b = LAST; b >= 0; b--) {
@@ -375,7 +379,7 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
         const since = tick - track.sentAt[b]!;
         if (since < band.every) continue;
         const dx = e.x - track.x[b]!, dy = e.y - track.y[b]!, dz = e.z - track.z[b]!;
-        if ((owes & ~motion) !== 0 || still || since >= 2 * band.every || dx * dx + dy * dy + dz * dz >= band.moved * band.moved) {
+        if ((owes & ~o.motion) !== 0 || still || since >= 2 * band.every || dx * dx + dy * dy + dz * dz >= band.moved * band.moved) {
           // Through the cells, the last band reaches every client that shows it: it goes out in every band.
           if (b === LAST) {
             o.goes = (1 << BANDS.length) - 1;
