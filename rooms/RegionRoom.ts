@@ -114,16 +114,17 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
           if (verdict) return verdict;
           const parsed = m.schema.safeParse(payload);
           if (!parsed.success) return refuse('BAD_MESSAGE', parsed.error.issues[0]?.message ?? 'invalid payload');
+          const characterId = sessionOf(client)!.characterId;
           // Handed over (or being): refused now, not in the next tick, whose answer a client that follows its
           // `handoff` and leaves at once would never get.
-          if (!this.sim.isActive(sessionOf(client)!.characterId)) return refuse('NOT_IN_REGION', 'your character is not in this region');
+          if (!this.sim.isActive(characterId)) return refuse('NOT_IN_REGION', 'your character is not in this region');
           if (type === 'block') {
-            const forwarded = this.forwardEdit(client, parsed.data as BlockEdit);
+            const forwarded = this.forwardEdit(client, characterId, parsed.data as BlockEdit);
             if (forwarded) return forwarded;
           }
           // Answered inside the tick that applies it, after the client's patch (rooms/frames.ts).
           const reply = new HeldReply<Reply>();
-          const cmd = m.command(parsed.data as never, sessionOf(client)!.characterId);
+          const cmd = m.command(parsed.data as never, characterId);
           if (cmd.kind === 'cast') cmd.near = this.nearForCast(cmd.characterId, cmd.spellId);
           this.sim.submit(cmd, (r) => this.frames.settle(client, reply, r));
           return reply;
@@ -386,10 +387,9 @@ export abstract class RegionRoom extends Room<{ state: RegionState }> {
    * from: sent to that room (rooms/edits.ts), answered when it answers. Undefined: the edit goes through the
    * simulation as usual (which refuses it and hands the character over when the block is another region's).
    */
-  private forwardEdit(client: Client, edit: BlockEdit): HeldReply<Reply> | undefined {
-    const id = sessionOf(client)?.characterId;
-    const c = id !== undefined ? this.sim.characters.get(id) : undefined;
-    if (!c || c.respawnAt !== undefined || !this.sim.isActive(c.id)) return undefined;
+  private forwardEdit(client: Client, characterId: string, edit: BlockEdit): HeldReply<Reply> | undefined {
+    const c = this.sim.characters.get(characterId); // in play here: the message handler refused it otherwise
+    if (!c || c.respawnAt !== undefined) return undefined;
     const owner = foreignEdit(this.sim, c, edit);
     if (!owner || !this.ghosts.heardFrom(owner.rx, owner.rz, this.now())) return undefined;
     const reply = new HeldReply<Reply>();
