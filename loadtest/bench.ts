@@ -31,9 +31,10 @@
 // only while the variant held 20 Hz at the size before.
 // Figures: view completeness (of the other players within 32 blocks, by the bots' own authoritative positions, the
 // share in each client's state, sampled every --sample-ms) and how far off their positions each client shows them
-// (p50 / p99 by distance band: what the update rates cost in what a player sees), bytes/client/s read on the sockets, server CPU (the
-// child's process.cpuUsage) and RSS, tick and patch p50/p99 (room seams), move → own position in a patch (and its part at
-// the server: the move's arrival → its client's next frames written, room seams), handoffs.
+// (p50 / p99 by distance band: what the update rates cost in what a player sees), bytes/client/s read on the
+// sockets, server CPU (the child's process.cpuUsage) and RSS, tick and patch p50/p99 (room seams), move → own
+// position in a patch (and its part at the server: the move's arrival → its client's next frames written, room
+// seams), handoffs.
 // Writes loadtest/results.md, loadtest/bench-*.svg and one JSON line (prefix "BENCH ") on stdout.
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -769,7 +770,7 @@ function textTable(head: string[], body: string[][]): string {
 const TITLES: Record<Scenario, string> = { crowd: 'crowd at the four-region corner', gather: 'crowd gathering at the corner from all four regions', spawn: 'crowd at the world spawn (a region centre)', decoding: 'the spawn crowd, every bot decoding', spread: 'spread over 64 regions', border: 'border walkers', corner2: 'crowd at the corner, regions on two processes' };
 const neighbourBytes = (r: RunResult) => r.bytesPerClientS / r.completeness.seenMean;
 /** How far off the players seen were shown, p99 per distance band (blocks). */
-const offs = (r: RunResult, q: 'p50' | 'p99' = 'p99') => r.completeness.off?.map((o) => f(o[q], 1)).join(' / ') ?? 'n/a';
+const offs = (r: RunResult) => r.completeness.off?.map((o) => f(o.p99, 1)).join(' / ') ?? 'n/a';
 
 /** leyline | naive, and how: on two processes (A + B CPU), or another scenario's run reused. */
 const variantName = (r: RunResult) =>

@@ -36,7 +36,6 @@ export type Judged = {
   errors: number[][];
 };
 
-
 export type Collected = {
   bots: number;
   connected: number;

@@ -366,8 +366,7 @@ export class Walker {
     await Promise.all(this.rooms.filter((r) => r.connection?.isOpen).map((r) => Promise.race([r.leave().catch(() => undefined), sleep(5000)])));
   }
 
-  /** What a completeness sample needs from this bot: the ids in its state now (itself excluded). */
-  /** The other players its state holds, where it shows them (x, z). */
+  /** What a completeness sample needs from this bot: the other players its state holds now, where it shows them (x, z). */
   visible(): Map<string, [number, number]> {
     const out = new Map<string, [number, number]>();
     for (const [id, p] of this.map(this.room) ?? []) if (id !== this.id) out.set(id, [p.x, p.z]);
