@@ -169,22 +169,24 @@ describe('interest with shared cell views', function () {
 
 describe('update rate by distance (rooms/patches.ts updateEvery)', () => {
   it('every tick within NEAR_BLOCKS of the tile, then by BANDS from the band square', () => {
-    // Tile (5, 6) spans x 10..12, z 12..14 (TILE_BLOCKS 2); its band square (2, 3) x 8..12, z 12..16 (BAND_BLOCKS 4).
-    assert.deepEqual([TILE_BLOCKS, BAND_BLOCKS], [2, 4], 'the geometry below');
+    // Tile (2, 3) spans x 8..12, z 12..16 (TILE_BLOCKS 4), and so does its band square (BAND_BLOCKS 4).
+    assert.deepEqual([TILE_BLOCKS, BAND_BLOCKS], [4, 4], 'the geometry below');
     const last = BANDS[BANDS.length - 1]!.every;
-    assert.equal(updateEvery(5, 6, 11, 13), 1, 'on the tile');
-    assert.equal(updateEvery(5, 6, 12 + NEAR_BLOCKS, 13), 1, `${NEAR_BLOCKS} blocks east of it`);
-    assert.equal(updateEvery(5, 6, 10 - NEAR_BLOCKS, 13), 1, `${NEAR_BLOCKS} blocks west of it`);
-    assert.equal(updateEvery(5, 6, 12 + NEAR_BLOCKS + 0.5, 13), BANDS[0]!.every);
-    assert.equal(updateEvery(5, 6, 10 - NEAR_BLOCKS - 0.5, 13), BANDS[0]!.every, 'west: 2.5 blocks off the band square');
+    assert.equal(updateEvery(2, 3, 11, 13), 1, 'on the tile');
+    assert.equal(updateEvery(2, 3, 12 + NEAR_BLOCKS, 13), 1, `${NEAR_BLOCKS} blocks east of it`);
+    assert.equal(updateEvery(2, 3, 8 - NEAR_BLOCKS, 13), 1, `${NEAR_BLOCKS} blocks west of it`);
+    assert.equal(updateEvery(2, 3, 12 + 2, 16 + 2), 1, 'diagonal, 2.8 blocks off it');
+    assert.equal(updateEvery(2, 3, 12 + NEAR_BLOCKS + 0.5, 13), BANDS[0]!.every);
+    assert.equal(updateEvery(2, 3, 8 - NEAR_BLOCKS - 0.5, 13), BANDS[0]!.every);
+    assert.equal(updateEvery(2, 3, 12 + 2.5, 16 + 2.5), BANDS[0]!.every, 'diagonal, 3.5 blocks off it');
     for (const [b, band] of BANDS.entries()) {
       if (band.blocks === Infinity) break;
-      assert.equal(updateEvery(5, 6, 12 + band.blocks, 13), band.every, `${band.blocks} blocks east of the square`);
-      assert.equal(updateEvery(5, 6, 8 - band.blocks, 13), band.every, `${band.blocks} blocks west of it`);
-      assert.equal(updateEvery(5, 6, 12 + band.blocks + 0.5, 13), BANDS[b + 1]!.every);
+      assert.equal(updateEvery(2, 3, 12 + band.blocks, 13), band.every, `${band.blocks} blocks east of the square`);
+      assert.equal(updateEvery(2, 3, 8 - band.blocks, 13), band.every, `${band.blocks} blocks west of it`);
+      assert.equal(updateEvery(2, 3, 12 + band.blocks + 0.5, 13), BANDS[b + 1]!.every);
     }
-    assert.equal(updateEvery(5, 6, 12 + 6, 16 + 6), BANDS[1]!.every, 'diagonal, 8.5 blocks off the square');
-    assert.equal(updateEvery(5, 6, 500, 13), last);
+    assert.equal(updateEvery(2, 3, 12 + 6, 16 + 6), BANDS[1]!.every, 'diagonal, 8.5 blocks off the square');
+    assert.equal(updateEvery(2, 3, 500, 13), last);
   });
 });
 

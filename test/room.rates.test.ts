@@ -62,8 +62,8 @@ function world() {
 }
 
 describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
-  // A watcher at (8, 8) stands on tile (4, 4), x and z 8..10 (TILE_BLOCKS 2), in band square (2, 2), x and z 8..12
-  // (BAND_BLOCKS 4): NEAR_BLOCKS (4) of the tile reach x 14; band b of the square reaches x 12 + BANDS[b].blocks.
+  // A watcher at (8, 8) stands on tile (2, 2), x and z 8..12 (TILE_BLOCKS 4), which is also its band square
+  // (BAND_BLOCKS 4): NEAR_BLOCKS (3) of the tile reach x 15; band b of the square reaches x 12 + BANDS[b].blocks.
   // Within RADIUS columns of column 0: x below 80.
   const TILE = Math.floor(8 / TILE_BLOCKS);
   /** An x in the middle of band b for that watcher (z 8). */
@@ -107,7 +107,7 @@ describe('update rate by distance, owed per entity (rooms/patches.ts)', () => {
     w.character('watcher', 8, 8);
     const span = step * (intervals + 2) * Math.max(BANDS[b]!.every, BANDS[b]!.moved / step);
     // Just past the band's inner edge, where a walk along z stays in it longest.
-    const x = 12 + (b === 0 ? NEAR_BLOCKS - 2 : BANDS[b - 1]!.blocks) + 0.5;
+    const x = b === 0 ? 8 + TILE_BLOCKS + NEAR_BLOCKS + 0.5 : 12 + BANDS[b - 1]!.blocks + 0.5;
     const e = w.character('e', x, 10 - span / 2);
     const view = w.join('watcher');
     w.step();
