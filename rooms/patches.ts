@@ -616,7 +616,8 @@ export class CellSerializer extends SchemaSerializer<RegionState> {
       const n = near.around(x0, z0, TILE_BLOCKS, NEAR_BLOCKS, around);
       const held = heldBackIn(cell);
       for (let i = 0; i < n; i++) if (held[around[i]!.i] === 1) parts.push(changesOf(around[i]!));
-      if (tileDue.length > 0) {
+      // (A tile as large as its band square has nothing near the square that is not near the tile: no such pass.)
+      if (TILES_PER_BAND > 1 && tileDue.length > 0) {
         const bx = bandSquareOf(tx) * BAND_BLOCKS, bz = bandSquareOf(tz) * BAND_BLOCKS;
         const m = (dueNear ??= new TileIndex(tileDue, BAND_BLOCKS)).around(bx, bz, BAND_BLOCKS, NEAR_BLOCKS, aroundDue);
         for (let i = 0; i < m; i++) {
