@@ -52,15 +52,15 @@ import { payloadOf, wsFrame, writeFrame } from './wsframes.js';
  *  - something other than its place and facing changed (hp …), or
  *  - it stands still (STILL_TICKS without a move): its last values, exact, or
  *  - it has not gone out for twice `every` (a slow drift, a turn on the spot).
- * `moved` is half of what a walker (4.3 blocks/s) covers in `every`, rounded down: anything moving at half a
- * walker's pace or faster goes out every `every`, exactly as with a fixed rate (off by at most speed × `every`: a
- * walker's 2 blocks 8 blocks off, 4 at 16, 8 at 32), and anything slower once it has moved `moved` (off by at most
- * that and a step, half a walker's), instead of every `every` because it moved at all: a crowd milling about or
- * shuffling slowly costs less, and what clients see of it is no farther off than of walkers. (`moved` at a whole
- * walker's travel saved another 10 % of the bytes at the spawn crowd, but showed players 33 % farther off, p99, 8
- * to 16 blocks away: `npm run bench`'s "shown off" figure.) A change left out is owed and sent when the entity goes out, so
- * every client ends with the current values; a tick on which nothing near a client changed and nothing it shows
- * goes out sends it nothing.
+ * `moved` is what 3.2 blocks/s (three quarters of a walker's 4.3) covers in `every`: anything moving at that pace or
+ * faster goes out every `every`, exactly as with a fixed rate (off by at most speed × `every`: a walker's 2 blocks 8
+ * blocks off, 4 at 16, 8 at 32), and anything slower once it has moved `moved` (off by at most that and a step: less
+ * than a walker), instead of every `every` because it moved at all. So what goes out follows how far things walk, as
+ * a peer that sends every move follows how often they move: a crowd walking slowly, milling about or shuffling costs
+ * less, and what clients see of it is no farther off than of walkers. (Sized by `npm run bench`'s "shown off", p99 by
+ * distance, against the bytes: docs/design.md "Interest and shared encoding".) A change left out is owed and sent
+ * when the entity goes out, so every client ends with the current values; a tick on which nothing near a client
+ * changed and nothing it shows goes out sends it nothing.
  */
 // A 4-block tile with 3 blocks of full rate sends what a 2-block tile with 4 did (92 and 86 block² of near ground), but
 // a crowd's clients share tiles (a 2-block one held about one each): its patch costs a third less (docs/design.md).
@@ -68,10 +68,10 @@ export const NEAR_BLOCKS = 3;
 export const TILE_BLOCKS = 4;
 export const BAND_BLOCKS = 4;
 export const BANDS: readonly { readonly blocks: number; readonly every: number; readonly moved: number }[] = [
-  { blocks: 8, every: 10, moved: 1 },
-  { blocks: 16, every: 20, moved: 2 },
-  { blocks: 32, every: 40, moved: 4 },
-  { blocks: Infinity, every: 80, moved: 8 },
+  { blocks: 8, every: 10, moved: 1.6 },
+  { blocks: 16, every: 20, moved: 3.2 },
+  { blocks: 32, every: 40, moved: 6.4 },
+  { blocks: Infinity, every: 80, moved: 12.8 },
 ];
 const LAST = BANDS.length - 1;
 /** Ticks without a move after which an entity stands still: what it owes goes out as soon as its bands allow. */
